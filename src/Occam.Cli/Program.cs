@@ -1,0 +1,6 @@
+namespace Occam.Cli;
+
+public static class Program
+{
+    public static int Main(string[] args) => OccamCommand.Run(args);
+}
