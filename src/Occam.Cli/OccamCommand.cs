@@ -9,33 +9,64 @@ public static class OccamCommand
     {
         var root = new RootCommand(
             "Occam: graph networks, equivariant message passing, and symbolic distillation of what they learn.");
+        foreach (var option in root.Options)
+            if (option is VersionOption version) version.Action = new PrintVersion();
+        // Subcommands register here, one line each.
         return root;
     }
 
+    /// <summary>Occam's own version (the entry assembly may be a host such as a test runner).</summary>
+    public static string Version =>
+        typeof(OccamCommand).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .Cast<System.Reflection.AssemblyInformationalVersionAttribute>()
+            .FirstOrDefault()?.InformationalVersion ?? "unknown";
+
+    sealed class PrintVersion : System.CommandLine.Invocation.SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            parseResult.InvocationConfiguration.Output.WriteLine(Version);
+            return 0;
+        }
+    }
+
+    /// <summary>
+    /// Runs the command line. Exit codes: 0 success, 1 bad input or failed work (one line on stderr),
+    /// 2 bad command line (unknown option, missing argument), 130 interrupted.
+    /// </summary>
     public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null)
     {
-        var config = new InvocationConfiguration
+        output ??= Console.Out;
+        error ??= Console.Error;
+        var parse = Build().Parse(args);
+        if (parse.Errors.Count > 0)
         {
-            Output = output ?? Console.Out,
-            Error = error ?? Console.Error,
-            EnableDefaultExceptionHandler = false,
-        };
+            error.WriteLine($"occam: error: {parse.Errors[0].Message} (see 'occam --help')");
+            return 2;
+        }
+        var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try
         {
-            return Build().Parse(args).Invoke(config);
+            return parse.Invoke(config);
         }
         catch (OperationCanceledException)
         {
-            config.Error.WriteLine("occam: interrupted");
+            error.WriteLine("occam: interrupted");
             return 130;
         }
-        catch (Exception e) when (e is UserInputException or IOException or UnauthorizedAccessException
-                                      or FormatException or ArgumentException or InvalidDataException)
+        catch (Exception e) when (IsUserError(e))
         {
-            config.Error.WriteLine($"occam: error: {e.Message}");
+            error.WriteLine($"occam: error: {OneLine(e.Message)}");
             return 1;
         }
     }
+
+    static bool IsUserError(Exception e) =>
+        e is UserInputException or IOException or UnauthorizedAccessException or FormatException
+            or ArgumentException or InvalidDataException or NotSupportedException;
+
+    static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 }
 
 /// <summary>Bad input from the user (file, option, data): printed as one line, exit code 1.</summary>
