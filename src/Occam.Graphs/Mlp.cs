@@ -1,0 +1,124 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Occam.Graphs;
+
+/// <summary>Element-wise activation functions available to <see cref="Mlp"/> and the graph models.</summary>
+public enum Activation
+{
+    /// <summary>max(0, x).</summary>
+    ReLU,
+    /// <summary>x · sigmoid(x) (a.k.a. swish).</summary>
+    SiLU,
+    /// <summary>Hyperbolic tangent.</summary>
+    Tanh,
+    /// <summary>Logistic sigmoid.</summary>
+    Sigmoid,
+    /// <summary>Gaussian error linear unit (exact form).</summary>
+    GELU,
+    /// <summary>log(1 + eˣ).</summary>
+    Softplus,
+    /// <summary>Exponential linear unit with α = 1.</summary>
+    ELU,
+    /// <summary>Leaky ReLU with negative slope 0.01.</summary>
+    LeakyReLU,
+    /// <summary>No activation.</summary>
+    Identity,
+}
+
+/// <summary>Applies an <see cref="Activation"/> to a tensor.</summary>
+public static class Activations
+{
+    /// <summary>Applies <paramref name="activation"/> element-wise to <paramref name="x"/>.</summary>
+    public static Tensor Apply(Activation activation, Tensor x) => activation switch
+    {
+        Activation.ReLU => nn.functional.relu(x),
+        Activation.SiLU => nn.functional.silu(x),
+        Activation.Tanh => x.tanh(),
+        Activation.Sigmoid => x.sigmoid(),
+        Activation.GELU => nn.functional.gelu(x),
+        Activation.Softplus => nn.functional.softplus(x),
+        Activation.ELU => nn.functional.elu(x, 1.0),
+        Activation.LeakyReLU => nn.functional.leaky_relu(x, 0.01),
+        Activation.Identity => x.alias(),
+        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown activation."),
+    };
+}
+
+/// <summary>
+/// A multi-layer perceptron: Linear → activation → … → Linear [→ activation] [→ LayerNorm].
+/// The last layer is not activated unless <c>activateFinal</c> is set; the optional LayerNorm is applied
+/// to the output (after the final activation, if any), as graph_nets does after its MLPs.
+/// </summary>
+public sealed class Mlp : nn.Module<Tensor, Tensor>
+{
+    private readonly ModuleList<Linear> layers;
+    private readonly LayerNorm? norm;
+    private readonly Activation activation;
+    private readonly bool activateFinal;
+
+    /// <summary>Creates an MLP.</summary>
+    /// <param name="inputSize">Width of the input features.</param>
+    /// <param name="sizes">Output width of every layer, the last one being the output width.</param>
+    /// <param name="activation">Activation between layers.</param>
+    /// <param name="activateFinal">Whether to apply the activation after the last layer too.</param>
+    /// <param name="layerNorm">Whether to apply a LayerNorm to the output.</param>
+    /// <param name="generator">Seeded generator for the weight initialisation (PyTorch's default
+    /// U(−1/√fan_in, 1/√fan_in) for weights and biases); when null, TorchSharp's global generator is used.</param>
+    /// <param name="dtype">Parameter type (float32 by default).</param>
+    public Mlp(long inputSize, IReadOnlyList<int> sizes, Activation activation = Activation.ReLU,
+        bool activateFinal = false, bool layerNorm = false, Generator? generator = null, ScalarType dtype = ScalarType.Float32)
+        : base(nameof(Mlp))
+    {
+        ArgumentNullException.ThrowIfNull(sizes);
+        if (inputSize <= 0) throw new ArgumentOutOfRangeException(nameof(inputSize), inputSize, "Mlp input size must be positive.");
+        if (sizes.Count == 0) throw new ArgumentException("Mlp needs at least one layer size.", nameof(sizes));
+        for (var i = 0; i < sizes.Count; i++)
+            if (sizes[i] <= 0) throw new ArgumentOutOfRangeException(nameof(sizes), sizes[i], $"Mlp layer {i} size must be positive.");
+
+        InputSize = inputSize;
+        OutputSize = sizes[^1];
+        this.activation = activation;
+        this.activateFinal = activateFinal;
+        layers = new ModuleList<Linear>();
+        var fanIn = inputSize;
+        foreach (var size in sizes)
+        {
+            var linear = nn.Linear(fanIn, size, hasBias: true, dtype: dtype);
+            if (generator is not null)
+            {
+                using var _ = no_grad();
+                var bound = 1.0 / Math.Sqrt(fanIn);
+                nn.init.uniform_(linear.weight!, -bound, bound, generator);
+                nn.init.uniform_(linear.bias!, -bound, bound, generator);
+            }
+            layers.Add(linear);
+            fanIn = size;
+        }
+        if (layerNorm) norm = nn.LayerNorm(OutputSize, dtype: dtype);
+        RegisterComponents();
+    }
+
+    /// <summary>Width of the input features.</summary>
+    public long InputSize { get; }
+
+    /// <summary>Width of the output features.</summary>
+    public long OutputSize { get; }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input)
+    {
+        if (input.shape.Length == 0 || input.shape[^1] != InputSize)
+            throw new ArgumentException($"Mlp expects inputs whose last dimension is {InputSize}; got shape [{string.Join(", ", input.shape)}].", nameof(input));
+        using var scope = NewDisposeScope();
+        var x = input;
+        for (var i = 0; i < layers.Count; i++)
+        {
+            x = layers[i].forward(x);
+            if (i < layers.Count - 1 || activateFinal) x = Activations.Apply(activation, x);
+        }
+        if (norm is not null) x = norm.forward(x);
+        return x.MoveToOuterDisposeScope();
+    }
+}
