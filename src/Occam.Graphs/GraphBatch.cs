@@ -200,6 +200,7 @@ public sealed class GraphBatch
 
     internal static long[] ToLongArray(Tensor t)
     {
+        if (t.numel() == 0) return [];
         using var cpu = t.device_type == DeviceType.CPU ? t.contiguous() : t.cpu().contiguous();
         return cpu.data<long>().ToArray();
     }
