@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Text;
+
+namespace Occam.Physics.IO;
+
+/// <summary>A numeric table read from or written to CSV: named columns and row-major values.</summary>
+public sealed record CsvTable
+{
+    /// <summary>Creates a table; <paramref name="values"/> is row-major, <c>rows × columns.Count</c>.</summary>
+    public CsvTable(IReadOnlyList<string> columns, double[] values)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        ArgumentNullException.ThrowIfNull(values);
+        if (columns.Count == 0) throw new ArgumentException("A CSV table needs at least one column.", nameof(columns));
+        if (values.Length % columns.Count != 0)
+            throw new ArgumentException($"{values.Length} values do not fill whole rows of {columns.Count} columns.", nameof(values));
+        Columns = columns;
+        Values = values;
+    }
+
+    /// <summary>The column names, from the header line.</summary>
+    public IReadOnlyList<string> Columns { get; }
+
+    /// <summary>The values, row-major.</summary>
+    public double[] Values { get; }
+
+    /// <summary>The number of data rows.</summary>
+    public int Rows => Values.Length / Columns.Count;
+
+    /// <summary>The value in row <paramref name="row"/>, column <paramref name="column"/>.</summary>
+    public double this[int row, int column] => Values[row * Columns.Count + column];
+
+    /// <summary>One column's values, by name.</summary>
+    /// <exception cref="ArgumentException">No column has that name.</exception>
+    public double[] Column(string name)
+    {
+        int c = -1;
+        for (int i = 0; i < Columns.Count; i++)
+            if (Columns[i] == name) { c = i; break; }
+        if (c < 0) throw new ArgumentException($"The table has no column '{name}' (columns: {string.Join(", ", Columns)}).", nameof(name));
+        var result = new double[Rows];
+        for (int r = 0; r < result.Length; r++) result[r] = this[r, c];
+        return result;
+    }
+}
+
+/// <summary>
+/// Plain CSV for numeric tables: a header line of column names, then one line per row, comma-separated,
+/// numbers in invariant culture with round-trip precision. Lines starting with <c>#</c> are comments.
+/// </summary>
+public static class Csv
+{
+    /// <summary>Reads a numeric CSV file with a header line.</summary>
+    /// <exception cref="FormatException">A cell is not a number or a row has the wrong width; the message gives file, line and column.</exception>
+    public static CsvTable Read(string path)
+    {
+        using var reader = new StreamReader(path, Encoding.UTF8);
+        return Read(reader, path);
+    }
+
+    /// <summary>Reads a numeric CSV table from a reader; <paramref name="source"/> names it in error messages.</summary>
+    public static CsvTable Read(TextReader reader, string source = "CSV")
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        string[]? columns = null;
+        var values = new List<double>();
+        int lineNumber = 0;
+        string? line;
+        while ((line = reader.ReadLine()) is not null)
+        {
+            lineNumber++;
+            if (line.Length == 0 || line.StartsWith('#') || string.IsNullOrWhiteSpace(line)) continue;
+            var cells = line.Split(',');
+            if (columns is null)
+            {
+                columns = cells.Select(c => c.Trim().Trim('"')).ToArray();
+                continue;
+            }
+            if (cells.Length != columns.Length)
+                throw new FormatException($"{source}, line {lineNumber}: {cells.Length} cells but the header has {columns.Length} columns.");
+            for (int c = 0; c < cells.Length; c++)
+            {
+                if (!double.TryParse(cells[c].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
+                    throw new FormatException($"{source}, line {lineNumber}, column '{columns[c]}': '{cells[c].Trim()}' is not a number.");
+                values.Add(v);
+            }
+        }
+        if (columns is null) throw new FormatException($"{source}: no header line.");
+        return new CsvTable(columns, values.ToArray());
+    }
+
+    /// <summary>Writes a numeric table as CSV, through a temporary file renamed over the target.</summary>
+    public static void Write(string path, CsvTable table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        AtomicFile.Write(path, stream =>
+        {
+            using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+            Write(writer, table);
+        });
+    }
+
+    /// <summary>Writes a numeric table as CSV to a writer (lines end with <c>\n</c>).</summary>
+    public static void Write(TextWriter writer, CsvTable table)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(table);
+        foreach (var name in table.Columns)
+            if (name.Contains(',') || name.Contains('\n') || name.Contains('"'))
+                throw new ArgumentException($"Column name '{name}' contains a comma, quote or line break.", nameof(table));
+        writer.Write(string.Join(',', table.Columns));
+        writer.Write('\n');
+        int width = table.Columns.Count;
+        for (int r = 0; r < table.Rows; r++)
+        {
+            for (int c = 0; c < width; c++)
+            {
+                if (c > 0) writer.Write(',');
+                writer.Write(table.Values[r * width + c].ToString("R", CultureInfo.InvariantCulture));
+            }
+            writer.Write('\n');
+        }
+    }
+}

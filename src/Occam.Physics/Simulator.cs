@@ -1,0 +1,272 @@
+namespace Occam.Physics;
+
+/// <summary>
+/// What to simulate. <see cref="Steps"/> is the number of recorded frames (the first is the initial
+/// state at t = 0) and <see cref="Dt"/> the time between two recorded frames; between frames the
+/// integrator takes as many adaptive sub-steps as <see cref="Tolerance"/> needs.
+/// </summary>
+public sealed record SimulationOptions
+{
+    /// <summary>The particle system (default spring).</summary>
+    public ParticleSystem System { get; init; } = ParticleSystem.Spring;
+
+    /// <summary>Spatial dimension, 1 to 3 (default 2).</summary>
+    public int Dim { get; init; } = 2;
+
+    /// <summary>Bodies per simulation (default 4).</summary>
+    public int Bodies { get; init; } = 4;
+
+    /// <summary>Independent simulations (default 100).</summary>
+    public int Sims { get; init; } = 100;
+
+    /// <summary>Recorded frames per simulation, including the initial state (default 500).</summary>
+    public int Steps { get; init; } = 500;
+
+    /// <summary>Time between recorded frames; null means the system's paper step size.</summary>
+    public double? Dt { get; init; }
+
+    /// <summary>The seed; simulation k draws from its own stream (seed, k), so results never depend on threading.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>
+    /// Relative and absolute error tolerance per adaptive Dormand–Prince 5(4) sub-step (default 1e-10).
+    /// At the default, conservative systems drift in energy by less than 1e-4 relative over a default run.
+    /// </summary>
+    public double Tolerance { get; init; } = 1e-10;
+
+    /// <summary>Threads to use; null means all cores.</summary>
+    public int? MaxDegreeOfParallelism { get; init; }
+
+    /// <summary>The time between frames actually used.</summary>
+    public double EffectiveDt => Dt ?? System.DefaultDt;
+
+    /// <summary>Checks every setting.</summary>
+    /// <exception cref="ArgumentException">A setting is out of range; the message names it.</exception>
+    public void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(System, nameof(System));
+        if (Dim is < 1 or > 3) throw new ArgumentOutOfRangeException(nameof(Dim), Dim, "The dimension must be 1, 2 or 3.");
+        if (Dim < System.MinimumDimension)
+            throw new ArgumentException($"The potential uses dz and needs --dim 3, not {Dim}.", nameof(Dim));
+        if (Bodies < 1) throw new ArgumentOutOfRangeException(nameof(Bodies), Bodies, "The number of bodies must be at least 1.");
+        if (Sims < 1) throw new ArgumentOutOfRangeException(nameof(Sims), Sims, "The number of simulations must be at least 1.");
+        if (Steps < 1) throw new ArgumentOutOfRangeException(nameof(Steps), Steps, "The number of steps must be at least 1.");
+        double dt = EffectiveDt;
+        if (!(dt > 0) || double.IsInfinity(dt)) throw new ArgumentOutOfRangeException(nameof(Dt), dt, "The time step must be positive and finite.");
+        if (!(Tolerance > 0 && Tolerance < 1)) throw new ArgumentOutOfRangeException(nameof(Tolerance), Tolerance, "The tolerance must be in (0, 1).");
+        if (MaxDegreeOfParallelism is < 1) throw new ArgumentOutOfRangeException(nameof(MaxDegreeOfParallelism), MaxDegreeOfParallelism, "Must be at least 1.");
+        long values = (long)Sims * Steps * Bodies * Dim;
+        if (values > Array.MaxLength)
+            throw new ArgumentException($"{Sims} simulations × {Steps} steps × {Bodies} bodies × {Dim} dimensions is too large for one dataset.");
+    }
+}
+
+/// <summary>Runs particle simulations: the façade for generating a <see cref="ParticleDataset"/>.</summary>
+public static class Simulator
+{
+    /// <summary>Maximum adaptive sub-steps between two recorded frames before giving up.</summary>
+    public const int MaxSubStepsPerFrame = 1_000_000;
+
+    /// <summary>
+    /// Simulates <see cref="SimulationOptions.Sims"/> independent systems in parallel. Initial positions and
+    /// velocities ~ N(0, 1), masses = exp(N(0, 1)), charges ±1 with equal probability (drawn for every
+    /// system, used only where the potential uses them), in that order from simulation k's own stream.
+    /// </summary>
+    /// <param name="options">What to simulate.</param>
+    /// <param name="progress">Receives the number of finished simulations (from worker threads).</param>
+    /// <param name="cancellationToken">Stops the run between sub-steps.</param>
+    public static ParticleDataset Run(SimulationOptions options, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        int sims = options.Sims, steps = options.Steps, n = options.Bodies, dim = options.Dim;
+        int frame = n * dim;
+        var positions = new double[(long)sims * steps * frame];
+        var velocities = new double[positions.Length];
+        var accelerations = new double[positions.Length];
+        var masses = new double[sims * n];
+        var charges = new double[sims * n];
+        int done = 0;
+        var parallel = new ParallelOptions
+        {
+            MaxDegreeOfParallelism = options.MaxDegreeOfParallelism ?? Environment.ProcessorCount,
+            CancellationToken = cancellationToken,
+        };
+        Parallel.For(0, sims, parallel, () => new Integrator(options.System, n, dim, options.Tolerance), (s, _, integrator) =>
+        {
+            var rng = new SimulationRandom(options.Seed, s);
+            var x0 = new double[frame];
+            var v0 = new double[frame];
+            for (int i = 0; i < frame; i++) x0[i] = rng.NextNormal();
+            for (int i = 0; i < frame; i++) v0[i] = rng.NextNormal();
+            var m = masses.AsSpan(s * n, n);
+            var q = charges.AsSpan(s * n, n);
+            for (int i = 0; i < n; i++) m[i] = Math.Exp(rng.NextNormal());
+            for (int i = 0; i < n; i++) q[i] = rng.NextSign();
+            long offset = (long)s * steps * frame;
+            integrator.Run(x0, v0, masses.AsSpan(s * n, n).ToArray(), charges.AsSpan(s * n, n).ToArray(), options.EffectiveDt, steps,
+                positions.AsSpan((int)offset, steps * frame), velocities.AsSpan((int)offset, steps * frame),
+                accelerations.AsSpan((int)offset, steps * frame), cancellationToken);
+            progress?.Report(Interlocked.Increment(ref done));
+            return integrator;
+        }, _ => { });
+        return new ParticleDataset(options.System, sims, steps, n, dim, options.EffectiveDt, options.Seed, options.Tolerance,
+            positions, velocities, accelerations, masses, charges);
+    }
+
+    /// <summary>Integrates one simulation from a given initial state (body-major <c>n × dim</c> arrays).</summary>
+    /// <returns>Positions, velocities and accelerations, each <c>steps × n × dim</c>.</returns>
+    public static (double[] Positions, double[] Velocities, double[] Accelerations) Integrate(
+        ParticleSystem system, double[] positions, double[] velocities, double[] masses, double[] charges,
+        int dim, double dt, int steps, double tolerance = 1e-10)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        int n = masses.Length;
+        new SimulationOptions { System = system, Dim = dim, Bodies = Math.Max(1, n), Sims = 1, Steps = steps, Dt = dt, Tolerance = tolerance }.Validate();
+        var a0 = new double[n * dim];
+        system.Accelerations(positions, velocities, masses, charges, dim, a0); // validates lengths
+        var x = new double[steps * n * dim];
+        var v = new double[x.Length];
+        var a = new double[x.Length];
+        new Integrator(system, n, dim, tolerance).Run((double[])positions.Clone(), (double[])velocities.Clone(),
+            masses, charges, dt, steps, x, v, a, CancellationToken.None);
+        return (x, v, a);
+    }
+}
+
+/// <summary>
+/// Adaptive Dormand–Prince 5(4) with FSAL and the standard step-size controller (Hairer, Nørsett &amp;
+/// Wanner, "Solving ODEs I", II.4), on y = (x, v), y' = (v, a(x, v)). Error norm: RMS over components of
+/// err / (tol + tol·max(|y₀|, |y₁|)). Sub-steps end exactly on every recorded frame.
+/// </summary>
+internal sealed class Integrator
+{
+    const double C2 = 1.0 / 5, C3 = 3.0 / 10, C4 = 4.0 / 5, C5 = 8.0 / 9;
+    const double A21 = 1.0 / 5;
+    const double A31 = 3.0 / 40, A32 = 9.0 / 40;
+    const double A41 = 44.0 / 45, A42 = -56.0 / 15, A43 = 32.0 / 9;
+    const double A51 = 19372.0 / 6561, A52 = -25360.0 / 2187, A53 = 64448.0 / 6561, A54 = -212.0 / 729;
+    const double A61 = 9017.0 / 3168, A62 = -355.0 / 33, A63 = 46732.0 / 5247, A64 = 49.0 / 176, A65 = -5103.0 / 18656;
+    const double A71 = 35.0 / 384, A73 = 500.0 / 1113, A74 = 125.0 / 192, A75 = -2187.0 / 6784, A76 = 11.0 / 84;
+    // Error coefficients: 5th-order minus embedded 4th-order weights.
+    const double E1 = 71.0 / 57600, E3 = -71.0 / 16695, E4 = 71.0 / 1920, E5 = -17253.0 / 339200, E6 = 22.0 / 525, E7 = -1.0 / 40;
+
+    readonly ParticleSystem _system;
+    readonly int _n, _dim, _size;
+    readonly double _tol;
+    readonly double[] _y, _yNew, _yTmp, _k1, _k2, _k3, _k4, _k5, _k6, _k7;
+    double[] _m = [], _q = [];
+
+    public Integrator(ParticleSystem system, int n, int dim, double tolerance)
+    {
+        _system = system;
+        _n = n;
+        _dim = dim;
+        _size = 2 * n * dim;
+        _tol = tolerance;
+        _y = new double[_size];
+        _yNew = new double[_size];
+        _yTmp = new double[_size];
+        _k1 = new double[_size];
+        _k2 = new double[_size];
+        _k3 = new double[_size];
+        _k4 = new double[_size];
+        _k5 = new double[_size];
+        _k6 = new double[_size];
+        _k7 = new double[_size];
+    }
+
+    void Derivative(double[] y, double[] dy)
+    {
+        int half = _n * _dim;
+        Array.Copy(y, half, dy, 0, half);
+        _system.AccelerationsUnchecked(y.AsSpan(0, half), y.AsSpan(half, half), _m, _q, _dim, dy.AsSpan(half, half));
+    }
+
+    public void Run(double[] x0, double[] v0, double[] m, double[] q, double dt, int steps,
+        Span<double> xs, Span<double> vs, Span<double> accs, CancellationToken cancellationToken)
+    {
+        _m = m;
+        _q = q;
+        int half = _n * _dim;
+        x0.CopyTo(_y, 0);
+        v0.CopyTo(_y, half);
+        Derivative(_y, _k1);
+        Record(0, xs, vs, accs);
+        double h = dt;
+        for (int frame = 1; frame < steps; frame++)
+        {
+            double remaining = dt;
+            int substeps = 0;
+            while (remaining > 0)
+            {
+                if ((++substeps & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
+                if (substeps > Simulator.MaxSubStepsPerFrame)
+                    throw new InvalidOperationException(
+                        $"The integrator needed more than {Simulator.MaxSubStepsPerFrame} sub-steps between frames {frame - 1} and {frame}; the tolerance may be too strict.");
+                bool last = h >= remaining * (1 - 1e-12);
+                double step = last ? remaining : h;
+                double err = Attempt(step);
+                if (!double.IsFinite(err))
+                {
+                    h = step * 0.1;
+                    if (h < 1e-300) throw new InvalidOperationException("The state became non-finite during integration.");
+                    continue;
+                }
+                double factor = err == 0 ? 5 : Math.Clamp(0.9 * Math.Pow(err, -0.2), 0.2, 5);
+                if (err <= 1)
+                {
+                    Array.Copy(_yNew, _y, _size);
+                    Array.Copy(_k7, _k1, _size); // FSAL
+                    remaining = last ? 0 : remaining - step;
+                    // After a step shortened to land on the frame keep the larger earlier proposal unless the error says shrink.
+                    h = last && factor >= 1 ? Math.Max(h, step * factor) : step * factor;
+                }
+                else
+                {
+                    h = step * Math.Max(factor, 0.1);
+                    if (h < 1e-14 * dt)
+                        throw new InvalidOperationException($"The step size underflowed between frames {frame - 1} and {frame}.");
+                }
+            }
+            Record(frame, xs, vs, accs);
+        }
+    }
+
+    void Record(int frame, Span<double> xs, Span<double> vs, Span<double> accs)
+    {
+        int half = _n * _dim;
+        _y.AsSpan(0, half).CopyTo(xs.Slice(frame * half, half));
+        _y.AsSpan(half, half).CopyTo(vs.Slice(frame * half, half));
+        // k1 holds f(y) at the current state (FSAL): its second half is the exact acceleration there.
+        _k1.AsSpan(half, half).CopyTo(accs.Slice(frame * half, half));
+    }
+
+    /// <summary>One trial step of size h from _y (with _k1 = f(_y)); leaves the result in _yNew, f(_yNew) in _k7; returns the error norm.</summary>
+    double Attempt(double h)
+    {
+        int s = _size;
+        double[] y = _y, t = _yTmp;
+        for (int i = 0; i < s; i++) t[i] = y[i] + h * A21 * _k1[i];
+        Derivative(t, _k2);
+        for (int i = 0; i < s; i++) t[i] = y[i] + h * (A31 * _k1[i] + A32 * _k2[i]);
+        Derivative(t, _k3);
+        for (int i = 0; i < s; i++) t[i] = y[i] + h * (A41 * _k1[i] + A42 * _k2[i] + A43 * _k3[i]);
+        Derivative(t, _k4);
+        for (int i = 0; i < s; i++) t[i] = y[i] + h * (A51 * _k1[i] + A52 * _k2[i] + A53 * _k3[i] + A54 * _k4[i]);
+        Derivative(t, _k5);
+        for (int i = 0; i < s; i++) t[i] = y[i] + h * (A61 * _k1[i] + A62 * _k2[i] + A63 * _k3[i] + A64 * _k4[i] + A65 * _k5[i]);
+        Derivative(t, _k6);
+        for (int i = 0; i < s; i++) _yNew[i] = y[i] + h * (A71 * _k1[i] + A73 * _k3[i] + A74 * _k4[i] + A75 * _k5[i] + A76 * _k6[i]);
+        Derivative(_yNew, _k7);
+        double sum = 0;
+        for (int i = 0; i < s; i++)
+        {
+            double e = h * (E1 * _k1[i] + E3 * _k3[i] + E4 * _k4[i] + E5 * _k5[i] + E6 * _k6[i] + E7 * _k7[i]);
+            double scale = _tol + _tol * Math.Max(Math.Abs(y[i]), Math.Abs(_yNew[i]));
+            double ratio = e / scale;
+            sum += ratio * ratio;
+        }
+        return Math.Sqrt(sum / s);
+    }
+}
