@@ -8,6 +8,9 @@ namespace Occam.Physics.IO;
 /// </summary>
 public static class Npz
 {
+    /// <summary>The timestamp written on every member (the zip epoch), so equal arrays give byte-identical files.</summary>
+    static readonly DateTimeOffset FixedTimestamp = new(1980, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     /// <summary>Reads every array of a <c>.npz</c> file, keyed by name (without the <c>.npy</c> suffix), in archive order.</summary>
     /// <exception cref="InvalidDataException">The file is not a zip of <c>.npy</c> members; the message names the file and member.</exception>
     public static IReadOnlyDictionary<string, NpyArray> Read(string path)
@@ -78,6 +81,7 @@ public static class Npz
             foreach (var (name, array) in list)
             {
                 var entry = zip.CreateEntry(name + ".npy", compressed ? CompressionLevel.Optimal : CompressionLevel.NoCompression);
+                entry.LastWriteTime = FixedTimestamp; // same arrays ⇒ same bytes
                 using var member = entry.Open();
                 Npy.Write(member, array);
             }
