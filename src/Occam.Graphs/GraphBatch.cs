@@ -44,6 +44,24 @@ public sealed class GraphBatch
         Validate();
     }
 
+    // Used by the With… methods: the structure is unchanged, so only the new features are checked.
+    private GraphBatch(GraphBatch structure, Tensor? nodes, Tensor? edges, Tensor? globals)
+    {
+        nNode = structure.nNode;
+        nEdge = structure.nEdge;
+        Senders = structure.Senders;
+        Receivers = structure.Receivers;
+        NumNodes = structure.NumNodes;
+        NumEdges = structure.NumEdges;
+        Nodes = nodes;
+        Edges = edges;
+        Globals = globals;
+        var device = Senders.device;
+        CheckFeature(Nodes, nameof(Nodes), NumNodes, "ΣNNode", device);
+        CheckFeature(Edges, nameof(Edges), NumEdges, "ΣNEdge", device);
+        CheckFeature(Globals, nameof(Globals), NumGraphs, "the number of graphs", device);
+    }
+
     /// <summary>Node features <c>[ΣNNode, …]</c>, or null.</summary>
     public Tensor? Nodes { get; }
 
@@ -89,16 +107,31 @@ public sealed class GraphBatch
     }
 
     /// <summary>Returns a copy with other node features (null removes them).</summary>
-    public GraphBatch WithNodes(Tensor? nodes) => new(nodes, Edges, Globals, Senders, Receivers, nNode, nEdge);
+    public GraphBatch WithNodes(Tensor? nodes) => new(this, nodes, Edges, Globals);
 
     /// <summary>Returns a copy with other edge features (null removes them).</summary>
-    public GraphBatch WithEdges(Tensor? edges) => new(Nodes, edges, Globals, Senders, Receivers, nNode, nEdge);
+    public GraphBatch WithEdges(Tensor? edges) => new(this, Nodes, edges, Globals);
 
     /// <summary>Returns a copy with other global features (null removes them).</summary>
-    public GraphBatch WithGlobals(Tensor? globals) => new(Nodes, Edges, globals, Senders, Receivers, nNode, nEdge);
+    public GraphBatch WithGlobals(Tensor? globals) => new(this, Nodes, Edges, globals);
 
     /// <summary>Returns a copy with all three feature sets replaced.</summary>
-    public GraphBatch WithFeatures(Tensor? nodes, Tensor? edges, Tensor? globals) => new(nodes, edges, globals, Senders, Receivers, nNode, nEdge);
+    public GraphBatch WithFeatures(Tensor? nodes, Tensor? edges, Tensor? globals) => new(this, nodes, edges, globals);
+
+    /// <summary>
+    /// Moves the feature tensors that belong to <paramref name="scope"/> to its outer scope (tensors owned by
+    /// other scopes, e.g. inputs passed through unchanged, are left where they are) and returns this batch.
+    /// </summary>
+    public GraphBatch MoveToOuter(DisposeScope scope)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        if (Nodes is not null) scope.MoveToOuter(Nodes);
+        if (Edges is not null) scope.MoveToOuter(Edges);
+        if (Globals is not null) scope.MoveToOuter(Globals);
+        scope.MoveToOuter(Senders);
+        scope.MoveToOuter(Receivers);
+        return this;
+    }
 
     /// <summary>Int64 <c>[ΣNNode]</c>: the graph each node belongs to.</summary>
     public Tensor NodeGraphIndex() => SegmentIndex(nNode, Device);
