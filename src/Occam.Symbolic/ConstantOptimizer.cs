@@ -1,0 +1,260 @@
+namespace Occam.Symbolic;
+
+/// <summary>
+/// Levenberg–Marquardt on the (weighted) squared error with an exact Jacobian from forward-mode automatic
+/// differentiation (dual numbers carrying one tangent per constant), with random restarts.
+/// </summary>
+internal sealed class ConstantOptimizer
+{
+    readonly double[] columns; // feature-major
+    readonly int rows, features;
+    readonly double[] y;
+    readonly double[]? w;
+    double[] val = new double[64];
+    double[] der = new double[64 * 4];
+
+    public ConstantOptimizer(Dataset<double> data)
+    {
+        rows = data.Rows; features = data.Features;
+        columns = data.X; y = data.Y!; w = data.Weights;
+    }
+
+    /// <summary>Optimises the constants in place; returns the squared-error loss reached (mean, weighted).</summary>
+    public double Optimize(Node[] nodes, Rng rng, int iterations, int restarts, out long evaluations)
+    {
+        evaluations = 0;
+        int k = 0;
+        foreach (var n in nodes) if (n.Op == OpCode.Constant) k++;
+        var p0 = new double[k];
+        Read(nodes, p0);
+        if (k == 0) return double.NaN;
+        var best = (double[])p0.Clone();
+        double bestLoss = Run(nodes, best, iterations, ref evaluations);
+        for (int r = 0; r < restarts; r++)
+        {
+            var p = new double[k];
+            for (int j = 0; j < k; j++) p[j] = p0[j] * (1 + 0.5 * rng.Normal());
+            double l = Run(nodes, p, iterations, ref evaluations);
+            if (l < bestLoss) { bestLoss = l; best = p; }
+        }
+        Write(nodes, best);
+        return bestLoss;
+    }
+
+    static void Read(Node[] nodes, double[] p)
+    {
+        int j = 0;
+        foreach (var n in nodes) if (n.Op == OpCode.Constant) p[j++] = n.Value;
+    }
+
+    internal static void Write(Node[] nodes, double[] p)
+    {
+        int j = 0;
+        for (int i = 0; i < nodes.Length; i++) if (nodes[i].Op == OpCode.Constant) nodes[i] = Node.Const(p[j++]);
+    }
+
+    double Run(Node[] nodes, double[] p, int iterations, ref long evaluations)
+    {
+        int k = p.Length;
+        var a = new double[k * k];
+        var g = new double[k];
+        var m = new double[k * k];
+        var delta = new double[k];
+        var trial = new double[k];
+        double loss = Accumulate(nodes, p, a, g, true);
+        evaluations++;
+        if (!double.IsFinite(loss)) return double.PositiveInfinity;
+        double lambda = 1e-3;
+        for (int it = 0; it < iterations; it++)
+        {
+            bool improved = false;
+            for (int attempt = 0; attempt < 8 && !improved; attempt++)
+            {
+                for (int i = 0; i < k * k; i++) m[i] = a[i];
+                for (int i = 0; i < k; i++) m[i * k + i] += lambda * (a[i * k + i] + 1e-12);
+                for (int i = 0; i < k; i++) delta[i] = -g[i];
+                if (!Solve(m, delta, k)) { lambda *= 10; continue; }
+                for (int i = 0; i < k; i++) trial[i] = p[i] + delta[i];
+                double l = Accumulate(nodes, trial, null, null, false);
+                evaluations++;
+                if (double.IsFinite(l) && l < loss)
+                {
+                    double rel = (loss - l) / Math.Max(loss, 1e-300);
+                    Array.Copy(trial, p, k);
+                    loss = l;
+                    lambda = Math.Max(lambda * 0.3, 1e-12);
+                    improved = true;
+                    if (rel < 1e-12) return loss;
+                }
+                else lambda *= 10;
+            }
+            if (!improved) break;
+            Accumulate(nodes, p, a, g, true);
+            evaluations++;
+        }
+        return loss;
+    }
+
+    /// <summary>Cholesky-free Gaussian elimination with partial pivoting; solves m·x = b in place of b.</summary>
+    static bool Solve(double[] m, double[] b, int k)
+    {
+        for (int c = 0; c < k; c++)
+        {
+            int piv = c;
+            for (int r = c + 1; r < k; r++) if (Math.Abs(m[r * k + c]) > Math.Abs(m[piv * k + c])) piv = r;
+            if (!(Math.Abs(m[piv * k + c]) > 1e-300)) return false;
+            if (piv != c)
+            {
+                for (int j = 0; j < k; j++) (m[c * k + j], m[piv * k + j]) = (m[piv * k + j], m[c * k + j]);
+                (b[c], b[piv]) = (b[piv], b[c]);
+            }
+            for (int r = c + 1; r < k; r++)
+            {
+                double f = m[r * k + c] / m[c * k + c];
+                if (f == 0) continue;
+                for (int j = c; j < k; j++) m[r * k + j] -= f * m[c * k + j];
+                b[r] -= f * b[c];
+            }
+        }
+        for (int c = k - 1; c >= 0; c--)
+        {
+            double s = b[c];
+            for (int j = c + 1; j < k; j++) s -= m[c * k + j] * b[j];
+            b[c] = s / m[c * k + c];
+            if (!double.IsFinite(b[c])) return false;
+        }
+        return true;
+    }
+
+    /// <summary>Mean weighted squared error at constants p; with <paramref name="jac"/>, also JᵀWJ and JᵀWr (unnormalised).</summary>
+    double Accumulate(Node[] nodes, double[] p, double[]? jtj, double[]? jtr, bool jac)
+    {
+        int k = p.Length;
+        if (val.Length < nodes.Length) { val = new double[nodes.Length * 2]; }
+        if (der.Length < nodes.Length * Math.Max(1, k)) der = new double[nodes.Length * Math.Max(1, k) * 2];
+        if (jac) { Array.Clear(jtj!, 0, k * k); Array.Clear(jtr!, 0, k); }
+        double total = 0, wsum = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            int sp = 0, ci = 0;
+            for (int i = 0; i < nodes.Length; i++)
+            {
+                var n = nodes[i];
+                switch (n.Op)
+                {
+                    case OpCode.Constant:
+                        val[sp] = p[ci];
+                        if (jac) { var d = der.AsSpan(sp * k, k); d.Clear(); d[ci] = 1; }
+                        ci++; sp++;
+                        continue;
+                    case OpCode.Variable:
+                        val[sp] = columns[n.Index * rows + r];
+                        if (jac) der.AsSpan(sp * k, k).Clear();
+                        sp++;
+                        continue;
+                }
+                if (n.Arity == 1)
+                {
+                    double x = val[sp - 1];
+                    double fx = Operators.Apply(n, x);
+                    if (jac)
+                    {
+                        double dx = UnaryDerivative(n, x, fx);
+                        var d = der.AsSpan((sp - 1) * k, k);
+                        for (int j = 0; j < k; j++) d[j] = d[j] == 0 ? 0 : d[j] * dx;
+                    }
+                    val[sp - 1] = fx;
+                }
+                else
+                {
+                    sp--;
+                    double av = val[sp - 1], bv = val[sp];
+                    double fx = Operators.Apply(n, av, bv);
+                    if (jac)
+                    {
+                        BinaryDerivative(n, av, bv, fx, out double pa, out double pb);
+                        var da = der.AsSpan((sp - 1) * k, k);
+                        var db = der.AsSpan(sp * k, k);
+                        for (int j = 0; j < k; j++)
+                        {
+                            double s = 0;
+                            if (da[j] != 0) s += da[j] * pa;
+                            if (db[j] != 0) s += db[j] * pb;
+                            da[j] = s;
+                        }
+                    }
+                    val[sp - 1] = fx;
+                }
+            }
+            double wi = w is null ? 1.0 : w[r];
+            double res = val[0] - y[r];
+            total += wi * res * res;
+            wsum += wi;
+            if (jac)
+            {
+                var d = der.AsSpan(0, k);
+                for (int a = 0; a < k; a++)
+                {
+                    double da = d[a] * wi;
+                    if (da == 0) continue;
+                    jtr![a] += da * res;
+                    for (int b = 0; b < k; b++) jtj![a * k + b] += da * d[b];
+                }
+            }
+        }
+        double loss = total / Math.Max(wsum, 1e-300);
+        if (jac)
+        {
+            foreach (var v in jtj!) if (!double.IsFinite(v)) return double.PositiveInfinity;
+            foreach (var v in jtr!) if (!double.IsFinite(v)) return double.PositiveInfinity;
+        }
+        return double.IsFinite(loss) ? loss : double.PositiveInfinity;
+    }
+
+    internal static double UnaryDerivative(in Node n, double x, double fx) => n.Op switch
+    {
+        OpCode.Neg => -1,
+        OpCode.Square => 2 * x,
+        OpCode.Cube => 3 * x * x,
+        OpCode.Sqrt => 0.5 / fx,
+        OpCode.Exp => fx,
+        OpCode.Log => 1 / x,
+        OpCode.Abs => x > 0 ? 1 : x < 0 ? -1 : 0,
+        OpCode.Sin => Math.Cos(x),
+        OpCode.Cos => -Math.Sin(x),
+        OpCode.Tanh => 1 - fx * fx,
+        OpCode.Inv => -fx * fx,
+        OpCode.Step => 0,
+        _ => CentralDifference(n, x),
+    };
+
+    static double CentralDifference(in Node n, double x)
+    {
+        double h = 1e-6 * Math.Max(1, Math.Abs(x));
+        return (Operators.Apply(n, x + h) - Operators.Apply(n, x - h)) / (2 * h);
+    }
+
+    internal static void BinaryDerivative(in Node n, double a, double b, double f, out double pa, out double pb)
+    {
+        switch (n.Op)
+        {
+            case OpCode.Add: pa = 1; pb = 1; return;
+            case OpCode.Sub: pa = 1; pb = -1; return;
+            case OpCode.Mul: pa = b; pb = a; return;
+            case OpCode.Div: pa = 1 / b; pb = -a / (b * b); return;
+            case OpCode.Pow:
+                pa = b == 0 ? 0 : b * Math.Pow(a, b - 1);
+                pb = a > 0 ? f * Math.Log(a) : 0;
+                return;
+            case OpCode.Greater: pa = 0; pb = 0; return;
+            case OpCode.Cond: pa = 0; pb = a > 0 ? 1 : 0; return;
+            default:
+            {
+                double ha = 1e-6 * Math.Max(1, Math.Abs(a)), hb = 1e-6 * Math.Max(1, Math.Abs(b));
+                pa = (Operators.Apply(n, a + ha, b) - Operators.Apply(n, a - ha, b)) / (2 * ha);
+                pb = (Operators.Apply(n, a, b + hb) - Operators.Apply(n, a, b - hb)) / (2 * hb);
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,298 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+
+namespace Occam.Symbolic;
+
+/// <summary>
+/// Column-major (feature-major) data for the batched evaluator: X[f·Rows + r], pinned so the evaluator can point at
+/// columns without copying. Optional target and weights.
+/// </summary>
+public sealed class Dataset<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    internal readonly T[] X;
+
+    Dataset(int rows, int features, T[] x, T[]? y, T[]? w)
+    {
+        Rows = rows; Features = features; X = x; Y = y; Weights = w;
+    }
+
+    public int Rows { get; }
+    public int Features { get; }
+    public T[]? Y { get; }
+    public T[]? Weights { get; }
+
+    /// <summary>Copies a rows × features array (and optional target / weights).</summary>
+    public static Dataset<T> FromRows(double[,] x, double[]? y = null, double[]? weights = null)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        int rows = x.GetLength(0), features = x.GetLength(1);
+        var flat = GC.AllocateArray<T>(Math.Max(1, rows * features), pinned: true);
+        for (int r = 0; r < rows; r++)
+            for (int f = 0; f < features; f++)
+                flat[f * rows + r] = T.CreateTruncating(x[r, f]);
+        return new Dataset<T>(rows, features, flat, Convert(y, rows, "y"), Convert(weights, rows, "weights"));
+    }
+
+    /// <summary>Uses columns (one array per feature, all of one length).</summary>
+    public static Dataset<T> FromColumns(IReadOnlyList<double[]> columns, double[]? y = null, double[]? weights = null)
+    {
+        int rows = columns.Count == 0 ? y?.Length ?? 0 : columns[0].Length;
+        var flat = GC.AllocateArray<T>(Math.Max(1, rows * columns.Count), pinned: true);
+        for (int f = 0; f < columns.Count; f++)
+        {
+            if (columns[f].Length != rows) throw new ArgumentException($"column {f} has {columns[f].Length} rows, expected {rows}");
+            for (int r = 0; r < rows; r++) flat[f * rows + r] = T.CreateTruncating(columns[f][r]);
+        }
+        return new Dataset<T>(rows, columns.Count, flat, Convert(y, rows, "y"), Convert(weights, rows, "weights"));
+    }
+
+    /// <summary>A subset of the rows (same order as <paramref name="rowIndices"/>).</summary>
+    public Dataset<T> Subset(ReadOnlySpan<int> rowIndices)
+    {
+        int n = rowIndices.Length;
+        var flat = GC.AllocateArray<T>(Math.Max(1, n * Features), pinned: true);
+        for (int f = 0; f < Features; f++)
+            for (int i = 0; i < n; i++) flat[f * n + i] = X[f * Rows + rowIndices[i]];
+        return new Dataset<T>(n, Features, flat, Pick(Y, rowIndices), Pick(Weights, rowIndices));
+    }
+
+    static T[]? Pick(T[]? a, ReadOnlySpan<int> rowIndices)
+    {
+        if (a is null) return null;
+        var o = GC.AllocateArray<T>(Math.Max(1, rowIndices.Length), pinned: true);
+        for (int i = 0; i < rowIndices.Length; i++) o[i] = a[rowIndices[i]];
+        return o;
+    }
+
+    public ReadOnlySpan<T> Column(int feature) => X.AsSpan(feature * Rows, Rows);
+
+    static T[]? Convert(double[]? a, int rows, string name)
+    {
+        if (a is null) return null;
+        if (a.Length != rows) throw new ArgumentException($"{name} has {a.Length} entries but x has {rows} rows");
+        var o = GC.AllocateArray<T>(Math.Max(1, rows), pinned: true);
+        for (int i = 0; i < rows; i++) o[i] = T.CreateTruncating(a[i]);
+        return o;
+    }
+}
+
+/// <summary>Which built-in loss to use.</summary>
+public enum LossKind { L2, L1, Huber }
+
+/// <summary>
+/// Batched, vectorised evaluator (float32 or float64). Rows are processed in cache-sized batches; postfix nodes
+/// are executed with a stack of batch buffers; variables point straight into the data, and every element-wise
+/// operation is a SIMD kernel (TensorPrimitives / Vector&lt;T&gt;). Never throws for non-finite values.
+/// One instance per thread (it owns scratch buffers).
+/// </summary>
+public sealed unsafe class Evaluator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Rows per batch.</summary>
+    public const int BatchSize = 1024;
+
+    T[] buffers = GC.AllocateArray<T>(BatchSize * 16, pinned: true);
+    readonly T[] scratch = GC.AllocateArray<T>(BatchSize, pinned: true);
+    T*[] stack = new T*[16];
+
+    /// <summary>Evaluates <paramref name="expression"/> on every row into <paramref name="output"/>.</summary>
+    public void Evaluate(Expression expression, Dataset<T> data, Span<T> output) => Evaluate(expression.NodeArray, data, output);
+
+    internal void Evaluate(ReadOnlySpan<Node> nodes, Dataset<T> data, Span<T> output)
+    {
+        if (output.Length < data.Rows) throw new ArgumentException("output is shorter than the data");
+        for (int start = 0; start < data.Rows; start += BatchSize)
+        {
+            int len = Math.Min(BatchSize, data.Rows - start);
+            T* r = RunBatch(nodes, data, start, len);
+            new ReadOnlySpan<T>(r, len).CopyTo(output.Slice(start, len));
+        }
+    }
+
+    /// <summary>
+    /// Mean loss of the expression's predictions against the data's target (weighted mean if weights are set);
+    /// +∞ as soon as any prediction is non-finite.
+    /// </summary>
+    public double Loss(ReadOnlySpan<Node> nodes, Dataset<T> data, LossKind kind = LossKind.L2, double huberDelta = 1.0)
+    {
+        var y = data.Y ?? throw new ArgumentException("the data has no target");
+        double total = 0, wsum = 0;
+        var w = data.Weights;
+        var tmp = new Span<T>(Unsafe.AsPointer(ref scratch[0]), BatchSize);
+        for (int start = 0; start < data.Rows; start += BatchSize)
+        {
+            int len = Math.Min(BatchSize, data.Rows - start);
+            T* r = RunBatch(nodes, data, start, len);
+            var pred = new ReadOnlySpan<T>(r, len);
+            var d = tmp[..len];
+            TensorPrimitives.Subtract(pred, y.AsSpan(start, len), d);
+            double part;
+            switch (kind)
+            {
+                case LossKind.L2:
+                    if (w is null) part = double.CreateTruncating(TensorPrimitives.SumOfSquares<T>(d));
+                    else { TensorPrimitives.Multiply(d, d, d); part = double.CreateTruncating(TensorPrimitives.Dot<T>(d, w.AsSpan(start, len))); }
+                    break;
+                case LossKind.L1:
+                    TensorPrimitives.Abs<T>(d, d);
+                    part = w is null ? double.CreateTruncating(TensorPrimitives.Sum<T>(d)) : double.CreateTruncating(TensorPrimitives.Dot<T>(d, w.AsSpan(start, len)));
+                    break;
+                default:
+                    part = 0;
+                    for (int i = 0; i < len; i++)
+                    {
+                        double a = Math.Abs(double.CreateTruncating(d[i]));
+                        double h = a <= huberDelta ? 0.5 * a * a : huberDelta * (a - 0.5 * huberDelta);
+                        part += w is null ? h : h * double.CreateTruncating(w[start + i]);
+                    }
+                    break;
+            }
+            if (!double.IsFinite(part)) return double.PositiveInfinity;
+            total += part;
+        }
+        if (w is null) wsum = data.Rows;
+        else foreach (var v in w) wsum += double.CreateTruncating(v);
+        return data.Rows == 0 ? double.PositiveInfinity : total / wsum;
+    }
+
+    void EnsureStack(int depth)
+    {
+        if (stack.Length >= depth) return;
+        int n = Math.Max(depth, stack.Length * 2);
+        stack = new T*[n];
+        buffers = GC.AllocateArray<T>(BatchSize * n, pinned: true);
+    }
+
+    T* RunBatch(ReadOnlySpan<Node> nodes, Dataset<T> data, int start, int len)
+    {
+        EnsureStack(nodes.Length);
+        T* baseBuf = (T*)Unsafe.AsPointer(ref buffers[0]);
+        T* x = (T*)Unsafe.AsPointer(ref data.X[0]);
+        int rows = data.Rows;
+        int sp = 0;
+        for (int i = 0; i < nodes.Length; i++)
+        {
+            ref readonly Node n = ref nodes[i];
+            switch (n.Op)
+            {
+                case OpCode.Constant:
+                {
+                    T* dst = baseBuf + sp * BatchSize;
+                    new Span<T>(dst, len).Fill(T.CreateTruncating(n.Value));
+                    stack[sp++] = dst;
+                    continue;
+                }
+                case OpCode.Variable:
+                    stack[sp++] = x + (long)n.Index * rows + start;
+                    continue;
+            }
+            if (n.Arity == 1)
+            {
+                T* dst = baseBuf + (sp - 1) * BatchSize;
+                var a = new ReadOnlySpan<T>(stack[sp - 1], len);
+                var o = new Span<T>(dst, len);
+                Unary(n, a, o);
+                stack[sp - 1] = dst;
+            }
+            else
+            {
+                sp--;
+                T* dst = baseBuf + (sp - 1) * BatchSize;
+                var a = new ReadOnlySpan<T>(stack[sp - 1], len);
+                var b = new ReadOnlySpan<T>(stack[sp], len);
+                var o = new Span<T>(dst, len);
+                Binary(n, a, b, o);
+                stack[sp - 1] = dst;
+            }
+        }
+        return stack[0];
+    }
+
+    static void Unary(in Node n, ReadOnlySpan<T> a, Span<T> o)
+    {
+        switch (n.Op)
+        {
+            case OpCode.Neg: TensorPrimitives.Negate(a, o); break;
+            case OpCode.Square: TensorPrimitives.Multiply(a, a, o); break;
+            case OpCode.Cube: Kernels<T>.Cube(a, o); break;
+            case OpCode.Sqrt: TensorPrimitives.Sqrt(a, o); break;
+            case OpCode.Exp: TensorPrimitives.Exp(a, o); break;
+            case OpCode.Log: TensorPrimitives.Log(a, o); break;
+            case OpCode.Abs: TensorPrimitives.Abs(a, o); break;
+            case OpCode.Sin: TensorPrimitives.Sin(a, o); break;
+            case OpCode.Cos: TensorPrimitives.Cos(a, o); break;
+            case OpCode.Tanh: TensorPrimitives.Tanh(a, o); break;
+            case OpCode.Inv: TensorPrimitives.Reciprocal(a, o); break;
+            case OpCode.Step: Kernels<T>.Step(a, o); break;
+            default:
+                for (int i = 0; i < a.Length; i++) o[i] = T.CreateTruncating(Operators.Apply(n, double.CreateTruncating(a[i])));
+                break;
+        }
+    }
+
+    static void Binary(in Node n, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> o)
+    {
+        switch (n.Op)
+        {
+            case OpCode.Add: TensorPrimitives.Add(a, b, o); break;
+            case OpCode.Sub: TensorPrimitives.Subtract(a, b, o); break;
+            case OpCode.Mul: TensorPrimitives.Multiply(a, b, o); break;
+            case OpCode.Div: TensorPrimitives.Divide(a, b, o); break;
+            case OpCode.Pow: TensorPrimitives.Pow(a, b, o); break;
+            case OpCode.Greater: Kernels<T>.Greater(a, b, o); break;
+            case OpCode.Cond: Kernels<T>.Cond(a, b, o); break;
+            default:
+                for (int i = 0; i < a.Length; i++)
+                    o[i] = T.CreateTruncating(Operators.Apply(n, double.CreateTruncating(a[i]), double.CreateTruncating(b[i])));
+                break;
+        }
+    }
+}
+
+/// <summary>Vector&lt;T&gt; kernels for the operators TensorPrimitives lacks. Safe when output aliases an input.</summary>
+internal static class Kernels<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static void Cube(ReadOnlySpan<T> a, Span<T> o)
+    {
+        int i = 0, w = Vector<T>.Count;
+        for (; i <= a.Length - w; i += w)
+        {
+            var v = new Vector<T>(a[i..]);
+            (v * v * v).CopyTo(o[i..]);
+        }
+        for (; i < a.Length; i++) o[i] = a[i] * a[i] * a[i];
+    }
+
+    public static void Step(ReadOnlySpan<T> a, Span<T> o)
+    {
+        int i = 0, w = Vector<T>.Count;
+        for (; i <= a.Length - w; i += w)
+        {
+            var m = Vector.GreaterThan(new Vector<T>(a[i..]), Vector<T>.Zero);
+            Vector.ConditionalSelect(m, Vector<T>.One, Vector<T>.Zero).CopyTo(o[i..]);
+        }
+        for (; i < a.Length; i++) o[i] = a[i] > T.Zero ? T.One : T.Zero;
+    }
+
+    public static void Greater(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> o)
+    {
+        int i = 0, w = Vector<T>.Count;
+        for (; i <= a.Length - w; i += w)
+        {
+            var m = Vector.GreaterThan(new Vector<T>(a[i..]), new Vector<T>(b[i..]));
+            Vector.ConditionalSelect(m, Vector<T>.One, Vector<T>.Zero).CopyTo(o[i..]);
+        }
+        for (; i < a.Length; i++) o[i] = a[i] > b[i] ? T.One : T.Zero;
+    }
+
+    public static void Cond(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> o)
+    {
+        int i = 0, w = Vector<T>.Count;
+        for (; i <= a.Length - w; i += w)
+        {
+            var m = Vector.GreaterThan(new Vector<T>(a[i..]), Vector<T>.Zero);
+            Vector.ConditionalSelect(m, new Vector<T>(b[i..]), Vector<T>.Zero).CopyTo(o[i..]);
+        }
+        for (; i < a.Length; i++) o[i] = a[i] > T.Zero ? b[i] : T.Zero;
+    }
+}

@@ -1,0 +1,257 @@
+using System.Globalization;
+using LinqExpr = System.Linq.Expressions.Expression;
+
+namespace Occam.Symbolic;
+
+/// <summary>
+/// An immutable symbolic expression stored as a flat postfix array of <see cref="Node"/>s (Operon style):
+/// children come before their parent, so evaluation is one forward pass.
+/// </summary>
+public sealed class Expression : IEquatable<Expression>
+{
+    readonly Node[] nodes;
+
+    /// <summary>Builds an expression from postfix nodes (validated).</summary>
+    public Expression(IEnumerable<Node> postfix, IReadOnlyList<string>? variableNames = null)
+    {
+        nodes = postfix.ToArray();
+        VariableNames = variableNames ?? [];
+        Validate(nodes);
+    }
+
+    internal Expression(Node[] postfix, IReadOnlyList<string> variableNames, bool trusted)
+    {
+        nodes = postfix;
+        VariableNames = variableNames;
+        if (!trusted) Validate(nodes);
+    }
+
+    static void Validate(Node[] nodes)
+    {
+        int depth = 0;
+        for (int i = 0; i < nodes.Length; i++)
+        {
+            int arity = nodes[i].Arity;
+            if (depth < arity) throw new ArgumentException($"postfix node {i} ({nodes[i].Op}) needs {arity} operand(s), has {depth}");
+            if (nodes[i].Op == OpCode.Variable && nodes[i].Index < 0) throw new ArgumentException($"negative variable index at node {i}");
+            depth += 1 - arity;
+        }
+        if (depth != 1) throw new ArgumentException($"postfix array leaves {depth} values, expected 1");
+    }
+
+    /// <summary>Names used for variables when printing (index i ↦ name; missing names print as x<i>i</i>).</summary>
+    public IReadOnlyList<string> VariableNames { get; }
+
+    /// <summary>The postfix nodes.</summary>
+    public ReadOnlySpan<Node> Nodes => nodes;
+
+    internal Node[] NodeArray => nodes;
+
+    /// <summary>Number of nodes (the default complexity).</summary>
+    public int Length => nodes.Length;
+
+    /// <summary>Complexity: node count.</summary>
+    public int Complexity => nodes.Length;
+
+    /// <summary>Depth of the tree (a single leaf has depth 1).</summary>
+    public int Depth => Postfix.Depth(nodes);
+
+    /// <summary>Number of constants.</summary>
+    public int ConstantCount => nodes.Count(n => n.Op == OpCode.Constant);
+
+    /// <summary>The constants in postfix order.</summary>
+    public double[] Constants => nodes.Where(n => n.Op == OpCode.Constant).Select(n => n.Value).ToArray();
+
+    /// <summary>Largest variable index used, or −1.</summary>
+    public int MaxVariableIndex => nodes.Where(n => n.Op == OpCode.Variable).Select(n => n.Index).DefaultIfEmpty(-1).Max();
+
+    /// <summary>The same expression with its constants replaced (in postfix order).</summary>
+    public Expression WithConstants(ReadOnlySpan<double> constants)
+    {
+        var copy = (Node[])nodes.Clone();
+        int k = 0;
+        for (int i = 0; i < copy.Length; i++)
+            if (copy[i].Op == OpCode.Constant)
+            {
+                if (k >= constants.Length) throw new ArgumentException($"expected {ConstantCount} constants, got {constants.Length}");
+                copy[i] = Node.Const(constants[k++]);
+            }
+        if (k != constants.Length) throw new ArgumentException($"expected {ConstantCount} constants, got {constants.Length}");
+        return new Expression(copy, VariableNames, trusted: true);
+    }
+
+    /// <summary>The same expression printed with other variable names.</summary>
+    public Expression WithVariableNames(IReadOnlyList<string> names) => new(nodes, names, trusted: true);
+
+    /// <summary>
+    /// Parses infix text such as <c>"2.5*x0^2 - sin(x1)/r"</c>. Operators <c>+ - * / ^ **</c>, unary minus, and the
+    /// functions neg square cube sqrt exp log abs sin cos tanh inv step greater(a,b) cond(a,b) pow(a,b) and any
+    /// registered custom operator. Names are looked up in <paramref name="variableNames"/>; <c>x0, x1, …</c> refer to
+    /// indices past the named ones. Throws <see cref="FormatException"/> naming the position on bad input.
+    /// </summary>
+    public static Expression Parse(string text, IReadOnlyList<string>? variableNames = null)
+    {
+        var names = variableNames ?? [];
+        return new Expression(Parser.Parse(text, names), names, trusted: true);
+    }
+
+    /// <summary>Evaluates at one point (variables indexed as in the expression). Never throws for non-finite results.</summary>
+    public double Evaluate(ReadOnlySpan<double> variables)
+    {
+        Span<double> stack = nodes.Length <= 128 ? stackalloc double[nodes.Length] : new double[nodes.Length];
+        int sp = 0;
+        foreach (ref readonly var n in nodes.AsSpan())
+        {
+            switch (n.Arity)
+            {
+                case 0:
+                    if (n.Op == OpCode.Constant) stack[sp++] = n.Value;
+                    else
+                    {
+                        if (n.Index >= variables.Length)
+                            throw new ArgumentException($"expression uses variable {n.Index} but only {variables.Length} value(s) were given");
+                        stack[sp++] = variables[n.Index];
+                    }
+                    break;
+                case 1: stack[sp - 1] = Operators.Apply(n, stack[sp - 1]); break;
+                default: sp--; stack[sp - 1] = Operators.Apply(n, stack[sp - 1], stack[sp]); break;
+            }
+        }
+        return stack[0];
+    }
+
+    /// <summary>Evaluates on every row of <paramref name="x"/> (rows × variables), vectorised in row batches.</summary>
+    public double[] Evaluate(double[,] x)
+    {
+        var data = Dataset<double>.FromRows(x);
+        if (MaxVariableIndex >= data.Features)
+            throw new ArgumentException($"expression uses variable {MaxVariableIndex} but the data has {data.Features} column(s)");
+        var result = new double[data.Rows];
+        new Evaluator<double>().Evaluate(nodes, data, result);
+        return result;
+    }
+
+    /// <summary>Symbolic partial derivative with respect to variable <paramref name="variableIndex"/>, simplified.</summary>
+    public Expression Differentiate(int variableIndex)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(variableIndex);
+        var d = Calculus.Derivative(Tree.FromPostfix(nodes), variableIndex);
+        return new Expression(Simplifier.Simplify(d).ToPostfix(), VariableNames, trusted: true);
+    }
+
+    /// <summary>Constant folding, merging of nested constants and light algebraic normalisation.</summary>
+    public Expression Simplify() => new(Simplifier.Simplify(Tree.FromPostfix(nodes)).ToPostfix(), VariableNames, trusted: true);
+
+    /// <summary>Infix text that <see cref="Parse"/> reads back to the identical expression.</summary>
+    public string ToInfix() => Printer.Print(Tree.FromPostfix(nodes), VariableNames, PrintStyle.Infix);
+
+    /// <summary>SymPy-compatible text (<c>**</c>, <c>Abs</c>, <c>Piecewise</c> for conditionals).</summary>
+    public string ToSympy() => Printer.Print(Tree.FromPostfix(nodes), VariableNames, PrintStyle.Sympy);
+
+    /// <summary>LaTeX (constants rounded to 5 significant digits).</summary>
+    public string ToLatex() => Printer.Print(Tree.FromPostfix(nodes), VariableNames, PrintStyle.Latex);
+
+    /// <summary>A C# expression using <c>Math.*</c>; variables by name (or <c>x[i]</c> where the name is not an identifier).</summary>
+    public string ToCSharp() => Printer.Print(Tree.FromPostfix(nodes), VariableNames, PrintStyle.CSharp);
+
+    public override string ToString() => ToInfix();
+
+    /// <summary>Compiles to a delegate via System.Linq.Expressions; the argument holds the variables by index.</summary>
+    public Func<double[], double> Compile()
+    {
+        var x = LinqExpr.Parameter(typeof(double[]), "x");
+        var stack = new Stack<LinqExpr>();
+        static LinqExpr C(double v) => LinqExpr.Constant(v);
+        static LinqExpr M(string name, params LinqExpr[] args) =>
+            LinqExpr.Call(typeof(Math).GetMethod(name, args.Select(_ => typeof(double)).ToArray())!, args);
+        foreach (var n in nodes)
+        {
+            switch (n.Op)
+            {
+                case OpCode.Constant: stack.Push(C(n.Value)); break;
+                case OpCode.Variable: stack.Push(LinqExpr.ArrayIndex(x, LinqExpr.Constant(n.Index))); break;
+                default:
+                    if (n.Arity == 1)
+                    {
+                        var a = stack.Pop();
+                        stack.Push(n.Op switch
+                        {
+                            OpCode.Neg => LinqExpr.Negate(a),
+                            OpCode.Square => LinqExpr.Invoke(Square, a),
+                            OpCode.Cube => LinqExpr.Invoke(Cube, a),
+                            OpCode.Sqrt => M("Sqrt", a),
+                            OpCode.Exp => M("Exp", a),
+                            OpCode.Log => M("Log", a),
+                            OpCode.Abs => M("Abs", a),
+                            OpCode.Sin => M("Sin", a),
+                            OpCode.Cos => M("Cos", a),
+                            OpCode.Tanh => M("Tanh", a),
+                            OpCode.Inv => LinqExpr.Divide(C(1.0), a),
+                            OpCode.Step => LinqExpr.Condition(LinqExpr.GreaterThan(a, C(0.0)), C(1.0), C(0.0)),
+                            _ => LinqExpr.Invoke(LinqExpr.Constant(Operators.Custom(n.Index).Unary!), a),
+                        });
+                    }
+                    else
+                    {
+                        var b = stack.Pop();
+                        var a = stack.Pop();
+                        stack.Push(n.Op switch
+                        {
+                            OpCode.Add => LinqExpr.Add(a, b),
+                            OpCode.Sub => LinqExpr.Subtract(a, b),
+                            OpCode.Mul => LinqExpr.Multiply(a, b),
+                            OpCode.Div => LinqExpr.Divide(a, b),
+                            OpCode.Pow => M("Pow", a, b),
+                            OpCode.Greater => LinqExpr.Condition(LinqExpr.GreaterThan(a, b), C(1.0), C(0.0)),
+                            OpCode.Cond => LinqExpr.Condition(LinqExpr.GreaterThan(a, C(0.0)), b, C(0.0)),
+                            _ => LinqExpr.Invoke(LinqExpr.Constant(Operators.Custom(n.Index).Binary!), a, b),
+                        });
+                    }
+                    break;
+            }
+        }
+        return LinqExpr.Lambda<Func<double[], double>>(stack.Pop(), x).Compile();
+    }
+
+    static readonly System.Linq.Expressions.Expression<Func<double, double>> Square = v => v * v;
+    static readonly System.Linq.Expressions.Expression<Func<double, double>> Cube = v => v * v * v;
+
+    public bool Equals(Expression? other) => other is not null && nodes.AsSpan().SequenceEqual(other.nodes);
+    public override bool Equals(object? obj) => obj is Expression e && Equals(e);
+    public override int GetHashCode()
+    {
+        var h = new HashCode();
+        foreach (var n in nodes) h.Add(n);
+        return h.ToHashCode();
+    }
+
+    internal static string Format(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+}
+
+/// <summary>Helpers over postfix arrays: subtree extents, depth.</summary>
+internal static class Postfix
+{
+    /// <summary>Length of the subtree whose root is at <paramref name="root"/>.</summary>
+    public static int SubtreeLength(ReadOnlySpan<Node> nodes, int root)
+    {
+        int need = 1, i = root;
+        while (need > 0) { need += nodes[i].Arity - 1; i--; }
+        return root - i;
+    }
+
+    public static int Depth(ReadOnlySpan<Node> nodes)
+    {
+        Span<int> stack = nodes.Length <= 256 ? stackalloc int[nodes.Length] : new int[nodes.Length];
+        int sp = 0;
+        foreach (var n in nodes)
+        {
+            switch (n.Arity)
+            {
+                case 0: stack[sp++] = 1; break;
+                case 1: stack[sp - 1]++; break;
+                default: sp--; stack[sp - 1] = Math.Max(stack[sp - 1], stack[sp]) + 1; break;
+            }
+        }
+        return sp == 0 ? 0 : stack[0];
+    }
+}

@@ -1,0 +1,172 @@
+namespace Occam.Symbolic;
+
+/// <summary>Kind of one node in a postfix expression.</summary>
+public enum OpCode : byte
+{
+    Constant, Variable,
+    // binary
+    Add, Sub, Mul, Div, Pow, Greater, Cond, CustomBinary,
+    // unary
+    Neg, Square, Cube, Sqrt, Exp, Log, Abs, Sin, Cos, Tanh, Inv, Step, CustomUnary,
+}
+
+/// <summary>One node of a flat postfix expression (Operon style): an operator, a variable index or a constant.</summary>
+/// <param name="Op">What the node is.</param>
+/// <param name="Index">Variable index for <see cref="OpCode.Variable"/>, custom-operator id for custom operators, else 0.</param>
+/// <param name="Value">The constant's value for <see cref="OpCode.Constant"/>, else 0.</param>
+public readonly record struct Node(OpCode Op, int Index = 0, double Value = 0)
+{
+    public static Node Const(double value) => new(OpCode.Constant, 0, value);
+    public static Node Var(int index) => new(OpCode.Variable, index);
+    public static Node Of(OpCode op) => new(op);
+
+    public int Arity => Operators.Arity(Op);
+    public bool IsLeaf => Op is OpCode.Constant or OpCode.Variable;
+}
+
+/// <summary>A user-defined operator, registered once by name and usable in parsing, evaluation and search.</summary>
+public sealed class CustomOperator
+{
+    internal CustomOperator(int id, string name, int arity, Func<double, double>? unary, Func<double, double, double>? binary)
+    {
+        Id = id; Name = name; Arity = arity; Unary = unary; Binary = binary;
+    }
+    public int Id { get; }
+    public string Name { get; }
+    public int Arity { get; }
+    public Func<double, double>? Unary { get; }
+    public Func<double, double, double>? Binary { get; }
+}
+
+/// <summary>The operator table: names, arities, scalar semantics, and the registry of custom operators.</summary>
+public static class Operators
+{
+    static readonly object Gate = new();
+    static CustomOperator[] custom = [];
+
+    /// <summary>Registers (or replaces) a custom unary operator usable by name, e.g. in <c>UnaryOperators</c> and in parsed text.</summary>
+    public static CustomOperator RegisterUnary(string name, Func<double, double> function) => Register(name, 1, function, null);
+
+    /// <summary>Registers (or replaces) a custom binary operator usable by name (printed as a function call <c>name(a, b)</c>).</summary>
+    public static CustomOperator RegisterBinary(string name, Func<double, double, double> function) => Register(name, 2, null, function);
+
+    static CustomOperator Register(string name, int arity, Func<double, double>? u, Func<double, double, double>? b)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (!IsIdentifier(name)) throw new ArgumentException($"custom operator name '{name}' must be an identifier", nameof(name));
+        if (TryBuiltin(name, out _)) throw new ArgumentException($"'{name}' is a built-in operator", nameof(name));
+        lock (Gate)
+        {
+            var list = custom.ToList();
+            int id = list.FindIndex(c => c.Name == name);
+            var op = new CustomOperator(id < 0 ? list.Count : id, name, arity, u, b);
+            if (id < 0) list.Add(op); else list[id] = op;
+            custom = list.ToArray();
+            return op;
+        }
+    }
+
+    internal static CustomOperator Custom(int id) => custom[id];
+
+    internal static bool TryCustom(string name, out CustomOperator op)
+    {
+        foreach (var c in custom) if (c.Name == name) { op = c; return true; }
+        op = null!;
+        return false;
+    }
+
+    static bool IsIdentifier(string s) => (char.IsLetter(s[0]) || s[0] == '_') && s.All(c => char.IsLetterOrDigit(c) || c == '_');
+
+    public static int Arity(OpCode op) => op switch
+    {
+        OpCode.Constant or OpCode.Variable => 0,
+        >= OpCode.Add and <= OpCode.CustomBinary => 2,
+        _ => 1,
+    };
+
+    /// <summary>Function-call name of an operator (for printing and parsing), e.g. "sin", "square", "greater".</summary>
+    public static string Name(OpCode op) => op switch
+    {
+        OpCode.Add => "+", OpCode.Sub => "-", OpCode.Mul => "*", OpCode.Div => "/", OpCode.Pow => "^",
+        OpCode.Greater => "greater", OpCode.Cond => "cond", OpCode.Neg => "neg", OpCode.Square => "square",
+        OpCode.Cube => "cube", OpCode.Sqrt => "sqrt", OpCode.Exp => "exp", OpCode.Log => "log", OpCode.Abs => "abs",
+        OpCode.Sin => "sin", OpCode.Cos => "cos", OpCode.Tanh => "tanh", OpCode.Inv => "inv", OpCode.Step => "step",
+        _ => op.ToString(),
+    };
+
+    internal static string Name(in Node n) => n.Op is OpCode.CustomUnary or OpCode.CustomBinary ? Custom(n.Index).Name : Name(n.Op);
+
+    static readonly OpCode[] Builtins =
+    [
+        OpCode.Add, OpCode.Sub, OpCode.Mul, OpCode.Div, OpCode.Pow, OpCode.Greater, OpCode.Cond,
+        OpCode.Neg, OpCode.Square, OpCode.Cube, OpCode.Sqrt, OpCode.Exp, OpCode.Log, OpCode.Abs,
+        OpCode.Sin, OpCode.Cos, OpCode.Tanh, OpCode.Inv, OpCode.Step,
+    ];
+
+    internal static bool TryBuiltin(string name, out OpCode op)
+    {
+        switch (name)
+        {
+            case "plus" or "add": op = OpCode.Add; return true;
+            case "sub" or "minus": op = OpCode.Sub; return true;
+            case "mult" or "mul" or "times": op = OpCode.Mul; return true;
+            case "div": op = OpCode.Div; return true;
+            case "pow" or "**": op = OpCode.Pow; return true;
+            case "if" or ">": op = OpCode.Greater; return true;
+        }
+        foreach (var b in Builtins) if (Name(b) == name) { op = b; return true; }
+        op = default;
+        return false;
+    }
+
+    /// <summary>Resolves an operator name (built-in or registered custom) to a node template.</summary>
+    public static Node Resolve(string name)
+    {
+        if (TryBuiltin(name, out var op)) return new Node(op);
+        if (TryCustom(name, out var c)) return new Node(c.Arity == 1 ? OpCode.CustomUnary : OpCode.CustomBinary, c.Id);
+        throw new ArgumentException($"unknown operator '{name}' (built-in: + - * / ^ greater cond neg square cube sqrt exp log abs sin cos tanh inv step, or register a custom one)");
+    }
+
+    /// <summary>Scalar semantics of a unary operator (IEEE: domain errors give NaN, never throw).</summary>
+    public static double Apply(in Node n, double a) => n.Op switch
+    {
+        OpCode.Neg => -a,
+        OpCode.Square => a * a,
+        OpCode.Cube => a * a * a,
+        OpCode.Sqrt => Math.Sqrt(a),
+        OpCode.Exp => Math.Exp(a),
+        OpCode.Log => Math.Log(a),
+        OpCode.Abs => Math.Abs(a),
+        OpCode.Sin => Math.Sin(a),
+        OpCode.Cos => Math.Cos(a),
+        OpCode.Tanh => Math.Tanh(a),
+        OpCode.Inv => 1.0 / a,
+        OpCode.Step => a > 0 ? 1.0 : 0.0,
+        OpCode.CustomUnary => SafeCustom(n.Index, a),
+        _ => double.NaN,
+    };
+
+    /// <summary>Scalar semantics of a binary operator.</summary>
+    public static double Apply(in Node n, double a, double b) => n.Op switch
+    {
+        OpCode.Add => a + b,
+        OpCode.Sub => a - b,
+        OpCode.Mul => a * b,
+        OpCode.Div => a / b,
+        OpCode.Pow => Math.Pow(a, b),
+        OpCode.Greater => a > b ? 1.0 : 0.0,
+        OpCode.Cond => a > 0 ? b : 0.0,
+        OpCode.CustomBinary => SafeCustom(n.Index, a, b),
+        _ => double.NaN,
+    };
+
+    static double SafeCustom(int id, double a)
+    {
+        try { return Custom(id).Unary!(a); } catch (Exception) { return double.NaN; }
+    }
+
+    static double SafeCustom(int id, double a, double b)
+    {
+        try { return Custom(id).Binary!(a, b); } catch (Exception) { return double.NaN; }
+    }
+}

@@ -1,0 +1,143 @@
+namespace Occam.Symbolic;
+
+/// <summary>How <see cref="SymbolicRegressionResult.Best"/> is chosen from the Pareto front.</summary>
+public enum ModelSelection
+{
+    /// <summary>PySR's "best": highest score among equations whose loss is at most 1.5× the minimum.</summary>
+    Best,
+    /// <summary>Lowest loss.</summary>
+    Accuracy,
+    /// <summary>Highest score −Δln(loss)/Δcomplexity.</summary>
+    Score,
+}
+
+/// <summary>Relative weights of the mutations (PySR's set); any weight may be zero.</summary>
+public sealed record MutationWeights
+{
+    public double MutateConstant { get; init; } = 0.048;
+    public double MutateOperator { get; init; } = 0.47;
+    public double MutateFeature { get; init; } = 0.1;
+    public double SwapOperands { get; init; } = 0.1;
+    public double Rotate { get; init; } = 0.3;
+    public double AddNode { get; init; } = 0.79;
+    public double InsertNode { get; init; } = 5.1;
+    public double DeleteNode { get; init; } = 1.7;
+    public double Simplify { get; init; } = 0.002;
+    public double Randomize { get; init; } = 0.00023;
+    public double DoNothing { get; init; } = 0.21;
+    public double Optimize { get; init; } = 0.0;
+}
+
+/// <summary>A custom loss: (predictions, targets, weights or null) → loss. Return +∞ for invalid predictions.</summary>
+public delegate double CustomLoss(ReadOnlySpan<double> predictions, ReadOnlySpan<double> targets, ReadOnlySpan<double> weights);
+
+/// <summary>One report from a running search.</summary>
+/// <param name="Round">Rounds completed (each round evolves every island once).</param>
+/// <param name="Evaluations">Expression evaluations so far.</param>
+/// <param name="Elapsed">Wall time so far.</param>
+/// <param name="BestLoss">Lowest loss on the hall of fame.</param>
+/// <param name="Best">Current choice of <see cref="ModelSelection"/>.</param>
+/// <param name="ParetoSize">Entries on the Pareto front.</param>
+public sealed record SymbolicRegressionProgress(int Round, long Evaluations, TimeSpan Elapsed, double BestLoss, string Best, int ParetoSize);
+
+/// <summary>
+/// Options of <see cref="SymbolicRegression.Fit(double[,], double[], SymbolicRegressionOptions?)"/>. Defaults follow PySR
+/// where sensible. The search stops at the first of <see cref="TimeLimit"/>, <see cref="MaxEvaluations"/>,
+/// <see cref="LossThreshold"/>, <see cref="MaxRounds"/>, or <see cref="PlateauRounds"/> (whichever are set; with none set
+/// it runs <see cref="MaxRounds"/> = 100 rounds).
+/// </summary>
+public sealed record SymbolicRegressionOptions
+{
+    /// <summary>Names of the input columns (default x0, x1, …).</summary>
+    public IReadOnlyList<string>? VariableNames { get; init; }
+    /// <summary>Binary operators by name: + - * / ^ greater cond, or registered custom ones.</summary>
+    public IReadOnlyList<string> BinaryOperators { get; init; } = ["+", "-", "*", "/"];
+    /// <summary>Unary operators by name: neg square cube sqrt exp log abs sin cos tanh inv step, or registered custom ones.</summary>
+    public IReadOnlyList<string> UnaryOperators { get; init; } = [];
+    /// <summary>Maximum complexity of an equation.</summary>
+    public int MaxSize { get; init; } = 20;
+    /// <summary>Maximum tree depth.</summary>
+    public int MaxDepth { get; init; } = 12;
+    /// <summary>Fraction of the run (by rounds or time) over which the maximum size grows from 5 to <see cref="MaxSize"/> (0 = off).</summary>
+    public double WarmupMaxSizeBy { get; init; }
+    /// <summary>Number of islands. Fixed, so the result does not depend on the thread count.</summary>
+    public int Populations { get; init; } = 12;
+    /// <summary>Members per island.</summary>
+    public int PopulationSize { get; init; } = 33;
+    /// <summary>Cycles per island per round (each cycle is PopulationSize/TournamentSize mutations, at least one).</summary>
+    public int CyclesPerRound { get; init; } = 200;
+    /// <summary>Tournament size.</summary>
+    public int TournamentSize { get; init; } = 15;
+    /// <summary>Probability that the tournament picks its best member (then the second with p(1−p), …).</summary>
+    public double TournamentProbability { get; init; } = 0.982;
+    /// <summary>Seed of every random choice.</summary>
+    public int Seed { get; init; }
+    /// <summary>Wall-clock budget (checked between rounds, so a time-limited run is deterministic up to the rounds done).</summary>
+    public TimeSpan? TimeLimit { get; init; }
+    /// <summary>Evaluation budget (checked between rounds; fully deterministic).</summary>
+    public long? MaxEvaluations { get; init; }
+    /// <summary>Stop once some equation has loss at or below this.</summary>
+    public double? LossThreshold { get; init; }
+    /// <summary>Stop after this many rounds.</summary>
+    public int? MaxRounds { get; init; }
+    /// <summary>Stop when the Pareto front has not improved for this many rounds.</summary>
+    public int? PlateauRounds { get; init; }
+    /// <summary>Worker threads (default: all cores). Does not change the result.</summary>
+    public int? Threads { get; init; }
+    /// <summary>Built-in loss (L2 default).</summary>
+    public LossKind Loss { get; init; } = LossKind.L2;
+    /// <summary>Huber transition point.</summary>
+    public double HuberDelta { get; init; } = 1.0;
+    /// <summary>Custom loss; replaces <see cref="Loss"/> when set.</summary>
+    public CustomLoss? CustomLoss { get; init; }
+    /// <summary>Per-row weights of the loss.</summary>
+    public IReadOnlyList<double>? Weights { get; init; }
+    /// <summary>Progress reports, once per round.</summary>
+    public IProgress<SymbolicRegressionProgress>? Progress { get; init; }
+    /// <summary>Hall of fame file: rewritten (atomically) whenever the front improves; read at the start to warm-start.</summary>
+    public string? HallOfFameFile { get; init; }
+    /// <summary>Model selection for <see cref="SymbolicRegressionResult.Best"/>.</summary>
+    public ModelSelection ModelSelection { get; init; } = ModelSelection.Best;
+    /// <summary>Mutation weights.</summary>
+    public MutationWeights Mutations { get; init; } = new();
+    /// <summary>Probability that a child is made by crossover instead of mutation.</summary>
+    public double CrossoverProbability { get; init; } = 0.066;
+    /// <summary>Simulated annealing in the acceptance of a mutation.</summary>
+    public bool Annealing { get; init; } = true;
+    /// <summary>Annealing temperature scale.</summary>
+    public double Alpha { get; init; } = 0.1;
+    /// <summary>Adaptive parsimony: the tournament multiplies a member's cost by exp(scaling·frequency of its complexity).</summary>
+    public double AdaptiveParsimonyScaling { get; init; } = 20.0;
+    /// <summary>Constant parsimony penalty per unit of complexity added to the normalised loss.</summary>
+    public double Parsimony { get; init; } = 0.0;
+    /// <summary>Fraction of each island replaced by migrants from other islands after each round.</summary>
+    public double FractionReplaced { get; init; } = 0.03;
+    /// <summary>Fraction of each island replaced by hall-of-fame members after each round.</summary>
+    public double FractionReplacedHof { get; init; } = 0.03;
+    /// <summary>Probability per member per round of constant optimisation.</summary>
+    public double OptimizeProbability { get; init; } = 0.14;
+    /// <summary>Levenberg–Marquardt iterations per optimisation.</summary>
+    public int OptimizerIterations { get; init; } = 12;
+    /// <summary>Extra random restarts of the constant optimiser.</summary>
+    public int OptimizerRestarts { get; init; } = 2;
+    /// <summary>Rows used by the constant optimiser (a fixed subsample if the data are larger).</summary>
+    public int OptimizerMaxRows { get; init; } = 1000;
+    /// <summary>Complexity of each operator by name (default 1).</summary>
+    public IReadOnlyDictionary<string, int>? OperatorComplexity { get; init; }
+    /// <summary>Complexity of a constant.</summary>
+    public int ConstantComplexity { get; init; } = 1;
+    /// <summary>Complexity of a variable.</summary>
+    public int VariableComplexity { get; init; } = 1;
+    /// <summary>
+    /// Per-operator maximum complexity of its arguments, e.g. {"^": (-1, 1)} (−1 = unlimited; unary operators use Item1).
+    /// </summary>
+    public IReadOnlyDictionary<string, (int Left, int Right)>? OperatorConstraints { get; init; }
+    /// <summary>Nested-operator limits, e.g. {"sin": {"sin": 0, "cos": 0}}: how often an operator may occur inside another.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>>? NestedConstraints { get; init; }
+    /// <summary>Units of the inputs (e.g. "m", "kg", "m/s^2", "1"); enables dimensional analysis when set with <see cref="OutputUnits"/>.</summary>
+    public IReadOnlyList<string>? VariableUnits { get; init; }
+    /// <summary>Units of the target.</summary>
+    public string? OutputUnits { get; init; }
+    /// <summary>Added to the normalised loss of a dimensionally inconsistent equation.</summary>
+    public double DimensionalPenalty { get; init; } = 1000.0;
+}

@@ -1,0 +1,27 @@
+namespace Occam.Symbolic;
+
+/// <summary>One equation of the Pareto front.</summary>
+public sealed record ParetoEntry(int Complexity, double Loss, double Score, Expression Expression)
+{
+    /// <summary>Infix form (parses back with <see cref="Expression.Parse"/>).</summary>
+    public string Infix => Expression.ToInfix();
+    /// <summary>SymPy form.</summary>
+    public string Sympy => Expression.ToSympy();
+    /// <summary>LaTeX form.</summary>
+    public string Latex => Expression.ToLatex();
+    /// <summary>C# form.</summary>
+    public string CSharp => Expression.ToCSharp();
+}
+
+/// <summary>The outcome of a search: the Pareto front (complexity ascending, loss descending) and the selected equation.</summary>
+public sealed record SymbolicRegressionResult(
+    IReadOnlyList<ParetoEntry> Pareto,
+    ParetoEntry Best,
+    long Evaluations,
+    int Rounds,
+    TimeSpan Elapsed,
+    string StopReason)
+{
+    /// <summary>Lowest-loss entry.</summary>
+    public ParetoEntry MostAccurate => Pareto[^1];
+}

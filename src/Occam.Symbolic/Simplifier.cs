@@ -1,0 +1,77 @@
+namespace Occam.Symbolic;
+
+/// <summary>
+/// Simplification: constant folding, identities (x+0, x·1, x·0, x^1, −−x), merging of nested constants in sums and
+/// products (c₁+(c₂+x) → (c₁+c₂)+x), and normalisation that puts the constant first in commutative operations.
+/// Never increases the node count.
+/// </summary>
+internal static class Simplifier
+{
+    public static Node[] Simplify(ReadOnlySpan<Node> postfix) => Simplify(Tree.FromPostfix(postfix)).ToPostfix();
+
+    public static Tree Simplify(Tree t)
+    {
+        if (t.A is not null) t.A = Simplify(t.A);
+        if (t.B is not null) t.B = Simplify(t.B);
+        return Rewrite(t);
+    }
+
+    static Tree C(double v) => Tree.C(v);
+
+    static Tree Rewrite(Tree t)
+    {
+        var n = t.Node;
+        if (n.IsLeaf) return t;
+        var a = t.A!;
+        if (n.Arity == 1)
+        {
+            if (a.IsConst && n.Op != OpCode.CustomUnary) return C(Operators.Apply(n, a.Value));
+            if (n.Op == OpCode.Neg && a.Op == OpCode.Neg) return a.A!;
+            return t;
+        }
+        var b = t.B!;
+        if (a.IsConst && b.IsConst && n.Op != OpCode.CustomBinary) return C(Operators.Apply(n, a.Value, b.Value));
+        switch (n.Op)
+        {
+            case OpCode.Add:
+                if (b.IsConst && !a.IsConst) (a, b) = (b, a); // constant first
+                if (a.IsConstValue(0)) return b;
+                if (a.IsConst && b.Op == OpCode.Add && b.A!.IsConst) return Tree.Bin(OpCode.Add, C(a.Value + b.A.Value), b.B!);
+                if (a.IsConst && b.Op == OpCode.Sub && b.A!.IsConst) return Tree.Bin(OpCode.Sub, C(a.Value + b.A.Value), b.B!);
+                if (a.IsConst && b.Op == OpCode.Sub && b.B!.IsConst) return Tree.Bin(OpCode.Add, C(a.Value - b.B.Value), b.A!);
+                if (b.Op == OpCode.Neg) return Rewrite(Tree.Bin(OpCode.Sub, a, b.A!));
+                if (a.StructurallyEquals(b)) return Tree.Bin(OpCode.Mul, C(2), a);
+                return Tree.Bin(OpCode.Add, a, b);
+            case OpCode.Sub:
+                if (b.IsConstValue(0)) return a;
+                if (a.IsConstValue(0)) return Rewrite(Tree.U(OpCode.Neg, b));
+                if (b.IsConst) return Rewrite(Tree.Bin(OpCode.Add, C(-b.Value), a));
+                if (a.IsConst && b.Op == OpCode.Add && b.A!.IsConst) return Tree.Bin(OpCode.Sub, C(a.Value - b.A.Value), b.B!);
+                if (a.IsConst && b.Op == OpCode.Sub && b.A!.IsConst) return Tree.Bin(OpCode.Add, C(a.Value - b.A.Value), b.B!);
+                if (b.Op == OpCode.Neg) return Rewrite(Tree.Bin(OpCode.Add, a, b.A!));
+                if (a.StructurallyEquals(b)) return C(0);
+                return t;
+            case OpCode.Mul:
+                if (b.IsConst && !a.IsConst) (a, b) = (b, a);
+                if (a.IsConstValue(1)) return b;
+                if (a.IsConstValue(0)) return C(0);
+                if (a.IsConst && b.Op == OpCode.Mul && b.A!.IsConst) return Tree.Bin(OpCode.Mul, C(a.Value * b.A.Value), b.B!);
+                if (a.IsConst && b.Op == OpCode.Div && b.A!.IsConst) return Tree.Bin(OpCode.Div, C(a.Value * b.A.Value), b.B!);
+                if (a.IsConst && b.Op == OpCode.Neg) return Tree.Bin(OpCode.Mul, C(-a.Value), b.A!);
+                if (a.IsConstValue(-1)) return Tree.U(OpCode.Neg, b);
+                return Tree.Bin(OpCode.Mul, a, b);
+            case OpCode.Div:
+                if (b.IsConstValue(1)) return a;
+                if (a.IsConstValue(0)) return C(0);
+                if (b.IsConst && b.Value != 0 && double.IsFinite(1 / b.Value)) return Rewrite(Tree.Bin(OpCode.Mul, C(1 / b.Value), a));
+                if (a.IsConst && b.Op == OpCode.Mul && b.A!.IsConst) return Tree.Bin(OpCode.Div, C(a.Value / b.A.Value), b.B!);
+                return t;
+            case OpCode.Pow:
+                if (b.IsConstValue(1)) return a;
+                if (b.IsConstValue(0)) return C(1);
+                return t;
+            default:
+                return t;
+        }
+    }
+}

@@ -1,0 +1,54 @@
+namespace Occam.Symbolic;
+
+/// <summary>
+/// Symbolic regression façade: <c>SymbolicRegression.Fit(x, y, options)</c> searches for equations y ≈ f(x) and returns
+/// the Pareto front of complexity against loss.
+/// </summary>
+public static class SymbolicRegression
+{
+    /// <summary>Fits equations to rows of <paramref name="x"/> (rows × features) and targets <paramref name="y"/>.</summary>
+    public static SymbolicRegressionResult Fit(double[,] x, double[] y, SymbolicRegressionOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        options ??= new SymbolicRegressionOptions();
+        int rows = x.GetLength(0), features = x.GetLength(1);
+        if (rows == 0) throw new ArgumentException("no data: x has zero rows");
+        if (y.Length != rows) throw new ArgumentException($"y has {y.Length} entries but x has {rows} rows");
+        for (int r = 0; r < rows; r++)
+        {
+            for (int f = 0; f < features; f++)
+                if (!double.IsFinite(x[r, f])) throw new ArgumentException($"x[{r}, {f}] is {x[r, f]} (row {r}, column {f}); remove non-finite rows");
+            if (!double.IsFinite(y[r])) throw new ArgumentException($"y[{r}] is {y[r]}; remove non-finite rows");
+        }
+        var names = options.VariableNames ?? Enumerable.Range(0, features).Select(i => $"x{i}").ToArray();
+        if (names.Count != features) throw new ArgumentException($"VariableNames has {names.Count} names but x has {features} columns");
+        double[]? w = null;
+        if (options.Weights is not null)
+        {
+            if (options.Weights.Count != rows) throw new ArgumentException($"Weights has {options.Weights.Count} entries but x has {rows} rows");
+            w = options.Weights.ToArray();
+            if (w.Any(v => !double.IsFinite(v) || v < 0)) throw new ArgumentException("Weights must be finite and non-negative");
+        }
+        var data = Dataset<double>.FromRows(x, y, w);
+        IReadOnlyList<Expression>? warm = null;
+        if (options.HallOfFameFile is not null && File.Exists(options.HallOfFameFile))
+            warm = HallOfFameFile.Load(options.HallOfFameFile, names);
+        var search = new Search(data, options, names);
+        var result = search.Run(warm);
+        if (options.HallOfFameFile is not null) HallOfFameFile.Save(options.HallOfFameFile, result.Pareto, result.Best);
+        return result;
+    }
+
+    /// <summary>Fits on columns (one array per feature).</summary>
+    public static SymbolicRegressionResult Fit(IReadOnlyList<double[]> columns, double[] y, SymbolicRegressionOptions? options = null)
+    {
+        var x = new double[y.Length, columns.Count];
+        for (int f = 0; f < columns.Count; f++)
+        {
+            if (columns[f].Length != y.Length) throw new ArgumentException($"column {f} has {columns[f].Length} rows but y has {y.Length}");
+            for (int r = 0; r < y.Length; r++) x[r, f] = columns[f][r];
+        }
+        return Fit(x, y, options);
+    }
+}

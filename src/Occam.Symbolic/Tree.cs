@@ -1,0 +1,56 @@
+namespace Occam.Symbolic;
+
+/// <summary>A small pointer tree used for printing, differentiation and simplification; the search works on postfix arrays.</summary>
+internal sealed class Tree(Node node, Tree? a = null, Tree? b = null)
+{
+    public Node Node = node;
+    public Tree? A = a;
+    public Tree? B = b;
+
+    public OpCode Op => Node.Op;
+    public bool IsConst => Node.Op == OpCode.Constant;
+    public bool IsConstValue(double v) => IsConst && Node.Value == v;
+    public double Value => Node.Value;
+
+    public static Tree C(double v) => new(Node.Const(v));
+    public static Tree V(int i) => new(Node.Var(i));
+    public static Tree U(OpCode op, Tree a) => new(new Node(op), a);
+    public static Tree Bin(OpCode op, Tree a, Tree b) => new(new Node(op), a, b);
+
+    public static Tree FromPostfix(ReadOnlySpan<Node> nodes)
+    {
+        var stack = new Stack<Tree>();
+        foreach (var n in nodes)
+        {
+            switch (n.Arity)
+            {
+                case 0: stack.Push(new Tree(n)); break;
+                case 1: stack.Push(new Tree(n, stack.Pop())); break;
+                default: { var b = stack.Pop(); var a = stack.Pop(); stack.Push(new Tree(n, a, b)); break; }
+            }
+        }
+        if (stack.Count != 1) throw new InvalidOperationException("malformed postfix expression");
+        return stack.Pop();
+    }
+
+    public Node[] ToPostfix()
+    {
+        var list = new List<Node>();
+        Append(list);
+        return list.ToArray();
+    }
+
+    void Append(List<Node> list)
+    {
+        A?.Append(list);
+        B?.Append(list);
+        list.Add(Node);
+    }
+
+    public int Size => 1 + (A?.Size ?? 0) + (B?.Size ?? 0);
+
+    public bool StructurallyEquals(Tree o) =>
+        Node.Equals(o.Node)
+        && (A is null ? o.A is null : o.A is not null && A.StructurallyEquals(o.A))
+        && (B is null ? o.B is null : o.B is not null && B.StructurallyEquals(o.B));
+}
