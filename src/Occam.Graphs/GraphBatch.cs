@@ -18,7 +18,7 @@ namespace Occam.Graphs;
 /// The value is immutable: the <c>With…</c> methods return a new batch sharing the other tensors.
 /// The batch does not own its tensors; their lifetime follows the dispose scope they were created in.
 /// </summary>
-public sealed class GraphBatch
+public sealed partial class GraphBatch
 {
     private readonly long[] nNode;
     private readonly long[] nEdge;
