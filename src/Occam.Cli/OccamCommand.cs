@@ -12,6 +12,8 @@ public static class OccamCommand
         foreach (var option in root.Options)
             if (option is VersionOption version) version.Action = new PrintVersion();
         // Subcommands register here, one line each.
+        root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(SimulateCommand.Create());
         return root;
     }
 

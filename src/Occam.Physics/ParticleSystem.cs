@@ -91,7 +91,7 @@ public sealed class ParticleSystem
         if (key == "custom")
         {
             if (string.IsNullOrWhiteSpace(potential))
-                throw new ArgumentException("The custom system needs a potential expression (e.g. --potential \"q1*q2*exp(-r)/r\").", nameof(potential));
+                throw new ArgumentException("The custom system needs a potential expression (e.g. --potential \"q1*q2*exp(-r)/r\").");
             return Custom(potential);
         }
         ParticleSystem system = key switch
@@ -103,10 +103,10 @@ public sealed class ParticleSystem
             "damped" => Damped,
             "discontinuous" => Discontinuous,
             _ => throw new ArgumentException(
-                $"Unknown system '{name}' (known: {string.Join(", ", Names)}).", nameof(name)),
+                $"Unknown system '{name}' (known: {string.Join(", ", Names)})."),
         };
         if (!string.IsNullOrWhiteSpace(potential))
-            throw new ArgumentException($"A potential expression is only used by the custom system, not by '{key}'.", nameof(potential));
+            throw new ArgumentException($"A potential expression is only used by the custom system, not by '{key}'.");
         return system;
     }
 
@@ -248,7 +248,7 @@ public sealed class ParticleSystem
         ReadOnlySpan<double> masses, ReadOnlySpan<double> charges, int dim) =>
         KineticEnergy(velocities, masses, dim) + PotentialEnergy(positions, masses, charges, dim);
 
-    /// <summary>The largest dimension a custom potential supports given the variables it uses (3 otherwise).</summary>
+    /// <summary>The smallest dimension the potential works in (a custom one using dy needs 2, dz needs 3; otherwise 1).</summary>
     internal int MinimumDimension => _law.MinimumDimension;
 
     /// <inheritdoc />
@@ -264,7 +264,7 @@ public sealed class ParticleSystem
     {
         if (dim is < 1 or > 3) throw new ArgumentOutOfRangeException(nameof(dim), dim, "The dimension must be 1, 2 or 3.");
         if (dim < _law.MinimumDimension)
-            throw new ArgumentException($"The potential of '{Name}' uses dz and needs 3 dimensions, not {dim}.", nameof(dim));
+            throw new ArgumentException($"The potential of '{Name}' needs at least {_law.MinimumDimension} dimensions, not {dim}.", nameof(dim));
         if (xLength != n * dim) throw new ArgumentException($"Positions have {xLength} values, not {n} bodies × {dim} dimensions.", "positions");
         if (vLength != n * dim) throw new ArgumentException($"Velocities have {vLength} values, not {n} bodies × {dim} dimensions.", "velocities");
         if (qLength != n) throw new ArgumentException($"There are {qLength} charges for {n} bodies.", "charges");

@@ -47,7 +47,7 @@ public sealed record SimulationOptions
         ArgumentNullException.ThrowIfNull(System, nameof(System));
         if (Dim is < 1 or > 3) throw new ArgumentOutOfRangeException(nameof(Dim), Dim, "The dimension must be 1, 2 or 3.");
         if (Dim < System.MinimumDimension)
-            throw new ArgumentException($"The potential uses dz and needs --dim 3, not {Dim}.", nameof(Dim));
+            throw new ArgumentException($"The potential uses dy or dz and needs at least {System.MinimumDimension} dimensions, not {Dim}.");
         if (Bodies < 1) throw new ArgumentOutOfRangeException(nameof(Bodies), Bodies, "The number of bodies must be at least 1.");
         if (Sims < 1) throw new ArgumentOutOfRangeException(nameof(Sims), Sims, "The number of simulations must be at least 1.");
         if (Steps < 1) throw new ArgumentOutOfRangeException(nameof(Steps), Steps, "The number of steps must be at least 1.");
@@ -92,7 +92,20 @@ public static class Simulator
             MaxDegreeOfParallelism = options.MaxDegreeOfParallelism ?? Environment.ProcessorCount,
             CancellationToken = cancellationToken,
         };
-        Parallel.For(0, sims, parallel, () => new Integrator(options.System, n, dim, options.Tolerance), (s, _, integrator) =>
+        try
+        {
+            RunAll();
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // Surface the first failure itself (a cancellation, or a clear integrator error), not the wrapper.
+            var first = e.InnerExceptions.FirstOrDefault(x => x is not OperationCanceledException) ?? e.InnerExceptions[0];
+            global::System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
+        }
+        return new ParticleDataset(options.System, sims, steps, n, dim, options.EffectiveDt, options.Seed, options.Tolerance,
+            positions, velocities, accelerations, masses, charges);
+
+        void RunAll() => Parallel.For(0, sims, parallel, () => new Integrator(options.System, n, dim, options.Tolerance), (s, _, integrator) =>
         {
             var rng = new SimulationRandom(options.Seed, s);
             var x0 = new double[frame];
@@ -110,8 +123,6 @@ public static class Simulator
             progress?.Report(Interlocked.Increment(ref done));
             return integrator;
         }, _ => { });
-        return new ParticleDataset(options.System, sims, steps, n, dim, options.EffectiveDt, options.Seed, options.Tolerance,
-            positions, velocities, accelerations, masses, charges);
     }
 
     /// <summary>Integrates one simulation from a given initial state (body-major <c>n × dim</c> arrays).</summary>
