@@ -91,6 +91,16 @@ public sealed unsafe class Evaluator<T> where T : unmanaged, IFloatingPointIeee7
     /// <summary>Rows per batch.</summary>
     public const int BatchSize = 1024;
 
+    /// <summary>
+    /// With <paramref name="fastMath"/> false (default) exp, log, sin, cos, tanh and pow use Math.* per element, so results
+    /// equal a scalar evaluation bit for bit; with true they use TensorPrimitives' SIMD kernels (within a few ulp,
+    /// several times faster). Arithmetic, sqrt, abs, square, cube, inv and the conditionals are SIMD either way.
+    /// </summary>
+    public Evaluator(bool fastMath = false) => FastMath = fastMath;
+
+    /// <summary>Whether transcendental functions use SIMD approximations.</summary>
+    public bool FastMath { get; }
+
     T[] buffers = GC.AllocateArray<T>(BatchSize * 16, pinned: true);
     readonly T[] scratch = GC.AllocateArray<T>(BatchSize, pinned: true);
     T*[] stack = new T*[16];
@@ -208,8 +218,13 @@ public sealed unsafe class Evaluator<T> where T : unmanaged, IFloatingPointIeee7
         return stack[0];
     }
 
-    static void Unary(in Node n, ReadOnlySpan<T> a, Span<T> o)
+    void Unary(in Node n, ReadOnlySpan<T> a, Span<T> o)
     {
+        if (!FastMath && n.Op is OpCode.Exp or OpCode.Log or OpCode.Sin or OpCode.Cos or OpCode.Tanh)
+        {
+            for (int i = 0; i < a.Length; i++) o[i] = T.CreateTruncating(Operators.Apply(n, double.CreateTruncating(a[i])));
+            return;
+        }
         switch (n.Op)
         {
             case OpCode.Neg: TensorPrimitives.Negate(a, o); break;
@@ -221,7 +236,7 @@ public sealed unsafe class Evaluator<T> where T : unmanaged, IFloatingPointIeee7
             case OpCode.Abs: TensorPrimitives.Abs(a, o); break;
             case OpCode.Sin: TensorPrimitives.Sin(a, o); break;
             case OpCode.Cos: TensorPrimitives.Cos(a, o); break;
-            case OpCode.Tanh: TensorPrimitives.Tanh(a, o); break;
+            case OpCode.Tanh: Kernels<T>.Tanh(a, o); break;
             case OpCode.Inv: TensorPrimitives.Reciprocal(a, o); break;
             case OpCode.Step: Kernels<T>.Step(a, o); break;
             default:
@@ -230,8 +245,13 @@ public sealed unsafe class Evaluator<T> where T : unmanaged, IFloatingPointIeee7
         }
     }
 
-    static void Binary(in Node n, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> o)
+    void Binary(in Node n, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> o)
     {
+        if (!FastMath && n.Op == OpCode.Pow)
+        {
+            for (int i = 0; i < a.Length; i++) o[i] = T.CreateTruncating(Math.Pow(double.CreateTruncating(a[i]), double.CreateTruncating(b[i])));
+            return;
+        }
         switch (n.Op)
         {
             case OpCode.Add: TensorPrimitives.Add(a, b, o); break;
@@ -261,6 +281,29 @@ internal static class Kernels<T> where T : unmanaged, IFloatingPointIeee754<T>
             (v * v * v).CopyTo(o[i..]);
         }
         for (; i < a.Length; i++) o[i] = a[i] * a[i] * a[i];
+    }
+
+    /// <summary>
+    /// TensorPrimitives.Tanh loses relative accuracy for small |x| (it cancels in (e^{2x}−1)/(e^{2x}+1));
+    /// lanes with |x| &lt; 0.625 are recomputed with Math.Tanh.
+    /// </summary>
+    public static void Tanh(ReadOnlySpan<T> a, Span<T> o)
+    {
+        int w = Vector<T>.Count;
+        var limit = new Vector<T>(T.CreateTruncating(0.625));
+        Span<T> small = stackalloc T[w];
+        for (int i = 0; i < a.Length; i += w)
+        {
+            int len = Math.Min(w, a.Length - i);
+            bool any;
+            if (len == w) any = Vector.LessThanAny(Vector.Abs(new Vector<T>(a[i..])), limit);
+            else any = true;
+            if (!any) { TensorPrimitives.Tanh(a.Slice(i, len), o.Slice(i, len)); continue; }
+            a.Slice(i, len).CopyTo(small);
+            TensorPrimitives.Tanh(a.Slice(i, len), o.Slice(i, len));
+            for (int j = 0; j < len; j++)
+                if (T.Abs(small[j]) < T.CreateTruncating(0.625)) o[i + j] = T.CreateTruncating(Math.Tanh(double.CreateTruncating(small[j])));
+        }
     }
 
     public static void Step(ReadOnlySpan<T> a, Span<T> o)

@@ -156,6 +156,7 @@ internal sealed class Parser
             }
             int index = IndexOf(id);
             if (index >= 0) { output.Add(Node.Var(index)); return; }
+            if (Operators.TryBuiltin(id, out _) || Operators.TryCustom(id, out _)) throw Error($"expected '(' after function '{id}'");
             switch (id)
             {
                 case "inf" or "Infinity": output.Add(Node.Const(double.PositiveInfinity)); return;

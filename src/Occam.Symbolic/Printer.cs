@@ -174,7 +174,8 @@ internal static class Printer
         void P(Tree c)
         {
             if (c.IsConst && (c.Value < 0 || double.IsNegative(c.Value))) { sb.Append('('); Write(sb, c, names, S); sb.Append(')'); }
-            else if (c.Node.IsLeaf) Write(sb, c, names, S);
+            else if (c.Node.IsLeaf || c.Op is OpCode.Pow or OpCode.Sqrt or OpCode.Exp or OpCode.Log or OpCode.Abs or OpCode.Sin
+                         or OpCode.Cos or OpCode.Tanh or OpCode.CustomUnary or OpCode.CustomBinary) Write(sb, c, names, S);
             else { sb.Append('('); Write(sb, c, names, S); sb.Append(')'); }
         }
         void Fn(string f) { sb.Append(f).Append('('); Write(sb, t.A!, names, S); sb.Append(')'); }

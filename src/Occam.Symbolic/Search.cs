@@ -261,7 +261,7 @@ internal sealed class Search
     {
         readonly Search s;
         readonly Rng rng;
-        readonly Evaluator<double> ev = new();
+        readonly Evaluator<double> ev = new(fastMath: true);
         readonly ConstantOptimizer opt;
         public Member[] Population;
         public readonly HallOfFame Best;
