@@ -176,31 +176,7 @@ public sealed class ParticleSystem
     {
         int n = m.Length;
         a.Clear();
-        Span<double> delta = stackalloc double[dim];
-        Span<double> f = stackalloc double[dim];
-        for (int i = 0; i < n; i++)
-        {
-            for (int j = i + 1; j < n; j++)
-            {
-                for (int k = 0; k < dim; k++) delta[k] = x[i * dim + k] - x[j * dim + k];
-                _law.Force(delta, m[i], m[j], q[i], q[j], f);
-                if (_law.Symmetric)
-                {
-                    for (int k = 0; k < dim; k++)
-                    {
-                        a[i * dim + k] += f[k];
-                        a[j * dim + k] -= f[k];
-                    }
-                }
-                else
-                {
-                    for (int k = 0; k < dim; k++) a[i * dim + k] += f[k];
-                    for (int k = 0; k < dim; k++) delta[k] = -delta[k];
-                    _law.Force(delta, m[j], m[i], q[j], q[i], f);
-                    for (int k = 0; k < dim; k++) a[j * dim + k] += f[k];
-                }
-            }
-        }
+        _law.AccumulateForces(x, m, q, dim, a);
         double b = Damping;
         for (int i = 0; i < n; i++)
         {
@@ -280,6 +256,37 @@ internal abstract class PairLaw
 
     public virtual int MinimumDimension => 1;
 
+    /// <summary>Adds Σⱼ F(xᵢ − xⱼ) to a[i] for every body (forces, not yet divided by mass).</summary>
+    public virtual void AccumulateForces(ReadOnlySpan<double> x, ReadOnlySpan<double> m, ReadOnlySpan<double> q, int dim, Span<double> a)
+    {
+        int n = m.Length;
+        Span<double> delta = stackalloc double[dim];
+        Span<double> f = stackalloc double[dim];
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = i + 1; j < n; j++)
+            {
+                for (int k = 0; k < dim; k++) delta[k] = x[i * dim + k] - x[j * dim + k];
+                Force(delta, m[i], m[j], q[i], q[j], f);
+                if (Symmetric)
+                {
+                    for (int k = 0; k < dim; k++)
+                    {
+                        a[i * dim + k] += f[k];
+                        a[j * dim + k] -= f[k];
+                    }
+                }
+                else
+                {
+                    for (int k = 0; k < dim; k++) a[i * dim + k] += f[k];
+                    for (int k = 0; k < dim; k++) delta[k] = -delta[k];
+                    Force(delta, m[j], m[i], q[j], q[i], f);
+                    for (int k = 0; k < dim; k++) a[j * dim + k] += f[k];
+                }
+            }
+        }
+    }
+
     public abstract double Potential(ReadOnlySpan<double> delta, double m1, double m2, double q1, double q2);
 
     public abstract void Force(ReadOnlySpan<double> delta, double m1, double m2, double q1, double q2, Span<double> force);
@@ -319,6 +326,90 @@ internal sealed class RadialLaw(RadialKind kind) : PairLaw
         _ => throw new InvalidOperationException(),
     };
 
+    public override void AccumulateForces(ReadOnlySpan<double> x, ReadOnlySpan<double> m, ReadOnlySpan<double> q, int dim, Span<double> a)
+    {
+        switch (kind)
+        {
+            case RadialKind.Spring: Accumulate<SpringKernel>(x, m, q, dim, a); break;
+            case RadialKind.R1: Accumulate<R1Kernel>(x, m, q, dim, a); break;
+            case RadialKind.R2: Accumulate<R2Kernel>(x, m, q, dim, a); break;
+            case RadialKind.Charge: Accumulate<ChargeKernel>(x, m, q, dim, a); break;
+            default: base.AccumulateForces(x, m, q, dim, a); break;
+        }
+    }
+
+    /// <summary>The hot loop, specialised per potential (the kernel's dU/dr' inlines) and per dimension.</summary>
+    static void Accumulate<TKernel>(ReadOnlySpan<double> x, ReadOnlySpan<double> m, ReadOnlySpan<double> q, int dim, Span<double> a)
+        where TKernel : struct, IRadialKernel
+    {
+        int n = m.Length;
+        if (dim == 2)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                double xi = x[2 * i], yi = x[2 * i + 1], mi = m[i], qi = q[i];
+                double ax = 0, ay = 0;
+                for (int j = i + 1; j < n; j++)
+                {
+                    double dx = xi - x[2 * j], dy = yi - x[2 * j + 1];
+                    double r = Math.Sqrt(dx * dx + dy * dy);
+                    if (r == 0) continue;
+                    double s = -TKernel.Derivative(r + Soft, mi, m[j], qi, q[j]) / r;
+                    double fx = s * dx, fy = s * dy;
+                    ax += fx;
+                    ay += fy;
+                    a[2 * j] -= fx;
+                    a[2 * j + 1] -= fy;
+                }
+                a[2 * i] += ax;
+                a[2 * i + 1] += ay;
+            }
+        }
+        else if (dim == 3)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                double xi = x[3 * i], yi = x[3 * i + 1], zi = x[3 * i + 2], mi = m[i], qi = q[i];
+                double ax = 0, ay = 0, az = 0;
+                for (int j = i + 1; j < n; j++)
+                {
+                    double dx = xi - x[3 * j], dy = yi - x[3 * j + 1], dz = zi - x[3 * j + 2];
+                    double r = Math.Sqrt(dx * dx + dy * dy + dz * dz);
+                    if (r == 0) continue;
+                    double s = -TKernel.Derivative(r + Soft, mi, m[j], qi, q[j]) / r;
+                    double fx = s * dx, fy = s * dy, fz = s * dz;
+                    ax += fx;
+                    ay += fy;
+                    az += fz;
+                    a[3 * j] -= fx;
+                    a[3 * j + 1] -= fy;
+                    a[3 * j + 2] -= fz;
+                }
+                a[3 * i] += ax;
+                a[3 * i + 1] += ay;
+                a[3 * i + 2] += az;
+            }
+        }
+        else
+        {
+            for (int i = 0; i < n; i++)
+                for (int j = i + 1; j < n; j++)
+                {
+                    double r2 = 0;
+                    for (int k = 0; k < dim; k++) r2 += (x[i * dim + k] - x[j * dim + k]) * (x[i * dim + k] - x[j * dim + k]);
+                    double r = Math.Sqrt(r2);
+                    if (r == 0) continue;
+                    double s = -TKernel.Derivative(r + Soft, m[i], m[j], q[i], q[j]) / r;
+                    for (int k = 0; k < dim; k++)
+                    {
+                        double f = s * (x[i * dim + k] - x[j * dim + k]);
+                        a[i * dim + k] += f;
+                        a[j * dim + k] -= f;
+                    }
+                }
+        }
+    }
+
     public override void Force(ReadOnlySpan<double> delta, double m1, double m2, double q1, double q2, Span<double> force)
     {
         double r = Norm(delta);
@@ -339,4 +430,30 @@ internal sealed class RadialLaw(RadialKind kind) : PairLaw
         for (int k = 0; k < d.Length; k++) s += d[k] * d[k];
         return Math.Sqrt(s);
     }
+}
+
+/// <summary>dU/dr' of a built-in potential, as a static method so the generic hot loop inlines it.</summary>
+internal interface IRadialKernel
+{
+    static abstract double Derivative(double rs, double m1, double m2, double q1, double q2);
+}
+
+internal readonly struct SpringKernel : IRadialKernel
+{
+    public static double Derivative(double rs, double m1, double m2, double q1, double q2) => 2 * (rs - 1);
+}
+
+internal readonly struct R1Kernel : IRadialKernel
+{
+    public static double Derivative(double rs, double m1, double m2, double q1, double q2) => m1 * m2 / rs;
+}
+
+internal readonly struct R2Kernel : IRadialKernel
+{
+    public static double Derivative(double rs, double m1, double m2, double q1, double q2) => m1 * m2 / (rs * rs);
+}
+
+internal readonly struct ChargeKernel : IRadialKernel
+{
+    public static double Derivative(double rs, double m1, double m2, double q1, double q2) => -q1 * q2 / (rs * rs);
 }

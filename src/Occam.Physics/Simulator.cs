@@ -257,24 +257,35 @@ internal sealed class Integrator
     double Attempt(double h)
     {
         int s = _size;
-        double[] y = _y, t = _yTmp;
-        for (int i = 0; i < s; i++) t[i] = y[i] + h * A21 * _k1[i];
-        Derivative(t, _k2);
-        for (int i = 0; i < s; i++) t[i] = y[i] + h * (A31 * _k1[i] + A32 * _k2[i]);
-        Derivative(t, _k3);
-        for (int i = 0; i < s; i++) t[i] = y[i] + h * (A41 * _k1[i] + A42 * _k2[i] + A43 * _k3[i]);
-        Derivative(t, _k4);
-        for (int i = 0; i < s; i++) t[i] = y[i] + h * (A51 * _k1[i] + A52 * _k2[i] + A53 * _k3[i] + A54 * _k4[i]);
-        Derivative(t, _k5);
-        for (int i = 0; i < s; i++) t[i] = y[i] + h * (A61 * _k1[i] + A62 * _k2[i] + A63 * _k3[i] + A64 * _k4[i] + A65 * _k5[i]);
-        Derivative(t, _k6);
-        for (int i = 0; i < s; i++) _yNew[i] = y[i] + h * (A71 * _k1[i] + A73 * _k3[i] + A74 * _k4[i] + A75 * _k5[i] + A76 * _k6[i]);
+        ReadOnlySpan<double> y = _y, k1 = _k1, k2 = _k2, k3 = _k3, k4 = _k4, k5 = _k5, k6 = _k6, k7 = _k7;
+        Span<double> t = _yTmp, yNew = _yNew;
+        y = y[..s];
+        t = t[..s];
+        yNew = yNew[..s];
+        k1 = k1[..s];
+        for (int i = 0; i < t.Length; i++) t[i] = y[i] + h * A21 * k1[i];
+        Derivative(_yTmp, _k2);
+        k2 = k2[..s];
+        for (int i = 0; i < t.Length; i++) t[i] = y[i] + h * (A31 * k1[i] + A32 * k2[i]);
+        Derivative(_yTmp, _k3);
+        k3 = k3[..s];
+        for (int i = 0; i < t.Length; i++) t[i] = y[i] + h * (A41 * k1[i] + A42 * k2[i] + A43 * k3[i]);
+        Derivative(_yTmp, _k4);
+        k4 = k4[..s];
+        for (int i = 0; i < t.Length; i++) t[i] = y[i] + h * (A51 * k1[i] + A52 * k2[i] + A53 * k3[i] + A54 * k4[i]);
+        Derivative(_yTmp, _k5);
+        k5 = k5[..s];
+        for (int i = 0; i < t.Length; i++) t[i] = y[i] + h * (A61 * k1[i] + A62 * k2[i] + A63 * k3[i] + A64 * k4[i] + A65 * k5[i]);
+        Derivative(_yTmp, _k6);
+        k6 = k6[..s];
+        for (int i = 0; i < yNew.Length; i++) yNew[i] = y[i] + h * (A71 * k1[i] + A73 * k3[i] + A74 * k4[i] + A75 * k5[i] + A76 * k6[i]);
         Derivative(_yNew, _k7);
+        k7 = k7[..s];
         double sum = 0;
-        for (int i = 0; i < s; i++)
+        for (int i = 0; i < yNew.Length; i++)
         {
-            double e = h * (E1 * _k1[i] + E3 * _k3[i] + E4 * _k4[i] + E5 * _k5[i] + E6 * _k6[i] + E7 * _k7[i]);
-            double scale = _tol + _tol * Math.Max(Math.Abs(y[i]), Math.Abs(_yNew[i]));
+            double e = h * (E1 * k1[i] + E3 * k3[i] + E4 * k4[i] + E5 * k5[i] + E6 * k6[i] + E7 * k7[i]);
+            double scale = _tol + _tol * Math.Max(Math.Abs(y[i]), Math.Abs(yNew[i]));
             double ratio = e / scale;
             sum += ratio * ratio;
         }
