@@ -140,12 +140,12 @@ public sealed unsafe class Evaluator<T> where T : unmanaged, IFloatingPointIeee7
             switch (kind)
             {
                 case LossKind.L2:
-                    if (w is null) part = double.CreateTruncating(TensorPrimitives.SumOfSquares<T>(d));
-                    else { TensorPrimitives.Multiply(d, d, d); part = double.CreateTruncating(TensorPrimitives.Dot<T>(d, w.AsSpan(start, len))); }
+                    if (w is null) part = Kernels<T>.Dot(d, d);
+                    else { TensorPrimitives.Multiply(d, d, d); part = Kernels<T>.Dot(d, w.AsSpan(start, len)); }
                     break;
                 case LossKind.L1:
                     TensorPrimitives.Abs<T>(d, d);
-                    part = w is null ? double.CreateTruncating(TensorPrimitives.Sum<T>(d)) : double.CreateTruncating(TensorPrimitives.Dot<T>(d, w.AsSpan(start, len)));
+                    part = w is null ? Kernels<T>.Sum(d) : Kernels<T>.Dot(d, w.AsSpan(start, len));
                     break;
                 default:
                     part = 0;
@@ -272,6 +272,33 @@ public sealed unsafe class Evaluator<T> where T : unmanaged, IFloatingPointIeee7
 /// <summary>Vector&lt;T&gt; kernels for the operators TensorPrimitives lacks. Safe when output aliases an input.</summary>
 internal static class Kernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>
+    /// Σ aᵢbᵢ in a fixed order (vector lanes from index 0, then the tail), so the result does not depend on memory
+    /// alignment — TensorPrimitives' reductions do, which would make searches differ from run to run.
+    /// </summary>
+    public static double Dot(ReadOnlySpan<T> a, ReadOnlySpan<T> b)
+    {
+        int i = 0, w = Vector<T>.Count;
+        var acc = Vector<T>.Zero;
+        for (; i <= a.Length - w; i += w) acc += new Vector<T>(a[i..]) * new Vector<T>(b[i..]);
+        T s = T.Zero;
+        for (int j = 0; j < w; j++) s += acc[j];
+        for (; i < a.Length; i++) s += a[i] * b[i];
+        return double.CreateTruncating(s);
+    }
+
+    /// <summary>Σ aᵢ in a fixed order.</summary>
+    public static double Sum(ReadOnlySpan<T> a)
+    {
+        int i = 0, w = Vector<T>.Count;
+        var acc = Vector<T>.Zero;
+        for (; i <= a.Length - w; i += w) acc += new Vector<T>(a[i..]);
+        T s = T.Zero;
+        for (int j = 0; j < w; j++) s += acc[j];
+        for (; i < a.Length; i++) s += a[i];
+        return double.CreateTruncating(s);
+    }
+
     public static void Cube(ReadOnlySpan<T> a, Span<T> o)
     {
         int i = 0, w = Vector<T>.Count;

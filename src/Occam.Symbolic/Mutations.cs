@@ -60,7 +60,7 @@ internal sealed class Mutator(SearchConfig cfg)
 
     public Node[]? MutateOperator(Node[] t, Rng rng)
     {
-        int i = PickIndex(t, rng, n => !n.IsLeaf);
+        int i = PickIndex(t, rng, n => !n.IsLeaf && (n.Arity == 1 ? cfg.Unary.Length : cfg.Binary.Length) > 0);
         if (i < 0) return null;
         var o = (Node[])t.Clone();
         o[i] = RandomOp(rng, t[i].Arity);

@@ -56,6 +56,7 @@ internal sealed class Search
     readonly double[] frequency;
     readonly Rng master;
     readonly IReadOnlyList<string> names;
+    readonly bool allowNeg;
     long evaluations;
 
     public Search(Dataset<double> data, SymbolicRegressionOptions options, IReadOnlyList<string> names)
@@ -65,6 +66,7 @@ internal sealed class Search
         this.names = names;
         cfg = new SearchConfig(options, data.Features);
         mut = new Mutator(cfg);
+        allowNeg = cfg.Unary.Any(n => n.Op == OpCode.Neg);
         hof = new HallOfFame(o.MaxSize);
         frequency = new double[o.MaxSize + 1];
         master = new Rng(Rng.Mix((ulong)(uint)o.Seed, 0xA11CE));
@@ -309,7 +311,7 @@ internal sealed class Search
             {
                 var m = Population[i];
                 if (rng.Chance(s.o.OptimizeProbability)) m = Optimize(m);
-                var simple = Simplifier.Simplify(m.Nodes);
+                var simple = Simplifier.Simplify(m.Nodes, s.allowNeg);
                 if (simple.Length < m.Nodes.Length || !simple.AsSpan().SequenceEqual(m.Nodes))
                 {
                     var sm = s.Evaluate(simple, ev, m.Birth, out _);
@@ -452,7 +454,7 @@ internal sealed class Search
                     5 => s.mut.AddNode(t, rng),
                     6 => s.mut.InsertNode(t, rng),
                     7 => s.mut.DeleteNode(t, rng),
-                    8 => Simplifier.Simplify(t),
+                    8 => Simplifier.Simplify(t, s.allowNeg),
                     9 => s.mut.Randomize(t, rng, maxSize),
                     10 => t,
                     _ => null,

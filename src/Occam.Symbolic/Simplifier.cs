@@ -7,18 +7,20 @@ namespace Occam.Symbolic;
 /// </summary>
 internal static class Simplifier
 {
-    public static Node[] Simplify(ReadOnlySpan<Node> postfix) => Simplify(Tree.FromPostfix(postfix)).ToPostfix();
+    public static Node[] Simplify(ReadOnlySpan<Node> postfix, bool allowNeg = true) => Simplify(Tree.FromPostfix(postfix), allowNeg).ToPostfix();
 
-    public static Tree Simplify(Tree t)
+    /// <param name="t">Tree (rewritten in place).</param>
+    /// <param name="allowNeg">Whether rules may introduce the unary minus (the search passes false when "neg" is not an operator of the run).</param>
+    public static Tree Simplify(Tree t, bool allowNeg = true)
     {
-        if (t.A is not null) t.A = Simplify(t.A);
-        if (t.B is not null) t.B = Simplify(t.B);
-        return Rewrite(t);
+        if (t.A is not null) t.A = Simplify(t.A, allowNeg);
+        if (t.B is not null) t.B = Simplify(t.B, allowNeg);
+        return Rewrite(t, allowNeg);
     }
 
     static Tree C(double v) => Tree.C(v);
 
-    static Tree Rewrite(Tree t)
+    static Tree Rewrite(Tree t, bool neg)
     {
         var n = t.Node;
         if (n.IsLeaf) return t;
@@ -39,16 +41,16 @@ internal static class Simplifier
                 if (a.IsConst && b.Op == OpCode.Add && b.A!.IsConst) return Tree.Bin(OpCode.Add, C(a.Value + b.A.Value), b.B!);
                 if (a.IsConst && b.Op == OpCode.Sub && b.A!.IsConst) return Tree.Bin(OpCode.Sub, C(a.Value + b.A.Value), b.B!);
                 if (a.IsConst && b.Op == OpCode.Sub && b.B!.IsConst) return Tree.Bin(OpCode.Add, C(a.Value - b.B.Value), b.A!);
-                if (b.Op == OpCode.Neg) return Rewrite(Tree.Bin(OpCode.Sub, a, b.A!));
+                if (b.Op == OpCode.Neg) return Rewrite(Tree.Bin(OpCode.Sub, a, b.A!), neg);
                 if (a.StructurallyEquals(b)) return Tree.Bin(OpCode.Mul, C(2), a);
                 return Tree.Bin(OpCode.Add, a, b);
             case OpCode.Sub:
                 if (b.IsConstValue(0)) return a;
-                if (a.IsConstValue(0)) return Rewrite(Tree.U(OpCode.Neg, b));
-                if (b.IsConst) return Rewrite(Tree.Bin(OpCode.Add, C(-b.Value), a));
+                if (a.IsConstValue(0) && neg) return Rewrite(Tree.U(OpCode.Neg, b), neg);
+                if (b.IsConst) return Rewrite(Tree.Bin(OpCode.Add, C(-b.Value), a), neg);
                 if (a.IsConst && b.Op == OpCode.Add && b.A!.IsConst) return Tree.Bin(OpCode.Sub, C(a.Value - b.A.Value), b.B!);
                 if (a.IsConst && b.Op == OpCode.Sub && b.A!.IsConst) return Tree.Bin(OpCode.Add, C(a.Value - b.A.Value), b.B!);
-                if (b.Op == OpCode.Neg) return Rewrite(Tree.Bin(OpCode.Add, a, b.A!));
+                if (b.Op == OpCode.Neg) return Rewrite(Tree.Bin(OpCode.Add, a, b.A!), neg);
                 if (a.StructurallyEquals(b)) return C(0);
                 return t;
             case OpCode.Mul:
@@ -58,12 +60,12 @@ internal static class Simplifier
                 if (a.IsConst && b.Op == OpCode.Mul && b.A!.IsConst) return Tree.Bin(OpCode.Mul, C(a.Value * b.A.Value), b.B!);
                 if (a.IsConst && b.Op == OpCode.Div && b.A!.IsConst) return Tree.Bin(OpCode.Div, C(a.Value * b.A.Value), b.B!);
                 if (a.IsConst && b.Op == OpCode.Neg) return Tree.Bin(OpCode.Mul, C(-a.Value), b.A!);
-                if (a.IsConstValue(-1)) return Tree.U(OpCode.Neg, b);
+                if (a.IsConstValue(-1) && neg) return Tree.U(OpCode.Neg, b);
                 return Tree.Bin(OpCode.Mul, a, b);
             case OpCode.Div:
                 if (b.IsConstValue(1)) return a;
                 if (a.IsConstValue(0)) return C(0);
-                if (b.IsConst && b.Value != 0 && double.IsFinite(1 / b.Value)) return Rewrite(Tree.Bin(OpCode.Mul, C(1 / b.Value), a));
+                if (b.IsConst && b.Value != 0 && double.IsFinite(1 / b.Value)) return Rewrite(Tree.Bin(OpCode.Mul, C(1 / b.Value), a), neg);
                 if (a.IsConst && b.Op == OpCode.Mul && b.A!.IsConst) return Tree.Bin(OpCode.Div, C(a.Value / b.A.Value), b.B!);
                 return t;
             case OpCode.Pow:

@@ -32,3 +32,157 @@ public sealed class SearchTests
         for (int i = 0; i < yt.Length; i++) Assert.Equal(yt[i], pred[i], 1e-6 * (1 + Math.Abs(yt[i])));
     }
 }
+
+public sealed class SearchDeterminismAndFeatureTests
+{
+    static (double[,] X, double[] Y) Data(int rows, int features, Func<double[], double> f, int seed, double lo, double hi)
+    {
+        var rng = new Random(seed);
+        var x = new double[rows, features];
+        var y = new double[rows];
+        var row = new double[features];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int j = 0; j < features; j++) row[j] = x[r, j] = lo + (hi - lo) * rng.NextDouble();
+            y[r] = f(row);
+        }
+        return (x, y);
+    }
+
+    [Fact]
+    public void Search_recovers_product_over_square_law()
+    {
+        var (x, y) = Data(200, 3, v => v[0] * v[1] / (v[2] * v[2]), 2, 0.5, 3);
+        var result = SymbolicRegression.Fit(x, y, new SymbolicRegressionOptions
+        {
+            Seed = 3, MaxEvaluations = 600_000, LossThreshold = 1e-14, Threads = 2,
+        });
+        var best = result.MostAccurate;
+        Assert.True(best.Loss < 1e-14, $"best loss {best.Loss}: {best.Infix}");
+        var (xt, yt) = Data(50, 3, v => v[0] * v[1] / (v[2] * v[2]), 77, 0.5, 3);
+        var pred = best.Expression.Evaluate(xt);
+        for (int i = 0; i < yt.Length; i++) Assert.Equal(yt[i], pred[i], 1e-6 * (1 + Math.Abs(yt[i])));
+    }
+
+    [Fact]
+    public void Same_seed_gives_the_same_pareto_front_at_one_and_two_threads()
+    {
+        var (x, y) = Data(100, 2, v => Math.Sin(v[0]) * 2 + v[1], 5, -2, 2);
+        SymbolicRegressionResult Run(int threads) => SymbolicRegression.Fit(x, y, new SymbolicRegressionOptions
+        {
+            Seed = 11, MaxEvaluations = 60_000, Threads = threads, Populations = 6, UnaryOperators = ["sin", "cos"],
+        });
+        var one = Run(1);
+        var two = Run(2);
+        Assert.Equal(one.Pareto.Select(e => (e.Complexity, e.Loss, e.Infix)), two.Pareto.Select(e => (e.Complexity, e.Loss, e.Infix)));
+        Assert.Equal(one.Evaluations, two.Evaluations);
+        var other = SymbolicRegression.Fit(x, y, new SymbolicRegressionOptions
+        {
+            Seed = 12, MaxEvaluations = 60_000, Threads = 2, Populations = 6, UnaryOperators = ["sin", "cos"],
+        });
+        Assert.NotEqual(one.Pareto.Select(e => e.Infix), other.Pareto.Select(e => e.Infix));
+    }
+
+    [Fact]
+    public void Pareto_front_is_monotone_and_best_follows_pysr_selection_rule()
+    {
+        var (x, y) = Data(100, 2, v => v[0] * v[0] + 0.3 * v[1], 6, -2, 2);
+        var r = SymbolicRegression.Fit(x, y, new SymbolicRegressionOptions { Seed = 1, MaxEvaluations = 80_000, Threads = 2 });
+        for (int i = 1; i < r.Pareto.Count; i++)
+        {
+            Assert.True(r.Pareto[i].Complexity > r.Pareto[i - 1].Complexity);
+            Assert.True(r.Pareto[i].Loss < r.Pareto[i - 1].Loss);
+            double score = -Math.Log(r.Pareto[i].Loss / r.Pareto[i - 1].Loss) / (r.Pareto[i].Complexity - r.Pareto[i - 1].Complexity);
+            Assert.Equal(score, r.Pareto[i].Score, 1e-9 * (1 + Math.Abs(score)));
+        }
+        double min = r.Pareto.Min(e => e.Loss);
+        var expected = r.Pareto.Where(e => e.Loss <= 1.5 * min).MaxBy(e => e.Score)!;
+        Assert.Equal(expected.Infix, r.Best.Infix);
+        // the reported loss is the mean squared error of the printed equation
+        var pred = r.Best.Expression.Evaluate(x);
+        double mse = pred.Zip(y, (p, t) => (p - t) * (p - t)).Average();
+        Assert.Equal(mse, r.Best.Loss, 1e-9 * (1 + mse));
+    }
+
+    [Fact]
+    public void Constraints_on_size_depth_and_nesting_are_respected()
+    {
+        var (x, y) = Data(80, 2, v => Math.Sin(Math.Sin(v[0])) + v[1] * v[1] * v[1], 8, -2, 2);
+        var r = SymbolicRegression.Fit(x, y, new SymbolicRegressionOptions
+        {
+            Seed = 2, MaxEvaluations = 40_000, Threads = 2, MaxSize = 9, MaxDepth = 4, UnaryOperators = ["sin"],
+            NestedConstraints = new Dictionary<string, IReadOnlyDictionary<string, int>> { ["sin"] = new Dictionary<string, int> { ["sin"] = 0 } },
+            OperatorConstraints = new Dictionary<string, (int, int)> { ["/"] = (-1, 1) },
+        });
+        foreach (var e in r.Pareto)
+        {
+            Assert.True(e.Complexity <= 9);
+            Assert.True(e.Expression.Depth <= 4, e.Infix);
+            Assert.DoesNotContain("sin(sin", e.Infix.Replace(" ", ""));
+            var nodes = e.Expression.Nodes.ToArray();
+            for (int i = 0; i < nodes.Length; i++)
+                if (nodes[i].Op == OpCode.Div) Assert.True(nodes[i - 1].IsLeaf, $"denominator larger than 1 in {e.Infix}");
+        }
+    }
+
+    [Fact]
+    public void Loss_threshold_stops_early_and_hall_of_fame_file_warm_starts_a_later_run()
+    {
+        var (x, y) = Data(60, 1, v => 3 * v[0] + 1, 9, -2, 2);
+        string path = Path.Combine(Path.GetTempPath(), $"occam-hof-{Guid.NewGuid():N}.json");
+        try
+        {
+            var first = SymbolicRegression.Fit(x, y, new SymbolicRegressionOptions
+            {
+                Seed = 1, MaxEvaluations = 2_000_000, LossThreshold = 1e-20, Threads = 2, HallOfFameFile = path,
+            });
+            Assert.Equal("loss threshold", first.StopReason);
+            Assert.True(File.Exists(path));
+            var saved = HallOfFameFile.Load(path, ["x0"]);
+            Assert.Equal(first.Pareto.Count, saved.Count);
+            // warm start: a run with a tiny budget starts from the saved front and is at least as good at once
+            var second = SymbolicRegression.Fit(x, y, new SymbolicRegressionOptions
+            {
+                Seed = 5, MaxRounds = 1, CyclesPerRound = 1, Populations = 1, Threads = 1, HallOfFameFile = path,
+            });
+            Assert.True(second.MostAccurate.Loss <= first.MostAccurate.Loss * (1 + 1e-9) + 1e-30);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void Dimensional_analysis_penalises_adding_a_length_to_a_time()
+    {
+        var units = new SymbolicRegressionOptions { VariableUnits = ["m", "s"], OutputUnits = "m/s" };
+        var cfg = new SearchConfig(units, 2);
+        Assert.True(cfg.Units!.IsConsistent(Expression.Parse("x0 / x1").NodeArray));
+        Assert.True(cfg.Units.IsConsistent(Expression.Parse("2.5 * x0 / x1").NodeArray));
+        Assert.False(cfg.Units.IsConsistent(Expression.Parse("x0 + x1").NodeArray));
+        Assert.False(cfg.Units.IsConsistent(Expression.Parse("x0 * x1").NodeArray));
+        Assert.False(cfg.Units.IsConsistent(Expression.Parse("sin(x0) / x1").NodeArray));
+        Assert.Equal([1, 1, -2, 0, 0, 0, 0], Units.Parse("kg*m/s^2"));
+        Assert.Equal(Units.Parse("N"), Units.Parse("kg m s^-2"));
+    }
+
+    [Fact]
+    public void Custom_loss_and_l1_loss_are_used_by_the_search()
+    {
+        var (x, y) = Data(60, 1, v => 2 * v[0], 10, -2, 2);
+        y[3] += 50; // an outlier that L1 ignores
+        var r = SymbolicRegression.Fit(x, y, new SymbolicRegressionOptions
+        {
+            Seed = 1, MaxEvaluations = 60_000, Threads = 2, Loss = LossKind.L1,
+        });
+        double l1 = r.Best.Expression.Evaluate(x).Zip(y, (p, t) => Math.Abs(p - t)).Average();
+        Assert.Equal(l1, r.Best.Loss, 1e-9);
+        int calls = 0;
+        var c = SymbolicRegression.Fit(x, y, new SymbolicRegressionOptions
+        {
+            Seed = 1, MaxEvaluations = 5_000, Threads = 1,
+            CustomLoss = (p, t, w) => { calls++; double s = 0; for (int i = 0; i < p.Length; i++) s += Math.Abs(p[i] - t[i]); return s; },
+        });
+        Assert.True(calls > 100);
+        double sum = c.Best.Expression.Evaluate(x).Zip(y, (p, t) => Math.Abs(p - t)).Sum();
+        Assert.Equal(sum, c.Best.Loss, 1e-9 * (1 + sum));
+    }
+}
