@@ -18,19 +18,39 @@ public static partial class GraphBuilders
         var grid = CellGrid.Build(positions, dim, radius, nameof(positions));
         var n = grid.Count;
         var r2 = radius * radius;
+        // Receivers in chunks, each chunk collecting its edges in receiver order; chunks are then concatenated.
+        const int chunk = 2048;
+        var chunks = (n + chunk - 1) / chunk;
+        var parts = new long[chunks][];
         var counts = new int[n];
-        Parallel.For(0, n, i => counts[i] = grid.CountWithin(i, r2, selfEdges));
-        var offsets = new long[n + 1];
-        for (var i = 0; i < n; i++) offsets[i + 1] = offsets[i] + counts[i];
-        var senders = new long[offsets[n]];
-        var receivers = new long[offsets[n]];
-        Parallel.For(0, n, i =>
+        Parallel.For(0, chunks, c =>
         {
-            var start = offsets[i];
-            var written = grid.CollectWithin(i, r2, selfEdges, senders.AsSpan((int)start, counts[i]));
-            Array.Sort(senders, (int)start, written);
-            receivers.AsSpan((int)start, written).Fill(i);
+            var buffer = new List<long>(chunk * 8);
+            var end = Math.Min(n, (c + 1) * chunk);
+            for (var i = c * chunk; i < end; i++)
+            {
+                var start = buffer.Count;
+                grid.CollectWithin(i, r2, selfEdges, buffer);
+                System.Runtime.InteropServices.CollectionsMarshal.AsSpan(buffer)[start..].Sort();
+                counts[i] = buffer.Count - start;
+            }
+            parts[c] = buffer.ToArray();
         });
+        var total = parts.Sum(p => p.LongLength);
+        var senders = new long[total];
+        var receivers = new long[total];
+        long offset = 0;
+        foreach (var part in parts)
+        {
+            Array.Copy(part, 0, senders, offset, part.LongLength);
+            offset += part.LongLength;
+        }
+        offset = 0;
+        for (var i = 0; i < n; i++)
+        {
+            receivers.AsSpan((int)offset, counts[i]).Fill(i);
+            offset += counts[i];
+        }
         return (senders, receivers);
     }
 
@@ -76,6 +96,7 @@ public static partial class GraphBuilders
         private readonly int[] cellStart;   // cell → first slot in sorted
         private readonly int[] sorted;      // point indices grouped by cell
         private readonly int[] pointCell;   // point → its cell coordinates packed
+        private readonly double[] sx, sy, sz; // coordinates in cell-sorted order
         private readonly int nx, ny, nz;
         private readonly double x0, y0, z0, cell;
 
@@ -99,6 +120,16 @@ public static partial class GraphBuilders
             sorted = new int[count];
             var fill = (int[])cellStart.Clone();
             for (var i = 0; i < count; i++) sorted[fill[pointCell[i]]++] = i;
+            sx = new double[count];
+            sy = new double[count];
+            sz = new double[count];
+            for (var slot = 0; slot < count; slot++)
+            {
+                var i = sorted[slot];
+                sx[slot] = xyz[3 * i];
+                sy[slot] = xyz[3 * i + 1];
+                sz[slot] = xyz[3 * i + 2];
+            }
         }
 
         public int Count { get; }
@@ -158,14 +189,6 @@ public static partial class GraphBuilders
             return (cz * ny + cy) * nx + cx;
         }
 
-        private double Dist2(int i, int j)
-        {
-            var dx = xyz[3 * i] - xyz[3 * j];
-            var dy = xyz[3 * i + 1] - xyz[3 * j + 1];
-            var dz = xyz[3 * i + 2] - xyz[3 * j + 2];
-            return dx * dx + dy * dy + dz * dz;
-        }
-
         private void Unpack(int c, out int cx, out int cy, out int cz)
         {
             cx = c % nx;
@@ -173,40 +196,32 @@ public static partial class GraphBuilders
             cz = c / (nx * ny);
         }
 
-        public int CountWithin(int i, double r2, bool self)
+        public void CollectWithin(int i, double r2, bool self, List<long> output)
         {
-            var count = 0;
             Unpack(pointCell[i], out var cx, out var cy, out var cz);
+            var px = xyz[3 * i];
+            var py = xyz[3 * i + 1];
+            var pz = xyz[3 * i + 2];
+            var xlo = Math.Max(cx - 1, 0);
+            var xhi = Math.Min(cx + 1, nx - 1);
             for (var z = Math.Max(cz - 1, 0); z <= Math.Min(cz + 1, nz - 1); z++)
                 for (var y = Math.Max(cy - 1, 0); y <= Math.Min(cy + 1, ny - 1); y++)
-                    for (var x = Math.Max(cx - 1, 0); x <= Math.Min(cx + 1, nx - 1); x++)
+                {
+                    // Cells xlo..xhi of one row are consecutive, so their points are one run of slots.
+                    var row = (z * ny + y) * nx;
+                    var end = cellStart[row + xhi + 1];
+                    for (var slot = cellStart[row + xlo]; slot < end; slot++)
                     {
-                        var c = (z * ny + y) * nx + x;
-                        for (var s = cellStart[c]; s < cellStart[c + 1]; s++)
+                        var dx = sx[slot] - px;
+                        var dy = sy[slot] - py;
+                        var dz = sz[slot] - pz;
+                        if (dx * dx + dy * dy + dz * dz <= r2)
                         {
-                            var j = sorted[s];
-                            if ((j != i || self) && Dist2(i, j) <= r2) count++;
+                            var j = sorted[slot];
+                            if (j != i || self) output.Add(j);
                         }
                     }
-            return count;
-        }
-
-        public int CollectWithin(int i, double r2, bool self, Span<long> output)
-        {
-            var count = 0;
-            Unpack(pointCell[i], out var cx, out var cy, out var cz);
-            for (var z = Math.Max(cz - 1, 0); z <= Math.Min(cz + 1, nz - 1); z++)
-                for (var y = Math.Max(cy - 1, 0); y <= Math.Min(cy + 1, ny - 1); y++)
-                    for (var x = Math.Max(cx - 1, 0); x <= Math.Min(cx + 1, nx - 1); x++)
-                    {
-                        var c = (z * ny + y) * nx + x;
-                        for (var s = cellStart[c]; s < cellStart[c + 1]; s++)
-                        {
-                            var j = sorted[s];
-                            if ((j != i || self) && Dist2(i, j) <= r2) output[count++] = j;
-                        }
-                    }
-            return count;
+                }
         }
 
         /// <summary>Fills scratch.Index[0..k) with the k nearest other points of i (by distance, then index).</summary>
@@ -233,10 +248,14 @@ public static partial class GraphBuilders
                             if (x < 0 || x >= nx) continue;
                             if (!onFace && Math.Abs(x - cx) != shell) continue;
                             var c = (z * ny + y) * nx + x;
-                            for (var s = cellStart[c]; s < cellStart[c + 1]; s++)
+                            for (var slot = cellStart[c]; slot < cellStart[c + 1]; slot++)
                             {
-                                var j = sorted[s];
-                                if (j != i) Offer(scratch, k, Dist2(i, j), j);
+                                var j = sorted[slot];
+                                if (j == i) continue;
+                                var dx = sx[slot] - px;
+                                var dy = sy[slot] - py;
+                                var dz = sz[slot] - pz;
+                                Offer(scratch, k, dx * dx + dy * dy + dz * dz, j);
                             }
                         }
                     }
