@@ -19,9 +19,10 @@ public enum Reducer
 /// Differentiable reductions over segments: row <c>i</c> of <c>data</c> belongs to segment <c>segmentIds[i]</c>
 /// (Int64, in <c>[0, numSegments)</c>, any order). The result has <c>numSegments</c> rows; empty segments give 0.
 /// <para>
-/// TorchSharp 0.107 has no <c>scatter_reduce</c>, so max/min build a dense padded view
-/// <c>[numSegments, maxSegmentSize, …]</c> filled with −∞ by <c>index_copy</c> and reduce it with <c>max(dim)</c>;
-/// gradients flow through <c>index_copy</c> back to the selected row (memory is numSegments × largest segment).
+/// TorchSharp 0.107 has no <c>scatter_reduce</c>, so max/min either build a dense padded view
+/// <c>[numSegments, largest segment, …]</c> filled with ∓∞ by <c>index_copy</c> and reduce it with <c>max/min(dim)</c>,
+/// or, when segment sizes are too skewed for that, take log₂ rounds of pairwise maxima over rows sorted by segment;
+/// gradients flow through <c>index_copy</c>/<c>index_select</c> back to the selected rows.
 /// </para>
 /// </summary>
 public static class Aggregations
@@ -58,25 +59,66 @@ public static class Aggregations
     }
 
     /// <summary>Element-wise maximum over the rows of each segment.</summary>
-    public static Tensor SegmentMax(Tensor data, Tensor segmentIds, long numSegments)
-    {
-        Check(data, segmentIds, numSegments);
-        using var scope = NewDisposeScope();
-        var (dense, empty) = Padded(data, segmentIds, numSegments, double.NegativeInfinity);
-        if (dense is null) return ZerosLike(data, numSegments).MoveToOuterDisposeScope();
-        var (values, _) = dense.max(1);
-        return values.masked_fill(BroadcastRows(empty!, data.dim()), 0.0).MoveToOuterDisposeScope();
-    }
+    public static Tensor SegmentMax(Tensor data, Tensor segmentIds, long numSegments) => Extremum(data, segmentIds, numSegments, max: true, ExtremumMethod.Auto);
 
     /// <summary>Element-wise minimum over the rows of each segment.</summary>
-    public static Tensor SegmentMin(Tensor data, Tensor segmentIds, long numSegments)
+    public static Tensor SegmentMin(Tensor data, Tensor segmentIds, long numSegments) => Extremum(data, segmentIds, numSegments, max: false, ExtremumMethod.Auto);
+
+    internal enum ExtremumMethod { Auto, Dense, Doubling }
+
+    /// <summary>
+    /// Segment max/min. Two exact, differentiable methods: <c>Dense</c> copies the rows into a padded
+    /// <c>[numSegments, largest segment, …]</c> view filled with ∓∞ and reduces it with <c>max/min(dim)</c>;
+    /// <c>Doubling</c> sorts the rows by segment and takes ⌈log₂(largest segment)⌉ rounds of pairwise
+    /// <c>maximum/minimum</c> with the row 1, 2, 4, … places ahead in the same segment (memory O(rows) per round).
+    /// <c>Auto</c> uses the dense view unless it would be more than 4× larger than the data (skewed segment sizes).
+    /// </summary>
+    internal static Tensor Extremum(Tensor data, Tensor segmentIds, long numSegments, bool max, ExtremumMethod method)
     {
         Check(data, segmentIds, numSegments);
         using var scope = NewDisposeScope();
-        var (dense, empty) = Padded(data, segmentIds, numSegments, double.PositiveInfinity);
-        if (dense is null) return ZerosLike(data, numSegments).MoveToOuterDisposeScope();
-        var (values, _) = dense.min(1);
-        return values.masked_fill(BroadcastRows(empty!, data.dim()), 0.0).MoveToOuterDisposeScope();
+        var n = data.shape[0];
+        if (n == 0 || numSegments == 0) return ZerosLike(data, numSegments).MoveToOuterDisposeScope();
+        var device = data.device;
+        var counts = Counts(segmentIds, numSegments);
+        var maxSize = counts.max().item<long>();
+        var (sortedIds, order) = segmentIds.sort(0, descending: false, stable: true);
+        var starts = counts.cumsum(0) - counts;
+        var rankSorted = arange(n, dtype: ScalarType.Int64, device: device) - starts.index_select(0, sortedIds);
+        if (method == ExtremumMethod.Auto)
+            method = numSegments * maxSize <= 4 * n ? ExtremumMethod.Dense : ExtremumMethod.Doubling;
+
+        Tensor result;
+        if (method == ExtremumMethod.Dense)
+        {
+            var rank = empty(n, dtype: ScalarType.Int64, device: device).index_copy(0, order, rankSorted);
+            var slot = segmentIds * maxSize + rank;
+            var shape = data.shape.ToArray();
+            shape[0] = numSegments * maxSize;
+            var fill = max ? double.NegativeInfinity : double.PositiveInfinity;
+            var dense = full(shape, fill, dtype: data.dtype, device: device).index_copy(0, slot, data);
+            var denseShape = new long[shape.Length + 1];
+            denseShape[0] = numSegments;
+            denseShape[1] = maxSize;
+            Array.Copy(shape, 1, denseShape, 2, shape.Length - 1);
+            var (values, _) = max ? dense.reshape(denseShape).max(1) : dense.reshape(denseShape).min(1);
+            result = values.masked_fill(BroadcastRows(counts.eq(0), data.dim()), 0.0);
+        }
+        else
+        {
+            var x = data.index_select(0, order);
+            var sizeSorted = counts.index_select(0, sortedIds);
+            var position = arange(n, dtype: ScalarType.Int64, device: device);
+            for (long step = 1; step < maxSize; step *= 2)
+            {
+                var valid = BroadcastRows((rankSorted + step).lt(sizeSorted), data.dim());
+                var partner = x.index_select(0, (position + step).clamp_max(n - 1));
+                x = where(valid, max ? maximum(x, partner) : minimum(x, partner), x);
+            }
+            var nonEmpty = counts.gt(0).nonzero().reshape(-1);
+            result = ZerosLike(data, numSegments).index_copy(0, nonEmpty, x.index_select(0, starts.index_select(0, nonEmpty)));
+        }
+        return result.MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -100,28 +142,6 @@ public static class Aggregations
     {
         if (segmentIds.shape[0] == 0) return zeros(numSegments, dtype: ScalarType.Int64, device: segmentIds.device);
         return segmentIds.bincount(null, numSegments);
-    }
-
-    private static (Tensor? Dense, Tensor? Empty) Padded(Tensor data, Tensor segmentIds, long numSegments, double fill)
-    {
-        var n = data.shape[0];
-        if (n == 0 || numSegments == 0) return (null, null);
-        var device = data.device;
-        var counts = Counts(segmentIds, numSegments);
-        var maxSize = counts.max().item<long>();
-        var (sortedIds, order) = segmentIds.sort(0, descending: false, stable: true);
-        var starts = counts.cumsum(0) - counts;
-        var rankSorted = arange(n, dtype: ScalarType.Int64, device: device) - starts.index_select(0, sortedIds);
-        var rank = empty(n, dtype: ScalarType.Int64, device: device).index_copy(0, order, rankSorted);
-        var slot = segmentIds * maxSize + rank;
-        var shape = data.shape.ToArray();
-        shape[0] = numSegments * maxSize;
-        var dense = full(shape, fill, dtype: data.dtype, device: device).index_copy(0, slot, data);
-        var denseShape = new long[shape.Length + 1];
-        denseShape[0] = numSegments;
-        denseShape[1] = maxSize;
-        Array.Copy(shape, 1, denseShape, 2, shape.Length - 1);
-        return (dense.reshape(denseShape), counts.eq(0));
     }
 
     private static Tensor ZerosLike(Tensor data, long numSegments)

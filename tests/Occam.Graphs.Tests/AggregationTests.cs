@@ -126,4 +126,44 @@ public sealed class AggregationTests
         if (which is "max" or "min")
             Assert.Equal(ids.Distinct().Count() * cols, analytic.Count(g => g != 0));
     }
+
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    public void Both_max_methods_match_a_naive_loop_and_finite_differences_on_skewed_segments(bool max, bool doubling)
+    {
+        var method = doubling ? Aggregations.ExtremumMethod.Doubling : Aggregations.ExtremumMethod.Dense;
+        using var scope = NewDisposeScope();
+        var rng = new Random(max ? 41 : 42);
+        const int rows = 40, cols = 2, segments = 12;
+        // Skewed sizes: segment 3 holds most rows, several segments are empty; rows in random order.
+        var ids = Enumerable.Range(0, rows).Select(i => i < 27 ? 3L : rng.Next(segments)).OrderBy(_ => rng.Next()).ToArray();
+        var data = Randn(rng, rows, cols);
+        var idTensor = tensor(ids);
+        var w = Randn(rng, segments, cols);
+        Tensor F(Tensor x) => Aggregations.Extremum(x, idTensor, segments, max, method);
+
+        var expected = NaiveReduce(max ? Reducer.Max : Reducer.Min, Values(data), ids, cols, segments);
+        AllClose(expected, Values(F(data)), 1e-14, method.ToString());
+
+        var x = data.clone().requires_grad_(true);
+        (F(x) * w).sum().backward();
+        var analytic = Values(x.grad!);
+        var v0 = Values(data);
+        const double h = 1e-6;
+        for (var i = 0; i < v0.Length; i++)
+        {
+            double Loss(double delta)
+            {
+                using var s = NewDisposeScope();
+                var v = (double[])v0.Clone();
+                v[i] += delta;
+                return (F(tensor(v).reshape(rows, cols)) * w).sum().item<double>();
+            }
+            var numeric = (Loss(h) - Loss(-h)) / (2 * h);
+            Assert.True(Math.Abs(numeric - analytic[i]) < 1e-6, $"{method} element {i}: numeric {numeric}, analytic {analytic[i]}");
+        }
+    }
 }
