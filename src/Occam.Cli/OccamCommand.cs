@@ -14,6 +14,7 @@ public static class OccamCommand
         // Subcommands register here, one line each.
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(SimulateCommand.Create());
+        root.Subcommands.Add(RegressCommand.Create());
         return root;
     }
 

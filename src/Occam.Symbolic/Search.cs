@@ -150,9 +150,28 @@ internal sealed class Search
             if (round >= maxRounds) { reason = "rounds"; break; }
             if (o.PlateauRounds is int pr && sinceImprovement >= pr) { reason = "plateau"; break; }
         }
+        FinalSimplify();
         var pareto = Entries(hof.Front());
         if (pareto.Count == 0) throw new InvalidOperationException("the search found no finite equation");
         return new SymbolicRegressionResult(pareto, Select(pareto, o.ModelSelection), evaluations, round, sw.Elapsed, reason);
+    }
+
+    /// <summary>Simplifies every hall-of-fame member once more (members enter it between simplification passes).</summary>
+    void FinalSimplify()
+    {
+        var ev = new Evaluator<double>(fastMath: true);
+        foreach (var m in hof.Slots.ToArray())
+        {
+            if (m is null) continue;
+            var simple = Simplifier.Simplify(m.Nodes, allowNeg);
+            if (simple.AsSpan().SequenceEqual(m.Nodes)) continue;
+            var sm = Evaluate(simple, ev, m.Birth, out _);
+            if (sm is not null && sm.Cost <= m.Cost * (1 + 1e-9) + 1e-300)
+            {
+                if (hof.Slots[m.Complexity] == m) hof.Slots[m.Complexity] = null;
+                hof.Update(sm);
+            }
+        }
     }
 
     int CurrentMaxSize(int round, int maxRounds, TimeSpan elapsed)

@@ -1,0 +1,158 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Occam.Physics.IO;
+using Occam.Symbolic;
+using Occam.Symbolic.IO;
+
+namespace Occam.Cli;
+
+/// <summary><c>occam regress</c>: symbolic regression on a table (CSV with header, .npy or .npz).</summary>
+internal static class RegressCommand
+{
+
+    public static Command Create()
+    {
+        var data = new Argument<string>("data") { Description = "Data file: .csv with a header line, .npz (one 1-D array per column), or .npy (2-D, columns c0, c1, …)." };
+        var target = new Option<string>("--target", "-t") { Description = "Target column.", Required = true };
+        var inputs = new Option<string?>("--inputs", "-i") { Description = "Comma-separated input columns (default: all other columns)." };
+        var operators = new Option<string>("--operators")
+        {
+            Description = "Comma-separated operators: + - * / ^ greater cond (binary), neg square cube sqrt exp log abs sin cos tanh inv step (unary).",
+            DefaultValueFactory = _ => "+,-,*,/",
+        };
+        var maxSize = new Option<int>("--max-size") { Description = "Maximum equation complexity (node count).", DefaultValueFactory = _ => 20 };
+        var timeLimit = new Option<double>("--time-limit") { Description = "Time budget in seconds (checked between rounds).", DefaultValueFactory = _ => 60 };
+        var maxEvals = new Option<long?>("--max-evals") { Description = "Evaluation budget (deterministic stop)." };
+        var lossThreshold = new Option<double?>("--loss-threshold") { Description = "Stop when some equation's loss is at or below this." };
+        var seed = new Option<int>("--seed") { Description = "Random seed: the same seed gives the same result at any thread count.", DefaultValueFactory = _ => 1 };
+        var threads = new Option<int?>("--threads") { Description = "Worker threads (default: all cores)." };
+        var populations = new Option<int>("--populations") { Description = "Number of islands.", DefaultValueFactory = _ => 12 };
+        var loss = new Option<string>("--loss") { Description = "Loss: l2, l1 or huber.", DefaultValueFactory = _ => "l2" };
+        loss.AcceptOnlyFromAmong("l2", "l1", "huber");
+        var json = new Option<string?>("--json") { Description = "Write the result (best and pareto, each with complexity, loss, equation, sympy, latex) to this JSON file." };
+        var hof = new Option<string?>("--hall-of-fame") { Description = "Hall-of-fame file: saved as the front improves; an existing one warm-starts the run." };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress on stderr." };
+
+        var command = new Command("regress", "Symbolic regression: search for equations target = f(inputs) and print the Pareto front of complexity against loss.")
+        {
+            data, target, inputs, operators, maxSize, timeLimit, maxEvals, lossThreshold, seed, threads, populations, loss, json, hof, quiet,
+        };
+
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(data)!;
+            string y = parse.GetValue(target)!;
+            var inputList = parse.GetValue(inputs)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            var table = Load(path, y, inputList);
+            var ops = parse.GetValue(operators)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            var binary = new List<string>();
+            var unary = new List<string>();
+            foreach (var op in ops)
+            {
+                var node = Operators.Resolve(op);
+                (node.Arity == 2 ? binary : unary).Add(op);
+            }
+            if (binary.Count == 0) throw new UserInputException("--operators needs at least one binary operator (e.g. +,*)");
+            double seconds = parse.GetValue(timeLimit);
+            if (!(seconds > 0)) throw new UserInputException($"--time-limit must be positive, got {seconds}");
+            var error = parse.InvocationConfiguration.Error;
+            var output = parse.InvocationConfiguration.Output;
+            bool silent = parse.GetValue(quiet);
+            var options = new SymbolicRegressionOptions
+            {
+                VariableNames = table.InputNames,
+                BinaryOperators = binary,
+                UnaryOperators = unary,
+                MaxSize = parse.GetValue(maxSize),
+                TimeLimit = TimeSpan.FromSeconds(seconds),
+                MaxEvaluations = parse.GetValue(maxEvals),
+                LossThreshold = parse.GetValue(lossThreshold),
+                Seed = parse.GetValue(seed),
+                Threads = parse.GetValue(threads),
+                Populations = parse.GetValue(populations),
+                Loss = parse.GetValue(loss) switch { "l1" => LossKind.L1, "huber" => LossKind.Huber, _ => LossKind.L2 },
+                HallOfFameFile = parse.GetValue(hof),
+                Progress = silent ? null : new LineProgress(error),
+            };
+            if (!silent) error.WriteLine($"occam regress: {table.Rows} rows, inputs {string.Join(", ", table.InputNames)}, target {y}");
+            var result = SymbolicRegression.Fit(table.X, table.Y, options);
+            output.WriteLine($"Pareto front ({result.Rounds} rounds, {result.Evaluations:N0} evaluations, {result.Elapsed.TotalSeconds:F1} s, stopped by {result.StopReason}):");
+            output.WriteLine($"{"complexity",10}  {"loss",12}  {"score",8}  equation");
+            foreach (var e in result.Pareto)
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{e.Complexity,10}  {e.Loss,12:G6}  {e.Score,8:F4}  {e.Infix}{(ReferenceEquals(e, result.Best) ? "   <- best" : "")}"));
+            output.WriteLine($"best: {y} = {result.Best.Infix}");
+            var jsonPath = parse.GetValue(json);
+            if (jsonPath is not null)
+            {
+                var doc = HallOfFameFile.ToJson(result.Pareto, result.Best);
+                doc["target"] = y;
+                doc["evaluations"] = result.Evaluations;
+                doc["seconds"] = result.Elapsed.TotalSeconds;
+                doc["stop_reason"] = result.StopReason;
+                string full = Path.GetFullPath(jsonPath);
+                Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+                string tmp = full + ".tmp";
+                File.WriteAllText(tmp, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+                File.Move(tmp, full, overwrite: true);
+                if (!silent) error.WriteLine($"wrote {jsonPath}");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    static TabularData Load(string path, string target, string[]? inputs)
+    {
+        if (!File.Exists(path)) throw new UserInputException($"{path}: file not found");
+        string ext = Path.GetExtension(path).ToLowerInvariant();
+        switch (ext)
+        {
+            case ".npz":
+            {
+                IReadOnlyDictionary<string, NpyArray> arrays;
+                try { arrays = Npz.Read(path); }
+                catch (Exception e) when (e is not IOException and not InvalidDataException) { throw new InvalidDataException($"{path}: {e.Message}"); }
+                NpyArray Column(string name)
+                {
+                    if (!arrays.TryGetValue(name, out var a)) throw new UserInputException($"{path}: no array '{name}' (arrays: {string.Join(", ", arrays.Keys)})");
+                    if (a.Rank != 1) throw new InvalidDataException($"{path}: array '{name}' has shape {a.ShapeText}; regress needs 1-D arrays, one per column");
+                    return a;
+                }
+                var names = inputs ?? arrays.Where(kv => kv.Key != target && kv.Value.Rank == 1).Select(kv => kv.Key).ToArray();
+                var yv = Column(target).ToDoubles();
+                return TabularData.FromColumns(names.Select(n => Column(n).ToDoubles()).ToArray(), names, yv, target, path);
+            }
+            case ".npy":
+            {
+                var a = Npy.Read(path);
+                if (a.Rank != 2) throw new InvalidDataException($"{path}: array has shape {a.ShapeText}; regress needs a 2-D (rows, columns) array");
+                int rows = a.Shape[0], cols = a.Shape[1];
+                var flat = a.ToDoubles();
+                var colNames = Enumerable.Range(0, cols).Select(c => $"c{c}").ToArray();
+                int Index(string n) => Array.IndexOf(colNames, n) is int k and >= 0 ? k
+                    : throw new UserInputException($"{path}: no column '{n}' (columns: {string.Join(", ", colNames)})");
+                int ti = Index(target);
+                var names = inputs ?? colNames.Where((_, i) => i != ti).ToArray();
+                double[] Col(int c) { var o = new double[rows]; for (int r = 0; r < rows; r++) o[r] = flat[r * cols + c]; return o; }
+                return TabularData.FromColumns(names.Select(n => Col(Index(n))).ToArray(), names, Col(ti), target, path);
+            }
+            default:
+                return TabularData.ReadCsv(path, target, inputs);
+        }
+    }
+
+    /// <summary>Progress as one line on stderr at most once a second.</summary>
+    sealed class LineProgress(TextWriter error) : IProgress<SymbolicRegressionProgress>
+    {
+        DateTime last = DateTime.MinValue;
+
+        public void Report(SymbolicRegressionProgress p)
+        {
+            if ((DateTime.UtcNow - last).TotalSeconds < 1) return;
+            last = DateTime.UtcNow;
+            error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"[{p.Elapsed.TotalSeconds,6:F1} s] round {p.Round}, {p.Evaluations:N0} evals, best loss {p.BestLoss:G4}, front {p.ParetoSize}: {p.Best}"));
+        }
+    }
+}
