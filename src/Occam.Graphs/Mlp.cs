@@ -90,8 +90,8 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
             {
                 using var _ = no_grad();
                 var bound = 1.0 / Math.Sqrt(fanIn);
-                nn.init.uniform_(linear.weight!, -bound, bound, generator);
-                nn.init.uniform_(linear.bias!, -bound, bound, generator);
+                linear.weight!.uniform_(-bound, bound, generator);
+                linear.bias!.uniform_(-bound, bound, generator);
             }
             layers.Add(linear);
             fanIn = size;

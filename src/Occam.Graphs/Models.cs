@@ -276,7 +276,7 @@ public sealed class SelfAttention : nn.Module<GraphBatch, GraphBatch>
         {
             using var _ = no_grad();
             var bound = 1.0 / Math.Sqrt(input);
-            nn.init.uniform_(linear.weight!, -bound, bound, generator);
+            linear.weight!.uniform_(-bound, bound, generator);
         }
         return linear;
     }
