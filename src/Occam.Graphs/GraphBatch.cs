@@ -118,6 +118,17 @@ public sealed partial class GraphBatch
     /// <summary>Returns a copy with all three feature sets replaced.</summary>
     public GraphBatch WithFeatures(Tensor? nodes, Tensor? edges, Tensor? globals) => new(this, nodes, edges, globals);
 
+    /// <summary>Returns a copy whose floating-point features are converted to <paramref name="type"/>.</summary>
+    public GraphBatch WithFeatureType(ScalarType type) =>
+        WithFeatures(Nodes?.to_type(type), Edges?.to_type(type), Globals?.to_type(type));
+
+    /// <summary>Returns a copy with every tensor (features and indices) moved to <paramref name="device"/>.</summary>
+    public GraphBatch To(Device device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        return new GraphBatch(Nodes?.to(device), Edges?.to(device), Globals?.to(device), Senders.to(device), Receivers.to(device), nNode, nEdge);
+    }
+
     /// <summary>
     /// Moves the feature tensors that belong to <paramref name="scope"/> to its outer scope (tensors owned by
     /// other scopes, e.g. inputs passed through unchanged, are left where they are) and returns this batch.

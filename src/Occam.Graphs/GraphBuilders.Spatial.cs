@@ -54,6 +54,21 @@ public static partial class GraphBuilders
         return (senders, receivers);
     }
 
+    /// <summary><see cref="RadiusGraph(ReadOnlySpan{double}, int, double, bool)"/> for single-precision coordinates.</summary>
+    public static (long[] Senders, long[] Receivers) RadiusGraph(ReadOnlySpan<float> positions, int dim, double radius, bool selfEdges = false) =>
+        RadiusGraph(ToDouble(positions), dim, radius, selfEdges);
+
+    /// <summary><see cref="KNearestGraph(ReadOnlySpan{double}, int, int, bool)"/> for single-precision coordinates.</summary>
+    public static (long[] Senders, long[] Receivers) KNearestGraph(ReadOnlySpan<float> positions, int dim, int k, bool selfEdges = false) =>
+        KNearestGraph(ToDouble(positions), dim, k, selfEdges);
+
+    private static double[] ToDouble(ReadOnlySpan<float> values)
+    {
+        var result = new double[values.Length];
+        for (var i = 0; i < values.Length; i++) result[i] = values[i];
+        return result;
+    }
+
     /// <summary>
     /// For every point (the receiver), edges from its <paramref name="k"/> nearest other points (the senders;
     /// ties broken by the smaller index), or from all other points when there are fewer than k.

@@ -81,4 +81,17 @@ public sealed class GraphBatchTests
             Assert.True(expected.SetEquals(pairs));
         }
     }
+
+    [Fact]
+    public void Feature_type_conversion_keeps_values_and_structure()
+    {
+        using var scope = NewDisposeScope();
+        var graph = RandomBatch(new Random(78), 3, 2, 2, 1);
+        var single = graph.WithFeatureType(ScalarType.Float32).To(CPU);
+        Assert.Equal(ScalarType.Float32, single.Nodes!.dtype);
+        Assert.Equal(ScalarType.Float32, single.Globals!.dtype);
+        AllClose(Values(graph.Edges!), Values(single.Edges!), 1e-6, "edges");
+        Assert.Equal(graph.ReceiversArray(), single.ReceiversArray());
+        Assert.Equal(graph.NNode, single.NNode);
+    }
 }

@@ -106,4 +106,20 @@ public sealed class SpatialGraphTests
         var pairs = new HashSet<(long, long)>(s.Zip(r));
         Assert.All(s.Zip(r).Take(5000), e => Assert.Contains((e.Second, e.First), pairs));
     }
+
+    [Fact]
+    public void Single_precision_coordinates_give_the_graph_of_their_double_values()
+    {
+        var rng = new Random(77);
+        var f = Enumerable.Range(0, 600).Select(_ => (float)rng.NextDouble()).ToArray();
+        var d = f.Select(v => (double)v).ToArray();
+        var (rs, rr) = GraphBuilders.RadiusGraph(d, 3, 0.2);
+        var (fs, fr) = GraphBuilders.RadiusGraph(f, 3, 0.2);
+        Assert.Equal(rs, fs);
+        Assert.Equal(rr, fr);
+        var (ks, kr) = GraphBuilders.KNearestGraph(d, 2, 5);
+        var (gs, gr) = GraphBuilders.KNearestGraph(f, 2, 5);
+        Assert.Equal(ks, gs);
+        Assert.Equal(kr, gr);
+    }
 }
