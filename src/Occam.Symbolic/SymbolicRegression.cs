@@ -51,4 +51,22 @@ public static class SymbolicRegression
         }
         return Fit(x, y, options);
     }
+
+    /// <summary>
+    /// Fits the constants of a fixed expression to data by Levenberg–Marquardt (exact forward-mode Jacobian) with
+    /// random restarts; returns the fitted expression and its mean squared error.
+    /// </summary>
+    public static (Expression Expression, double Loss) FitConstants(Expression expression, double[,] x, double[] y,
+        int iterations = 100, int restarts = 4, int seed = 0)
+    {
+        ArgumentNullException.ThrowIfNull(expression);
+        if (expression.MaxVariableIndex >= x.GetLength(1))
+            throw new ArgumentException($"expression uses variable {expression.MaxVariableIndex} but x has {x.GetLength(1)} columns");
+        var data = Dataset<double>.FromRows(x, y);
+        var nodes = expression.NodeArray.ToArray();
+        double loss = new ConstantOptimizer(data).Optimize(nodes, new Rng(Rng.Mix((ulong)(uint)seed, 0xF17)), iterations, restarts, out _);
+        var fitted = new Expression(nodes, expression.VariableNames, trusted: true);
+        if (double.IsNaN(loss)) loss = new Evaluator<double>().Loss(nodes, data);
+        return (fitted, loss);
+    }
 }

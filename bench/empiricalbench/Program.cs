@@ -1,0 +1,265 @@
+// EmpiricalBench runner for Occam.Symbolic (the 9 laws of the PySR paper, Cranmer 2023, arXiv 2305.01582),
+// plus two quick measurements: the distillation case and evaluator throughput.
+//
+//   dotnet run -c Release --project bench/empiricalbench -- [--seconds 600] [--seeds 5] [--threads 2] [--laws hubble,kepler]
+//   dotnet run -c Release --project bench/empiricalbench -- --throughput [--trees 1000] [--rows 10000]
+//   dotnet run -c Release --project bench/empiricalbench -- --distill [--seconds 60] [--threads 2]
+using System.Diagnostics;
+using System.Globalization;
+using Occam.Symbolic;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+var argv = args.ToList();
+string? Arg(string name) { int i = argv.IndexOf(name); return i >= 0 && i + 1 < argv.Count ? argv[i + 1] : null; }
+bool Flag(string name) => argv.Contains(name);
+double seconds = double.Parse(Arg("--seconds") ?? "600");
+int seeds = int.Parse(Arg("--seeds") ?? "5");
+int threads = int.Parse(Arg("--threads") ?? "2");
+string dataDir = Arg("--data") ?? AppContext.BaseDirectory;
+
+if (Flag("--throughput")) { Throughput.Run(int.Parse(Arg("--trees") ?? "1000"), int.Parse(Arg("--rows") ?? "10000"), Flag("--accurate"), Flag("--arithmetic")); return; }
+if (Flag("--distill")) { Distill.Run(seconds, threads, seeds); return; }
+
+var laws = Laws.All(dataDir);
+var only = Arg("--laws")?.Split(',');
+if (only is not null) laws = laws.Where(l => only.Contains(l.Key)).ToList();
+int found = 0, total = 0;
+Console.WriteLine($"EmpiricalBench: {laws.Count} laws x {seeds} seeds, {seconds} s per run, {threads} threads");
+foreach (var law in laws)
+{
+    int lawFound = 0;
+    for (int seed = 0; seed < seeds; seed++)
+    {
+        var (x, y) = law.Data(seed);
+        var options = new SymbolicRegressionOptions
+        {
+            VariableNames = law.Variables,
+            BinaryOperators = ["+", "-", "*", "/", "^"],
+            UnaryOperators = ["exp", "log"],
+            MaxSize = 20,
+            OperatorConstraints = new Dictionary<string, (int, int)> { ["^"] = (-1, 3) },
+            TimeLimit = TimeSpan.FromSeconds(seconds),
+            Seed = seed,
+            Threads = threads,
+        };
+        var sw = Stopwatch.StartNew();
+        var result = SymbolicRegression.Fit(x, y, options);
+        var hit = result.Pareto.FirstOrDefault(e => law.Matches(e.Expression, x, y));
+        total++;
+        if (hit is not null) { found++; lawFound++; }
+        Console.WriteLine($"{law.Key,-10} seed {seed}: {(hit is null ? "MISSED" : "found ")} {sw.Elapsed.TotalSeconds,6:F1} s  {result.Evaluations,12:N0} evals  " +
+                          $"{(hit is null ? "best: " + result.Best.Infix : "match: " + hit.Infix)}");
+    }
+    Console.WriteLine($"{law.Key,-10} {lawFound}/{seeds}");
+}
+Console.WriteLine($"total {found}/{total}");
+
+sealed record Law(string Key, string[] Variables, string TrueForm, Func<int, (double[,] X, double[] Y)> Data)
+{
+    /// <summary>
+    /// Does the candidate have the true form up to constants? Both the candidate and the true form get their constants
+    /// refitted (least squares, restarts) to the same data; equivalent forms then coincide as functions, so they must agree
+    /// on the data and on points extrapolated around it (each input scaled by 0.7–1.4), within 1% of the target's spread.
+    /// </summary>
+    public bool Matches(Expression candidate, double[,] x, double[] y)
+    {
+        var truth = Expression.Parse(TrueForm, Variables);
+        if (candidate.Complexity > truth.Complexity + 6) return false;
+        var (t, tl) = SymbolicRegression.FitConstants(truth, x, y, 200, 8, 1);
+        var (c, cl) = SymbolicRegression.FitConstants(candidate, x, y, 200, 8, 1);
+        if (!double.IsFinite(tl) || !double.IsFinite(cl)) return false;
+        var rng = new Random(123);
+        int rows = x.GetLength(0), f = x.GetLength(1);
+        var test = new double[rows * 4, f];
+        for (int r = 0; r < rows * 4; r++)
+            for (int j = 0; j < f; j++) test[r, j] = x[r % rows, j] * (r < rows ? 1 : 0.7 + 0.7 * rng.NextDouble());
+        var pt = t.Evaluate(test);
+        var pc = c.Evaluate(test);
+        double mean = y.Average(), spread = Math.Sqrt(y.Select(v => (v - mean) * (v - mean)).Average());
+        for (int r = 0; r < pt.Length; r++)
+        {
+            if (!double.IsFinite(pt[r])) continue;
+            if (!(Math.Abs(pt[r] - pc[r]) <= 0.01 * spread)) return false;
+        }
+        return true;
+    }
+}
+
+static class Laws
+{
+    static double LogUniform(Random r, double lo, double hi) => Math.Exp(Math.Log(lo) + (Math.Log(hi) - Math.Log(lo)) * r.NextDouble());
+    static double Uniform(Random r, double lo, double hi) => lo + (hi - lo) * r.NextDouble();
+    static double Normal(Random r) => Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());
+
+    static (double[,], double[]) Generate(int seed, int size, Func<Random, double[]> inputs, Func<double[], double> law, double relNoise, bool logTarget)
+    {
+        var r = new Random(1000 + seed);
+        var rows = Enumerable.Range(0, size).Select(_ => inputs(r)).ToArray();
+        var x = new double[size, rows[0].Length];
+        var y = new double[size];
+        for (int i = 0; i < size; i++)
+        {
+            for (int j = 0; j < rows[i].Length; j++) x[i, j] = rows[i][j];
+            double v = law(rows[i]) * (1 + relNoise * Normal(r));
+            y[i] = logTarget ? Math.Log(v) : v;
+        }
+        return (x, y);
+    }
+
+    static (double[,], double[]) Csv(string path, Func<double, double> xf)
+    {
+        var lines = File.ReadAllLines(path).Skip(1).Where(l => l.Trim().Length > 0).ToArray();
+        var x = new double[lines.Length, 1];
+        var y = new double[lines.Length];
+        for (int i = 0; i < lines.Length; i++)
+        {
+            var p = lines[i].Split(',');
+            x[i, 0] = xf(double.Parse(p[0], CultureInfo.InvariantCulture));
+            y[i] = double.Parse(p[1], CultureInfo.InvariantCulture);
+        }
+        return (x, y);
+    }
+
+    static (double[,], double[]) Table(double[] xs, double[] ys, bool logTarget)
+    {
+        var x = new double[xs.Length, 1];
+        for (int i = 0; i < xs.Length; i++) x[i, 0] = xs[i];
+        return (x, ys.Select(v => logTarget ? Math.Log(v) : v).ToArray());
+    }
+
+    public static List<Law> All(string dir) =>
+    [
+        // v = H0 D (real data, Hubble 1929)
+        new("hubble", ["D"], "1 * D", _ => Csv(Path.Combine(dir, "hubble.csv"), d => d)),
+        // P = k sqrt(a^3) (real planetary data)
+        new("kepler", ["a"], "1 * a^1.5", _ => Table([0.389, 0.724, 1, 1.524, 5.20, 9.510], [87.77, 224.70, 365.25, 686.95, 4332.62, 10759.2], false)),
+        // log F = log(m1 m2) - 2 log r + c
+        new("newton", ["r", "m1", "m2"], "log(m1 * m2 / r^2) + 1",
+            s => Generate(s, 30, r => [LogUniform(r, 3.7e8, 7.37593e12), LogUniform(r, 1.3e22, 2e30), LogUniform(r, 1.3e22, 2e30)],
+                v => 6.67408e-11 * v[1] * v[2] / (v[0] * v[0]), 0.1, true)),
+        // M = alpha log10(P) + delta (real data, Leavitt 1912; P = 10^logP)
+        new("leavitt", ["P"], "-1 * log(P) + 15", _ => Csv(Path.Combine(dir, "leavitt.csv"), lp => Math.Pow(10, lp))),
+        // log n = alpha log L - L / L* + c
+        new("schechter", ["L"], "-1.2 * log(L) - 4E-09 * L + 1",
+            s => Generate(s, 27, r => [LogUniform(r, 1e6, 3e9)], v => 0.002 / 2.5e8 * Math.Pow(v[0] / 2.5e8, -1.2) * Math.Exp(-v[0] / 2.5e8), 0.2, true)),
+        // log a = log(0.4 + 0.3 * 2^n) (real data, n = -1000 for Mercury)
+        new("bode", ["n"], "log(0.4 + 0.3 * 2^n)", _ => Table([-1000, 0, 1, 2, 3, 4, 5, 6], [0.39, 0.72, 1.00, 1.52, 2.77, 5.20, 9.58, 19.22], true)),
+        // log P = c + log(n T) - log V
+        new("ideal_gas", ["n", "T", "V"], "log(n * T / V) + 2",
+            s => Generate(s, 30, r => [Uniform(r, 1, 100), Uniform(r, 300, 400), Uniform(r, 1, 100)], v => v[0] * 8.314 * v[1] / v[2], 0.1, true)),
+        // log B = c + 3 log nu - log(exp(c nu / T) - 1)
+        new("planck", ["nu", "T"], "-40 + 3 * log(nu) - log(exp(4.8E-11 * nu / T) - 1)",
+            s => Generate(s, 100, r => [LogUniform(r, 1e9, 1e16), LogUniform(r, 100, 6000)],
+                v => 2 * 6.62607004e-34 * Math.Pow(v[0], 3) / (299792458.0 * 299792458.0) / (Math.Exp(6.62607004e-34 * v[0] / (1.38064852e-23 * v[1])) - 1), 0.1, true)),
+        // log lambda = c - log(1/n1^2 - 1/n2^2)
+        new("rydberg", ["n1", "n2"], "-16 - log(1 / n1^2 - 1 / n2^2)",
+            s => Generate(s, 50, r => { int n1 = r.Next(1, 7); int n2 = r.Next(n1 + 1, 8); return [n1, n2]; },
+                v => 1 / (1.097e7 * (1 / (v[0] * v[0]) - 1 / (v[1] * v[1]))), 0.01, true)),
+    ];
+}
+
+static class Throughput
+{
+    /// <summary>Node evaluations per second on one core over random trees (size ≤ 30), float32 and float64.</summary>
+    public static void Run(int trees, int rows, bool accurate, bool arithmetic)
+    {
+        var rng = new Random(1);
+        var x = new double[rows, 5];
+        for (int r = 0; r < rows; r++) for (int f = 0; f < 5; f++) x[r, f] = rng.NextDouble() * 4 - 2;
+        var exprs = RandomTrees(trees, 5, new Random(2), arithmetic);
+        long nodes = exprs.Sum(e => (long)e.Length) * rows;
+        Console.WriteLine($"{trees} random trees (size 1-30, mean {exprs.Average(e => e.Length):F1} nodes; ops {(arithmetic ? "+ - * /" : "+ - * / sin cos exp log sqrt square")}), {rows} rows: {nodes:N0} node evaluations per pass");
+        Measure<float>("float32", x, exprs, nodes, fast: true);
+        Measure<double>("float64", x, exprs, nodes, fast: true);
+        if (accurate) Measure<double>("float64 accurate (Math.* transcendentals)", x, exprs, nodes, fast: false);
+    }
+
+    static void Measure<T>(string label, double[,] x, List<Expression> exprs, long nodes, bool fast) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var data = Dataset<T>.FromRows(x);
+        var ev = new Evaluator<T>(fast);
+        var output = new T[data.Rows];
+        foreach (var e in exprs.Take(50)) ev.Evaluate(e, data, output); // warm-up / JIT
+        double best = 0;
+        for (int rep = 0; rep < 3; rep++)
+        {
+            var sw = Stopwatch.StartNew();
+            foreach (var e in exprs) ev.Evaluate(e, data, output);
+            best = Math.Max(best, nodes / sw.Elapsed.TotalSeconds);
+        }
+        Console.WriteLine($"{label,-45} {best:E3} node-evals/s (one core, best of 3)");
+    }
+
+    static List<Expression> RandomTrees(int count, int features, Random rng, bool arithmetic)
+    {
+        OpCode[] bin = [OpCode.Add, OpCode.Sub, OpCode.Mul, OpCode.Div];
+        OpCode[] un = arithmetic ? [OpCode.Neg, OpCode.Square] : [OpCode.Sin, OpCode.Cos, OpCode.Exp, OpCode.Log, OpCode.Sqrt, OpCode.Square];
+        var list = new List<Expression>();
+        for (int i = 0; i < count; i++)
+        {
+            var nodes = new List<Node>();
+            Grow(rng, 1 + rng.Next(30), features, bin, un, nodes);
+            list.Add(new Expression(nodes));
+        }
+        return list;
+    }
+
+    static void Grow(Random rng, int size, int features, OpCode[] bin, OpCode[] un, List<Node> o)
+    {
+        if (size == 1) { o.Add(rng.NextDouble() < 0.3 ? Node.Const(rng.NextDouble() * 4 - 2) : Node.Var(rng.Next(features))); return; }
+        if (size == 2 || rng.NextDouble() < 0.2) { Grow(rng, size - 1, features, bin, un, o); o.Add(Node.Of(un[rng.Next(un.Length)])); return; }
+        int left = 1 + rng.Next(size - 2);
+        Grow(rng, left, features, bin, un, o);
+        Grow(rng, size - 1 - left, features, bin, un, o);
+        o.Add(Node.Of(bin[rng.Next(bin.Length)]));
+    }
+}
+
+static class Distill
+{
+    /// <summary>The distillation pipeline's case: 5,000 rows × 8 edge features, two force laws, time to the true form.</summary>
+    public static void Run(double seconds, int threads, int seeds)
+    {
+        string[] names = ["dx", "dy", "dz", "r", "m1", "m2", "q1", "q2"];
+        var cases = new (string Name, Func<double[], double> F, string Truth)[]
+        {
+            ("spring dx*(r-1)/r", v => v[0] * (v[3] - 1) / v[3], "dx * (r - 1) / r"),
+            ("gravity m1*m2*dx/r^3", v => v[4] * v[5] * v[0] / (v[3] * v[3] * v[3]), "m1 * m2 * dx / (r * r * r)"),
+        };
+        foreach (var (name, f, truth) in cases)
+        {
+            for (int seed = 0; seed < seeds; seed++)
+            {
+                var rng = new Random(seed);
+                int rows = 5000;
+                var x = new double[rows, 8];
+                var y = new double[rows];
+                var v = new double[8];
+                for (int i = 0; i < rows; i++)
+                {
+                    double dx = rng.NextDouble() * 4 - 2, dy = rng.NextDouble() * 4 - 2, dz = rng.NextDouble() * 4 - 2;
+                    double r = Math.Sqrt(dx * dx + dy * dy + dz * dz) + 0.01;
+                    v[0] = dx; v[1] = dy; v[2] = dz; v[3] = r;
+                    v[4] = Math.Exp(rng.NextDouble() - 0.5); v[5] = Math.Exp(rng.NextDouble() - 0.5);
+                    v[6] = rng.Next(2) * 2 - 1; v[7] = rng.Next(2) * 2 - 1;
+                    for (int j = 0; j < 8; j++) x[i, j] = v[j];
+                    y[i] = f(v);
+                }
+                double var0 = y.Select(t => (t - y.Average()) * (t - y.Average())).Average();
+                var sw = Stopwatch.StartNew();
+                var result = SymbolicRegression.Fit(x, y, new SymbolicRegressionOptions
+                {
+                    VariableNames = names, Seed = seed, Threads = threads, TimeLimit = TimeSpan.FromSeconds(seconds),
+                    LossThreshold = 1e-10 * var0, MaxSize = 20,
+                });
+                var truthExpr = Expression.Parse(truth, names);
+                var pt = truthExpr.Evaluate(x);
+                var pb = result.MostAccurate.Expression.Evaluate(x);
+                double err = pt.Zip(pb, (a, b) => (a - b) * (a - b)).Average() / var0;
+                Console.WriteLine($"{name,-22} seed {seed}: {sw.Elapsed.TotalSeconds,6:F1} s, {result.Evaluations,11:N0} evals, stop: {result.StopReason,-15} " +
+                                  $"relative MSE vs truth {err:E2}  {result.MostAccurate.Infix}");
+            }
+        }
+    }
+}
