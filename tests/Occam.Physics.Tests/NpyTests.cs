@@ -83,6 +83,35 @@ public sealed class NpyTests
         Assert.Equal(new[] { 1.0, 2, 3, 4, 5, 6 }, (double[])a.Data);
     }
 
+    [Fact]
+    public void Big_endian_fixtures_read_their_values()
+    {
+        Assert.Equal(new[] { 1.5, -2.0, 3.25 }, (double[])Npy.Read(Fixture("f8_big_3.npy")).Data);
+        Assert.Equal(new[] { -7, 65536 }, (int[])Npy.Read(Fixture("i4_big_2.npy")).Data);
+    }
+
+    [Fact]
+    public void Compressed_npz_written_by_occam_reads_back_the_same_arrays()
+    {
+        var arrays = Npz.Read(Fixture("sample_compressed.npz"));
+        var path = Path.Combine(Path.GetTempPath(), $"occam-npzc-{Guid.NewGuid():N}.npz");
+        try
+        {
+            Npz.Write(path, arrays, compressed: true);
+            var back = Npz.Read(path);
+            Assert.Equal(arrays.Keys, back.Keys);
+            foreach (var (name, array) in arrays)
+            {
+                Assert.Equal(array.Shape, back[name].Shape);
+                Assert.Equal(array.Data.Cast<object>(), back[name].Data.Cast<object>());
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Theory]
     [InlineData("sample.npz")]
     [InlineData("sample_compressed.npz")]

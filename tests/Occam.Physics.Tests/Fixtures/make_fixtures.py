@@ -24,3 +24,7 @@ arrays = dict(positions=positions, masses=masses, dt=np.array(0.01), system=np.a
               seed=np.array(7, dtype="<i8"))
 np.savez("sample.npz", **arrays)
 np.savez_compressed("sample_compressed.npz", **arrays)
+
+# Big-endian: read-only fixtures (Occam writes little-endian).
+np.save("f8_big_3.npy", np.array([1.5, -2.0, 3.25], dtype=">f8"))
+np.save("i4_big_2.npy", np.array([-7, 65536], dtype=">i4"))
