@@ -89,8 +89,8 @@ public sealed class Egnn : nn.Module
         {
             using var _ = no_grad();
             var bound = 1.0 / Math.Sqrt(input);
-            nn.init.uniform_(linear.weight!, -bound, bound, generator);
-            nn.init.uniform_(linear.bias!, -bound, bound, generator);
+            linear.weight!.uniform_(-bound, bound, generator);
+            linear.bias!.uniform_(-bound, bound, generator);
         }
         return linear;
     }

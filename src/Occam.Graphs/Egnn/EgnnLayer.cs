@@ -69,12 +69,12 @@ public sealed class EgnnLayer : nn.Module
             if (generator is not null)
             {
                 var bound = 1.0 / Math.Sqrt(hidden);
-                nn.init.uniform_(coordHidden.weight!, -bound, bound, generator);
-                nn.init.uniform_(coordHidden.bias!, -bound, bound, generator);
+                coordHidden.weight!.uniform_(-bound, bound, generator);
+                coordHidden.bias!.uniform_(-bound, bound, generator);
             }
             // Xavier-uniform: U(−a, a) with a = gain·√(6 / (fan_in + fan_out)).
             var xavier = coordinateGain * Math.Sqrt(6.0 / (hidden + 1));
-            nn.init.uniform_(coordOut.weight!, -xavier, xavier, generator);
+            coordOut.weight!.uniform_(-xavier, xavier, generator);
         }
         if (useVelocity) velocityModel = new Mlp(nodeFeatures, [hidden, 1], activation, generator: generator, dtype: dtype);
         RegisterComponents();

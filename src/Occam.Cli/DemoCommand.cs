@@ -1,0 +1,190 @@
+using System.CommandLine;
+using Occam.Demos;
+using TorchSharp;
+
+namespace Occam.Cli;
+
+/// <summary>
+/// <c>occam demo nbody | shortest-path | sort | mass-spring</c>: the EGNN charged N-body benchmark and the
+/// classic graph_nets demos. Each prints its metrics while training and writes a Markdown report with a PNG plot
+/// to <c>--out</c>; <c>--quick</c> selects a setting that finishes in a few minutes on 2 cores.
+/// </summary>
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        var demo = new Command("demo", "Benchmarks and demos: EGNN on charged N-body, graph_nets shortest path / sort / mass-spring.");
+        demo.Subcommands.Add(NBody());
+        foreach (var command in GraphTaskCommands()) demo.Subcommands.Add(command);
+        return demo;
+    }
+
+    static Option<string> OutOption(string name) => new("--out")
+    {
+        Description = "Directory for the report (Markdown + PNG).",
+        DefaultValueFactory = _ => Path.Combine("demo-out", name),
+    };
+
+    static Option<int> SeedOption() => new("--seed") { Description = "Random seed (data, initial weights, batches).", DefaultValueFactory = _ => 1 };
+
+    static Option<int> ThreadsOption() => new("--threads")
+    {
+        Description = "TorchSharp CPU threads (0: TorchSharp's default). One thread avoids oversubscription on a busy machine; these models are small.",
+        DefaultValueFactory = _ => 1,
+    };
+
+    static Option<bool> QuickOption() => new("--quick") { Description = "A short setting that finishes in a few minutes on 2 cores." };
+
+    static void SetThreads(int threads)
+    {
+        if (threads < 0) throw new ArgumentException($"--threads must be non-negative; got {threads}.");
+        if (threads > 0) torch.set_num_threads(threads);
+    }
+
+    static Command NBody()
+    {
+        var epochs = new Option<int?>("--epochs") { Description = "Training epochs per model (default 1000; 20 with --quick). The paper trains up to 10,000." };
+        var train = new Option<int?>("--train") { Description = "Training samples (default 3000)." };
+        var validation = new Option<int?>("--validation") { Description = "Validation samples (default 2000)." };
+        var test = new Option<int?>("--test") { Description = "Test samples (default 2000)." };
+        var batch = new Option<int>("--batch-size") { Description = "Batch size.", DefaultValueFactory = _ => 100 };
+        var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 5e-4 };
+        var every = new Option<int?>("--evaluate-every") { Description = "Validate (and test) every this many epochs (default 5; 2 with --quick)." };
+        var minutes = new Option<double?>("--max-minutes") { Description = "Wall-clock budget per model; training stops after the first epoch past it and reports the epochs run." };
+        var models = new Option<string>("--models") { Description = "Comma-separated models to train: egnn, gnn.", DefaultValueFactory = _ => "egnn,gnn" };
+        var quick = QuickOption();
+        var seed = SeedOption();
+        var threads = ThreadsOption();
+        var output = OutOption("nbody");
+        var command = new Command("nbody", "EGNN vs a plain GNN on the charged N-body data set (Satorras et al. 2021): test MSE at the best validation epoch.")
+        {
+            epochs, train, validation, test, batch, lr, every, minutes, models, quick, seed, threads, output,
+        };
+        command.SetAction((parse, cancellation) =>
+        {
+            SetThreads(parse.GetValue(threads));
+            bool isQuick = parse.GetValue(quick);
+            var options = new NBodyDemoOptions
+            {
+                Seed = parse.GetValue(seed),
+                Epochs = parse.GetValue(epochs) ?? (isQuick ? 20 : 1000),
+                TrainSamples = parse.GetValue(train) ?? 3000,
+                ValidationSamples = parse.GetValue(validation) ?? 2000,
+                TestSamples = parse.GetValue(test) ?? 2000,
+                BatchSize = parse.GetValue(batch),
+                LearningRate = parse.GetValue(lr),
+                EvaluateEvery = parse.GetValue(every) ?? (isQuick ? 2 : 5),
+                Models = ParseModels(parse.GetValue(models)!),
+                TimeLimit = parse.GetValue(minutes) is { } budget ? (budget > 0 ? TimeSpan.FromMinutes(budget) : throw new ArgumentException($"--max-minutes must be positive; got {budget}.")) : null,
+            };
+            var writer = parse.InvocationConfiguration.Output;
+            var result = NBodyDemo.Run(options, line => writer.WriteLine(line), cancellation);
+            var report = NBodyDemo.WriteReport(result, parse.GetValue(output)!);
+            foreach (var m in result.Models)
+                writer.WriteLine($"{m.Model}: test MSE {m.TestMse:F5} at best validation epoch {m.BestEpoch} of {m.EpochsRun} (validation {m.BestValidationMse:F5}), {m.Elapsed.TotalMinutes:F1} min");
+            writer.WriteLine($"report: {report}");
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    static IReadOnlyList<NBodyModel> ParseModels(string text)
+    {
+        var list = new List<NBodyModel>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            list.Add(part.ToLowerInvariant() switch
+            {
+                "egnn" => NBodyModel.Egnn,
+                "gnn" => NBodyModel.Gnn,
+                _ => throw new ArgumentException($"--models: unknown model '{part}' (expected egnn, gnn)."),
+            });
+        }
+        if (list.Count == 0) throw new ArgumentException("--models: no model given (expected egnn, gnn).");
+        return list;
+    }
+
+    static IEnumerable<Command> GraphTaskCommands()
+    {
+        yield return GraphTask("shortest-path", GraphTaskKind.ShortestPath,
+            "graph_nets shortest path: label the nodes and edges of the shortest path; train on 8–16 nodes, test on 16–32.");
+        yield return GraphTask("sort", GraphTaskKind.Sort,
+            "graph_nets sort: label the first element and each element's successor; train on lists of 8–16, test on 16–32.");
+        yield return MassSpring();
+    }
+
+    static Command GraphTask(string name, GraphTaskKind kind, string description)
+    {
+        var iterations = new Option<int?>("--iterations") { Description = "Training iterations (default 5000; 1000 with --quick)." };
+        var batch = new Option<int>("--batch-size") { Description = "Graphs per training batch.", DefaultValueFactory = _ => 32 };
+        var steps = new Option<int>("--steps") { Description = "Processing steps.", DefaultValueFactory = _ => 10 };
+        var testGraphs = new Option<int>("--test-graphs") { Description = "Number of test graphs.", DefaultValueFactory = _ => 200 };
+        var every = new Option<int?>("--evaluate-every") { Description = "Evaluate every this many iterations (default 100; 50 with --quick)." };
+        var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 1e-3 };
+        var quick = QuickOption();
+        var seed = SeedOption();
+        var threads = ThreadsOption();
+        var output = OutOption(name);
+        var command = new Command(name, description) { iterations, batch, steps, testGraphs, every, lr, quick, seed, threads, output };
+        command.SetAction((parse, cancellation) =>
+        {
+            SetThreads(parse.GetValue(threads));
+            bool isQuick = parse.GetValue(quick);
+            var options = new GraphTaskDemoOptions
+            {
+                Task = kind,
+                Seed = parse.GetValue(seed),
+                Iterations = parse.GetValue(iterations) ?? (isQuick ? 1000 : 5000),
+                BatchSize = parse.GetValue(batch),
+                ProcessingSteps = parse.GetValue(steps),
+                TestGraphs = parse.GetValue(testGraphs),
+                EvaluateEvery = parse.GetValue(every) ?? (isQuick ? 50 : 100),
+                LearningRate = parse.GetValue(lr),
+            };
+            var writer = parse.InvocationConfiguration.Output;
+            var result = GraphTaskDemo.Run(options, line => writer.WriteLine(line), cancellation);
+            var report = GraphTaskDemo.WriteReport(result, parse.GetValue(output)!);
+            writer.WriteLine($"{name}: test nodes {result.Test.Nodes:P2}, edges {result.Test.Edges:P2}, solved {result.Test.Solved:P2} ({result.Elapsed.TotalMinutes:F1} min)");
+            writer.WriteLine($"report: {report}");
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    static Command MassSpring()
+    {
+        var iterations = new Option<int?>("--iterations") { Description = "Training iterations (default 5000; 1000 with --quick)." };
+        var batch = new Option<int>("--batch-size") { Description = "Chains per training batch.", DefaultValueFactory = _ => 256 };
+        var every = new Option<int?>("--evaluate-every") { Description = "Roll out the test chains every this many iterations (default 250; 100 with --quick)." };
+        var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 1e-3 };
+        var quick = QuickOption();
+        var seed = SeedOption();
+        var threads = ThreadsOption();
+        var output = OutOption("mass-spring");
+        var command = new Command("mass-spring", "graph_nets mass-spring chain: learn the next velocity on 5–8 masses, roll out 50 steps on 4 and 9 masses.")
+        {
+            iterations, batch, every, lr, quick, seed, threads, output,
+        };
+        command.SetAction((parse, cancellation) =>
+        {
+            SetThreads(parse.GetValue(threads));
+            bool isQuick = parse.GetValue(quick);
+            var options = new MassSpringDemoOptions
+            {
+                Seed = parse.GetValue(seed),
+                Iterations = parse.GetValue(iterations) ?? (isQuick ? 1000 : 5000),
+                BatchSize = parse.GetValue(batch),
+                EvaluateEvery = parse.GetValue(every) ?? (isQuick ? 100 : 250),
+                LearningRate = parse.GetValue(lr),
+            };
+            var writer = parse.InvocationConfiguration.Output;
+            var result = MassSpringDemo.Run(options, line => writer.WriteLine(line), cancellation);
+            var report = MassSpringDemo.WriteReport(result, parse.GetValue(output)!);
+            foreach (var r in result.Rollouts)
+                writer.WriteLine($"mass-spring {r.Masses} masses: {options.TimeSteps}-step rollout position MSE {r.PositionMse:F5}, velocity MSE {r.VelocityMse:F5}");
+            writer.WriteLine($"report: {report}");
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+}

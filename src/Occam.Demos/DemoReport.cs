@@ -1,0 +1,51 @@
+using System.Globalization;
+using System.Text;
+using ScottPlot;
+
+namespace Occam.Demos;
+
+/// <summary>One line of a plot: a legend text (empty: not in the legend), its points and an optional colour ("#rrggbb").</summary>
+public sealed record PlotSeries(string Label, double[] X, double[] Y, string? Color = null);
+
+/// <summary>Writes demo reports: Markdown and PNG files, each written to a temporary file and renamed.</summary>
+public static class DemoReport
+{
+    internal static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> atomically (temporary file, then rename).</summary>
+    public static void WriteText(string path, string text) => WriteBytes(path, Encoding.UTF8.GetBytes(text));
+
+    /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> atomically (temporary file, then rename).</summary>
+    public static void WriteBytes(string path, byte[] bytes)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+        File.WriteAllBytes(temporary, bytes);
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>Draws line plots of the series and writes them as a PNG.</summary>
+    public static void LinePlot(string path, string title, string xLabel, string yLabel, IEnumerable<PlotSeries> series,
+        int width = 800, int height = 500, bool markers = false, bool equalAxes = false)
+    {
+        var plot = new Plot();
+        foreach (var s in series)
+        {
+            if (s.X.Length == 0) continue;
+            var scatter = plot.Add.Scatter(s.X, s.Y);
+            scatter.LegendText = s.Label;
+            scatter.MarkerSize = markers ? 5 : 0;
+            if (s.Color is not null) scatter.Color = ScottPlot.Color.FromHex(s.Color);
+        }
+        plot.Title(title);
+        plot.XLabel(xLabel);
+        plot.YLabel(yLabel);
+        plot.ShowLegend();
+        if (equalAxes) plot.Axes.SquareUnits();
+        WriteBytes(path, plot.GetImageBytes(width, height, ImageFormat.Png));
+    }
+
+    internal static string F(double value, string format = "G4") => value.ToString(format, Invariant);
+}
