@@ -19,7 +19,7 @@ int threads = int.Parse(Arg("--threads") ?? "2");
 string dataDir = Arg("--data") ?? AppContext.BaseDirectory;
 
 if (Flag("--throughput")) { Throughput.Run(int.Parse(Arg("--trees") ?? "1000"), int.Parse(Arg("--rows") ?? "10000"), Flag("--accurate"), Flag("--arithmetic")); return; }
-if (Flag("--distill")) { Distill.Run(seconds, threads, seeds); return; }
+if (Flag("--distill")) { Distill.Run(seconds, threads, seeds, Flag); return; }
 
 var laws = Laws.All(dataDir);
 var only = Arg("--laws")?.Split(',');
@@ -219,7 +219,7 @@ static class Throughput
 static class Distill
 {
     /// <summary>The distillation pipeline's case: 5,000 rows × 8 edge features, two force laws, time to the true form.</summary>
-    public static void Run(double seconds, int threads, int seeds)
+    public static void Run(double seconds, int threads, int seeds, Func<string, bool> Flag)
     {
         string[] names = ["dx", "dy", "dz", "r", "m1", "m2", "q1", "q2"];
         var cases = new (string Name, Func<double[], double> F, string Truth)[]
@@ -259,6 +259,9 @@ static class Distill
                 double err = pt.Zip(pb, (a, b) => (a - b) * (a - b)).Average() / var0;
                 Console.WriteLine($"{name,-22} seed {seed}: {sw.Elapsed.TotalSeconds,6:F1} s, {result.Evaluations,11:N0} evals, stop: {result.StopReason,-15} " +
                                   $"relative MSE vs truth {err:E2}  {result.MostAccurate.Infix}");
+                Console.WriteLine($"    best: {result.Best.Infix}");
+                if (Flag("--verbose"))
+                    foreach (var e in result.Pareto) Console.WriteLine($"    {e.Complexity,3} {e.Loss,12:E3}  {e.Infix}");
             }
         }
     }

@@ -15,8 +15,72 @@ internal static class Simplifier
     {
         if (t.A is not null) t.A = Simplify(t.A, allowNeg);
         if (t.B is not null) t.B = Simplify(t.B, allowNeg);
-        return Rewrite(t, allowNeg);
+        var r = Rewrite(t, allowNeg);
+        return r.Op switch
+        {
+            OpCode.Mul or OpCode.Div => MergeProduct(r),
+            OpCode.Add or OpCode.Sub => MergeSum(r),
+            _ => r,
+        };
     }
+
+    /// <summary>Flattens a chain of × and ÷, multiplies its constants into one, and rebuilds c·(num)/(den) when that is smaller.</summary>
+    static Tree MergeProduct(Tree t)
+    {
+        var factors = new List<(Tree F, bool Inverse)>();
+        double c = 1;
+        int constants = 0;
+        void Walk(Tree x, bool inv)
+        {
+            switch (x.Op)
+            {
+                case OpCode.Mul: Walk(x.A!, inv); Walk(x.B!, inv); break;
+                case OpCode.Div: Walk(x.A!, inv); Walk(x.B!, !inv); break;
+                case OpCode.Constant: c = inv ? c / x.Value : c * x.Value; constants++; break;
+                default: factors.Add((x, inv)); break;
+            }
+        }
+        Walk(t, false);
+        if (constants < 2 || !double.IsFinite(c) || c == 0) return t;
+        Tree? num = null, den = null;
+        foreach (var (f, inv) in factors)
+        {
+            if (inv) den = den is null ? f : Tree.Bin(OpCode.Mul, den, f);
+            else num = num is null ? f : Tree.Bin(OpCode.Mul, num, f);
+        }
+        Tree r;
+        if (num is null) r = Tree.C(c);
+        else r = c == 1 ? num : Tree.Bin(OpCode.Mul, Tree.C(c), num);
+        if (den is not null) r = Tree.Bin(OpCode.Div, r, den);
+        return r.Size < t.Size ? r : t;
+    }
+
+    /// <summary>Flattens a chain of + and −, adds its constants into one, and rebuilds c + (positive terms) − (negative terms) when smaller.</summary>
+    static Tree MergeSum(Tree t)
+    {
+        var terms = new List<(Tree T, bool Negative)>();
+        double c = 0;
+        int constants = 0;
+        void Walk(Tree x, bool neg)
+        {
+            switch (x.Op)
+            {
+                case OpCode.Add: Walk(x.A!, neg); Walk(x.B!, neg); break;
+                case OpCode.Sub: Walk(x.A!, neg); Walk(x.B!, !neg); break;
+                case OpCode.Constant: c += neg ? -x.Value : x.Value; constants++; break;
+                default: terms.Add((x, neg)); break;
+            }
+        }
+        Walk(t, false);
+        if (constants < 2 || !double.IsFinite(c)) return t;
+        Tree? r = null;
+        foreach (var (term, neg) in terms.Where(x => !x.Negative)) r = r is null ? term : Tree.Bin(OpCode.Add, r, term);
+        if (r is null) r = Tree.C(c);
+        else if (c != 0) r = Tree.Bin(OpCode.Add, Tree.C(c), r);
+        foreach (var (term, neg) in terms.Where(x => x.Negative)) r = Tree.Bin(OpCode.Sub, r, term);
+        return r.Size < t.Size ? r : t;
+    }
+
 
     static Tree C(double v) => Tree.C(v);
 
