@@ -1,0 +1,82 @@
+using Occam.Cli;
+
+namespace Occam.Demos.Tests;
+
+/// <summary>Each demo's quick setting, shrunk to seconds, run through the command line.</summary>
+public sealed class DemoSmokeTests : IDisposable
+{
+    private readonly string directory = Path.Combine(Path.GetTempPath(), "occam-demo-tests-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+    }
+
+    (int Code, string Output, string Error) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = OccamCommand.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    static void AssertPng(string path)
+    {
+        Assert.True(File.Exists(path), $"{path} was not written");
+        var bytes = File.ReadAllBytes(path);
+        Assert.True(bytes.Length > 1000, $"{path} is only {bytes.Length} bytes");
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
+    }
+
+    [Fact]
+    public void Quick_nbody_demo_trains_both_models_and_writes_a_report()
+    {
+        var (code, output, error) = Run("demo", "nbody", "--quick", "--epochs", "2", "--evaluate-every", "1",
+            "--train", "30", "--validation", "20", "--test", "20", "--batch-size", "10", "--out", directory);
+        Assert.True(code == 0, error);
+        Assert.Contains("Egnn epoch 2/2", output);
+        Assert.Contains("Gnn epoch 2/2", output);
+        Assert.Contains("Egnn: test MSE", output);
+        var report = File.ReadAllText(Path.Combine(directory, "nbody.md"));
+        Assert.Contains("| Egnn |", report);
+        Assert.Contains("| Gnn |", report);
+        AssertPng(Path.Combine(directory, "nbody.png"));
+    }
+
+    [Theory]
+    [InlineData("shortest-path")]
+    [InlineData("sort")]
+    public void Quick_graph_task_demo_prints_progress_and_writes_a_report(string task)
+    {
+        var (code, output, error) = Run("demo", task, "--quick", "--iterations", "4", "--evaluate-every", "2",
+            "--batch-size", "4", "--steps", "2", "--test-graphs", "5", "--out", directory);
+        Assert.True(code == 0, error);
+        Assert.Contains("iteration 2/4", output);
+        Assert.Contains("iteration 4/4", output);
+        Assert.Contains("test nodes", output);
+        Assert.Contains("nodes labelled correctly", File.ReadAllText(Path.Combine(directory, task + ".md")));
+        AssertPng(Path.Combine(directory, task + ".png"));
+    }
+
+    [Fact]
+    public void Quick_mass_spring_demo_rolls_out_both_test_chains_and_plots_them()
+    {
+        var (code, output, error) = Run("demo", "mass-spring", "--quick", "--iterations", "3", "--evaluate-every", "3",
+            "--batch-size", "4", "--out", directory);
+        Assert.True(code == 0, error);
+        Assert.Contains("4 masses", output);
+        Assert.Contains("9 masses", output);
+        Assert.Contains("rollout", File.ReadAllText(Path.Combine(directory, "mass-spring.md")));
+        AssertPng(Path.Combine(directory, "mass-spring-4.png"));
+        AssertPng(Path.Combine(directory, "mass-spring-9.png"));
+    }
+
+    [Fact]
+    public void Unknown_nbody_model_is_a_one_line_error()
+    {
+        var (code, _, error) = Run("demo", "nbody", "--models", "egnn,transformer", "--out", directory);
+        Assert.Equal(1, code);
+        Assert.Contains("transformer", error);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+}
