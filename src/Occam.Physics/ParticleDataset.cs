@@ -134,6 +134,34 @@ public sealed class ParticleDataset
         Law.TotalEnergy(Frame(Positions, sim, step), Frame(Velocities, sim, step),
             Masses.AsSpan(sim * Bodies, Bodies), Charges.AsSpan(sim * Bodies, Bodies), Dim);
 
+    /// <summary>
+    /// The true pair forces of one recorded state on the given edges: row e (length <see cref="Dim"/>) is the force
+    /// on body <c>receivers[e]</c> due to body <c>senders[e]</c>, flat (edges × dim). For a system without damping,
+    /// the forces on a receiver summed over all senders equal its mass times its recorded acceleration.
+    /// </summary>
+    public double[] PairForces(int sim, int step, ReadOnlySpan<int> senders, ReadOnlySpan<int> receivers)
+    {
+        if ((uint)sim >= (uint)Sims || (uint)step >= (uint)Steps)
+            throw new ArgumentOutOfRangeException(nameof(sim), $"(sim {sim}, step {step}) is outside ({Sims}, {Steps}).");
+        if (senders.Length != receivers.Length)
+            throw new ArgumentException($"{senders.Length} senders but {receivers.Length} receivers.", nameof(receivers));
+        var law = Law;
+        var x = Frame(Positions, sim, step);
+        var m = Masses.AsSpan(sim * Bodies, Bodies);
+        var q = Charges.AsSpan(sim * Bodies, Bodies);
+        var result = new double[senders.Length * Dim];
+        Span<double> delta = stackalloc double[Dim];
+        for (int e = 0; e < senders.Length; e++)
+        {
+            int s = senders[e], r = receivers[e];
+            if ((uint)s >= (uint)Bodies || (uint)r >= (uint)Bodies)
+                throw new ArgumentOutOfRangeException(nameof(senders), $"Edge {e} ({s} → {r}) names a body outside 0..{Bodies - 1}.");
+            for (int k = 0; k < Dim; k++) delta[k] = x[r * Dim + k] - x[s * Dim + k];
+            law.PairForce(delta, m[r], m[s], q[r], q[s], result.AsSpan(e * Dim, Dim));
+        }
+        return result;
+    }
+
     /// <summary>The arrays as stored in <c>.npz</c>/<c>.npy</c>: data, <c>dt</c>, <c>system</c> and the settings.</summary>
     public IReadOnlyList<KeyValuePair<string, NpyArray>> ToArrays() =>
     [

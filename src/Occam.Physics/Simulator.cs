@@ -207,6 +207,7 @@ internal sealed class Integrator
         double h = dt;
         for (int frame = 1; frame < steps; frame++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             double remaining = dt;
             int substeps = 0;
             while (remaining > 0)

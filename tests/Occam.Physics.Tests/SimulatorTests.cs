@@ -105,6 +105,30 @@ public sealed class SimulatorTests
             }
     }
 
+    [Theory]
+    [InlineData("spring", 2)]
+    [InlineData("charge", 3)]
+    [InlineData("r1", 2)]
+    public void Pair_forces_on_all_edges_sum_to_mass_times_recorded_acceleration(string name, int dim)
+    {
+        var data = Simulator.Run(new SimulationOptions { System = ParticleSystem.FromName(name), Dim = dim, Sims = 2, Steps = 10, Bodies = 5, Seed = 8 });
+        var senders = new List<int>();
+        var receivers = new List<int>();
+        for (int r = 0; r < 5; r++)
+            for (int s = 0; s < 5; s++)
+                if (s != r) { senders.Add(s); receivers.Add(r); }
+        var forces = data.PairForces(1, 9, senders.ToArray(), receivers.ToArray());
+        for (int r = 0; r < 5; r++)
+            for (int k = 0; k < dim; k++)
+            {
+                double sum = 0;
+                for (int e = 0; e < senders.Count; e++)
+                    if (receivers[e] == r) sum += forces[e * dim + k];
+                double expected = data.Masses[5 + r] * data.Accelerations[data.Index(1, 9, r, k)];
+                Assert.True(Math.Abs(sum - expected) <= 1e-10 * (1 + Math.Abs(expected)), $"body {r} axis {k}: {sum} vs {expected}");
+            }
+    }
+
     [Fact]
     public void Damped_system_loses_kinetic_plus_potential_energy()
     {
@@ -215,6 +239,27 @@ public sealed class SimulatorTests
         var options = new SimulationOptions { Sims = sims, Bodies = bodies, Steps = steps, Dim = dim };
         Assert.ThrowsAny<ArgumentException>(() => Simulator.Run(options));
         Assert.ThrowsAny<ArgumentException>(() => Simulator.Run(new SimulationOptions { Dt = -0.1 }));
+    }
+
+    [Fact]
+    public void Cancelling_mid_run_raises_operation_canceled_not_an_aggregate()
+    {
+        using var cts = new CancellationTokenSource();
+        var progress = new CancelOnFirst(cts);
+        var options = new SimulationOptions { System = ParticleSystem.R2, Sims = 50, Steps = 200, MaxDegreeOfParallelism = 2 };
+        Assert.ThrowsAny<OperationCanceledException>(() => Simulator.Run(options, progress, cts.Token));
+        Assert.True(progress.Calls < 50);
+    }
+
+    sealed class CancelOnFirst(CancellationTokenSource cts) : IProgress<int>
+    {
+        public int Calls;
+
+        public void Report(int value)
+        {
+            Interlocked.Increment(ref Calls);
+            cts.Cancel();
+        }
     }
 
     [Fact]
