@@ -118,6 +118,13 @@ public sealed partial class GraphBatch
     /// <summary>Returns a copy with all three feature sets replaced.</summary>
     public GraphBatch WithFeatures(Tensor? nodes, Tensor? edges, Tensor? globals) => new(this, nodes, edges, globals);
 
+    /// <inheritdoc />
+    public override string ToString()
+    {
+        static string Shape(Tensor? t) => t is null ? "none" : $"[{string.Join(", ", t.shape)}] {t.dtype}";
+        return $"GraphBatch(graphs: {NumGraphs}, nodes: {NumNodes}, edges: {NumEdges}; node features {Shape(Nodes)}, edge features {Shape(Edges)}, globals {Shape(Globals)})";
+    }
+
     /// <summary>Returns a copy whose floating-point features are converted to <paramref name="type"/>.</summary>
     public GraphBatch WithFeatureType(ScalarType type) =>
         WithFeatures(Nodes?.to_type(type), Edges?.to_type(type), Globals?.to_type(type));

@@ -94,4 +94,16 @@ public sealed class GraphBatchTests
         Assert.Equal(graph.ReceiversArray(), single.ReceiversArray());
         Assert.Equal(graph.NNode, single.NNode);
     }
+
+    [Fact]
+    public void A_block_that_needs_a_missing_feature_says_which()
+    {
+        using var scope = NewDisposeScope();
+        var graph = RandomBatch(new Random(79), 2, 3, 0, 0);
+        var block = new EdgeBlock(new Mlp(3 + 3 + 3 + 2, [4], dtype: ScalarType.Float64));
+        var ex = Assert.Throws<ArgumentException>(() => block.forward(graph));
+        Assert.Contains("EdgeBlock is configured to use edges, but the graph has none", ex.Message);
+        Assert.Contains("graphs: 2", graph.ToString());
+        Assert.Contains("edge features none", graph.ToString());
+    }
 }
