@@ -38,7 +38,8 @@ public sealed class GraphNetwork : nn.Module<GraphBatch, GraphBatch>
     /// sizes, using all inputs of each block (graph_nets defaults).
     /// </summary>
     public static GraphNetwork CreateMlp(FeatureWidths input, FeatureWidths output, IReadOnlyList<int> hidden,
-        Activation activation = Activation.ReLU, bool layerNorm = false, Generator? generator = null, ScalarType dtype = ScalarType.Float32)
+        Activation activation = Activation.ReLU, bool layerNorm = false, Generator? generator = null, ScalarType dtype = ScalarType.Float32,
+        bool activateFinal = false)
     {
         var eo = new EdgeBlockOptions(UseEdges: input.Edges > 0, UseGlobals: input.Globals > 0);
         var afterEdges = input with { Edges = output.Edges };
@@ -46,9 +47,9 @@ public sealed class GraphNetwork : nn.Module<GraphBatch, GraphBatch>
         var afterNodes = afterEdges with { Nodes = output.Nodes };
         var go = new GlobalBlockOptions(UseGlobals: input.Globals > 0);
         return Create(
-            new Mlp(eo.InputWidth(input), [.. hidden, (int)output.Edges], activation, false, layerNorm, generator, dtype),
-            new Mlp(no.InputWidth(afterEdges), [.. hidden, (int)output.Nodes], activation, false, layerNorm, generator, dtype),
-            output.Globals > 0 ? new Mlp(go.InputWidth(afterNodes), [.. hidden, (int)output.Globals], activation, false, layerNorm, generator, dtype) : null,
+            new Mlp(eo.InputWidth(input), [.. hidden, (int)output.Edges], activation, activateFinal, layerNorm, generator, dtype),
+            new Mlp(no.InputWidth(afterEdges), [.. hidden, (int)output.Nodes], activation, activateFinal, layerNorm, generator, dtype),
+            output.Globals > 0 ? new Mlp(go.InputWidth(afterNodes), [.. hidden, (int)output.Globals], activation, activateFinal, layerNorm, generator, dtype) : null,
             eo, no, go);
     }
 
@@ -305,8 +306,8 @@ public sealed class EncodeProcessDecode : nn.Module<GraphBatch, GraphBatch>
     }
 
     /// <summary>
-    /// Builds the graph_nets demo architecture: MLP encoders to <paramref name="latent"/> width (with LayerNorm), a full
-    /// graph network core on the doubled latent, and linear decoders to <paramref name="output"/> widths
+    /// Builds the graph_nets demo architecture: MLP encoders to <paramref name="latent"/> width (activated, then LayerNorm),
+    /// a full graph network core on the doubled latent with MLPs of the same kind, and linear decoders to <paramref name="output"/> widths
     /// (0 = no decoder for that feature set: its latent passes through).
     /// </summary>
     public static EncodeProcessDecode Create(FeatureWidths input, int latent, FeatureWidths output, IReadOnlyList<int> hidden, int steps,
@@ -317,7 +318,7 @@ public sealed class EncodeProcessDecode : nn.Module<GraphBatch, GraphBatch>
         var encoder = new GraphIndependent(Enc(input.Edges), Enc(input.Nodes), Enc(input.Globals));
         var latentWidths = new FeatureWidths(input.Nodes > 0 ? latent : 0, input.Edges > 0 ? latent : 0, input.Globals > 0 ? latent : 0);
         var coreInput = new FeatureWidths(2 * latentWidths.Nodes, 2 * latentWidths.Edges, 2 * latentWidths.Globals);
-        var core = GraphNetwork.CreateMlp(coreInput, latentWidths, hidden, activation, layerNorm: true, generator, dtype);
+        var core = GraphNetwork.CreateMlp(coreInput, latentWidths, hidden, activation, layerNorm: true, generator, dtype, activateFinal: true);
         Mlp? Dec(long width) => width > 0 ? new Mlp(latent, [(int)width], generator: generator, dtype: dtype) : null;
         var decoder = new GraphIndependent(Dec(output.Edges), Dec(output.Nodes), Dec(output.Globals));
         return new EncodeProcessDecode(encoder, core, decoder, steps);
