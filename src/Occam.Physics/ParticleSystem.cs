@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Occam.Physics;
 
 /// <summary>
@@ -224,6 +226,9 @@ public sealed class ParticleSystem
         ReadOnlySpan<double> masses, ReadOnlySpan<double> charges, int dim) =>
         KineticEnergy(velocities, masses, dim) + PotentialEnergy(positions, masses, charges, dim);
 
+    /// <summary>The built-in radial potential, or null for a custom one (selects the vectorised integrator).</summary>
+    internal RadialKind? Radial => _law is RadialLaw radial ? radial.Kind : null;
+
     /// <summary>The smallest dimension the potential works in (a custom one using dy needs 2, dz needs 3; otherwise 1).</summary>
     internal int MinimumDimension => _law.MinimumDimension;
 
@@ -297,6 +302,8 @@ internal enum RadialKind { Spring, R1, R2, Charge, Discontinuous }
 /// <summary>The built-in potentials, functions of the softened distance r' = r + 0.01.</summary>
 internal sealed class RadialLaw(RadialKind kind) : PairLaw
 {
+    public RadialKind Kind => kind;
+
     const double Soft = ParticleSystem.DefaultSoftening;
 
     public override bool Symmetric => true;
@@ -334,6 +341,7 @@ internal sealed class RadialLaw(RadialKind kind) : PairLaw
             case RadialKind.R1: Accumulate<R1Kernel>(x, m, q, dim, a); break;
             case RadialKind.R2: Accumulate<R2Kernel>(x, m, q, dim, a); break;
             case RadialKind.Charge: Accumulate<ChargeKernel>(x, m, q, dim, a); break;
+            case RadialKind.Discontinuous: Accumulate<DiscontinuousKernel>(x, m, q, dim, a); break;
             default: base.AccumulateForces(x, m, q, dim, a); break;
         }
     }
@@ -432,28 +440,51 @@ internal sealed class RadialLaw(RadialKind kind) : PairLaw
     }
 }
 
-/// <summary>dU/dr' of a built-in potential, as a static method so the generic hot loop inlines it.</summary>
+/// <summary>dU/dr' of a built-in potential, as static methods so the generic hot loops inline them (scalar and 4 lanes).</summary>
 internal interface IRadialKernel
 {
     static abstract double Derivative(double rs, double m1, double m2, double q1, double q2);
+
+    static abstract Vector256<double> Derivative(Vector256<double> rs, Vector256<double> m1, Vector256<double> m2, Vector256<double> q1, Vector256<double> q2);
 }
 
 internal readonly struct SpringKernel : IRadialKernel
 {
     public static double Derivative(double rs, double m1, double m2, double q1, double q2) => 2 * (rs - 1);
+
+    public static Vector256<double> Derivative(Vector256<double> rs, Vector256<double> m1, Vector256<double> m2, Vector256<double> q1, Vector256<double> q2) =>
+        Vector256.Create(2.0) * (rs - Vector256<double>.One);
 }
 
 internal readonly struct R1Kernel : IRadialKernel
 {
     public static double Derivative(double rs, double m1, double m2, double q1, double q2) => m1 * m2 / rs;
+
+    public static Vector256<double> Derivative(Vector256<double> rs, Vector256<double> m1, Vector256<double> m2, Vector256<double> q1, Vector256<double> q2) =>
+        m1 * m2 / rs;
 }
 
 internal readonly struct R2Kernel : IRadialKernel
 {
     public static double Derivative(double rs, double m1, double m2, double q1, double q2) => m1 * m2 / (rs * rs);
+
+    public static Vector256<double> Derivative(Vector256<double> rs, Vector256<double> m1, Vector256<double> m2, Vector256<double> q1, Vector256<double> q2) =>
+        m1 * m2 / (rs * rs);
 }
 
 internal readonly struct ChargeKernel : IRadialKernel
 {
     public static double Derivative(double rs, double m1, double m2, double q1, double q2) => -q1 * q2 / (rs * rs);
+
+    public static Vector256<double> Derivative(Vector256<double> rs, Vector256<double> m1, Vector256<double> m2, Vector256<double> q1, Vector256<double> q2) =>
+        -(q1 * q2) / (rs * rs);
+}
+
+internal readonly struct DiscontinuousKernel : IRadialKernel
+{
+    public static double Derivative(double rs, double m1, double m2, double q1, double q2) => rs < 2 ? 0 : 2 * (rs - 1);
+
+    public static Vector256<double> Derivative(Vector256<double> rs, Vector256<double> m1, Vector256<double> m2, Vector256<double> q1, Vector256<double> q2) =>
+        Vector256.ConditionalSelect(Vector256.LessThan(rs, Vector256.Create(2.0)), Vector256<double>.Zero,
+            Vector256.Create(2.0) * (rs - Vector256<double>.One));
 }

@@ -34,6 +34,12 @@ public sealed record SimulationOptions
     /// </summary>
     public double Tolerance { get; init; } = 1e-10;
 
+    /// <summary>
+    /// Whether built-in systems advance four simulations at once in SIMD lanes with a shared adaptive step (the
+    /// largest lane error decides), default true. Custom potentials always run one simulation at a time.
+    /// </summary>
+    public bool Vectorized { get; init; } = true;
+
     /// <summary>Threads to use; null means all cores.</summary>
     public int? MaxDegreeOfParallelism { get; init; }
 
@@ -92,9 +98,11 @@ public static class Simulator
             MaxDegreeOfParallelism = options.MaxDegreeOfParallelism ?? Environment.ProcessorCount,
             CancellationToken = cancellationToken,
         };
+        var radial = options.System.Radial;
         try
         {
-            RunAll();
+            if (options.Vectorized && radial is { } kind) RunBatches(kind);
+            else RunSingly();
         }
         catch (AggregateException e) when (e.InnerExceptions.Count > 0)
         {
@@ -105,24 +113,66 @@ public static class Simulator
         return new ParticleDataset(options.System, sims, steps, n, dim, options.EffectiveDt, options.Seed, options.Tolerance,
             positions, velocities, accelerations, masses, charges);
 
-        void RunAll() => Parallel.For(0, sims, parallel, () => new Integrator(options.System, n, dim, options.Tolerance), (s, _, integrator) =>
+        void RunSingly() => Parallel.For(0, sims, parallel, () => new Integrator(options.System, n, dim, options.Tolerance), (s, _, integrator) =>
         {
-            var rng = new SimulationRandom(options.Seed, s);
-            var x0 = new double[frame];
-            var v0 = new double[frame];
-            for (int i = 0; i < frame; i++) x0[i] = rng.NextNormal();
-            for (int i = 0; i < frame; i++) v0[i] = rng.NextNormal();
-            var m = masses.AsSpan(s * n, n);
-            var q = charges.AsSpan(s * n, n);
-            for (int i = 0; i < n; i++) m[i] = Math.Exp(rng.NextNormal());
-            for (int i = 0; i < n; i++) q[i] = rng.NextSign();
-            long offset = (long)s * steps * frame;
-            integrator.Run(x0, v0, masses.AsSpan(s * n, n).ToArray(), charges.AsSpan(s * n, n).ToArray(), options.EffectiveDt, steps,
-                positions.AsSpan((int)offset, steps * frame), velocities.AsSpan((int)offset, steps * frame),
-                accelerations.AsSpan((int)offset, steps * frame), cancellationToken);
+            var (x0, v0, m, q) = InitialState(options.Seed, s, n, dim);
+            m.CopyTo(masses, s * n);
+            q.CopyTo(charges, s * n);
+            int offset = s * steps * frame;
+            integrator.Run(x0, v0, m, q, options.EffectiveDt, steps,
+                positions.AsSpan(offset, steps * frame), velocities.AsSpan(offset, steps * frame),
+                accelerations.AsSpan(offset, steps * frame), cancellationToken);
             progress?.Report(Interlocked.Increment(ref done));
             return integrator;
         }, _ => { });
+
+        void RunBatches(RadialKind kind)
+        {
+            const int lanes = IBatchIntegrator.Lanes;
+            int batches = (sims + lanes - 1) / lanes;
+            Parallel.For(0, batches, parallel,
+                () => IBatchIntegrator.Create(options.System, kind, n, dim, options.Tolerance), (b, _, integrator) =>
+            {
+                var x0 = new double[lanes][];
+                var v0 = new double[lanes][];
+                var m = new double[lanes][];
+                var q = new double[lanes][];
+                var outputs = new (Memory<double>, Memory<double>, Memory<double>)?[lanes];
+                int real = 0;
+                for (int l = 0; l < lanes; l++)
+                {
+                    // Lanes past the last simulation still run their own simulation (index 4b + l), so a
+                    // simulation's batch, and therefore its result, never depends on the total count.
+                    int s = b * lanes + l;
+                    (x0[l], v0[l], m[l], q[l]) = InitialState(options.Seed, s, n, dim);
+                    if (s >= sims) continue;
+                    real++;
+                    m[l].CopyTo(masses, s * n);
+                    q[l].CopyTo(charges, s * n);
+                    int offset = s * steps * frame;
+                    outputs[l] = (positions.AsMemory(offset, steps * frame), velocities.AsMemory(offset, steps * frame),
+                        accelerations.AsMemory(offset, steps * frame));
+                }
+                integrator.Run(x0, v0, m, q, options.EffectiveDt, steps, outputs, cancellationToken);
+                progress?.Report(Interlocked.Add(ref done, real));
+                return integrator;
+            }, _ => { });
+        }
+    }
+
+    /// <summary>Simulation k's initial state, from its own stream (seed, k): positions, velocities, masses, charges.</summary>
+    static (double[] X, double[] V, double[] M, double[] Q) InitialState(long seed, int k, int n, int dim)
+    {
+        var rng = new SimulationRandom(seed, k);
+        var x = new double[n * dim];
+        var v = new double[n * dim];
+        var m = new double[n];
+        var q = new double[n];
+        for (int i = 0; i < x.Length; i++) x[i] = rng.NextNormal();
+        for (int i = 0; i < v.Length; i++) v[i] = rng.NextNormal();
+        for (int i = 0; i < n; i++) m[i] = Math.Exp(rng.NextNormal());
+        for (int i = 0; i < n; i++) q[i] = rng.NextSign();
+        return (x, v, m, q);
     }
 
     /// <summary>Integrates one simulation from a given initial state (body-major <c>n × dim</c> arrays).</summary>
