@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Occam.Physics.IO;
@@ -69,6 +70,27 @@ public static class Npy
         foreach (int s in shape) count = checked(count * s);
         if (count > Array.MaxLength) throw new InvalidDataException($"Array of {count} elements is too large.");
         long byteCount = checked(count * itemSize);
+        if (BitConverter.IsLittleEndian && !bigEndian && dtype is NpyDType.Float64 or NpyDType.Float32 or NpyDType.Int64 or NpyDType.Int32)
+        {
+            // Read straight into the typed array (no intermediate byte copy, no 2 GB byte-array limit).
+            Array typed = dtype switch
+            {
+                NpyDType.Float64 => new double[count],
+                NpyDType.Float32 => new float[count],
+                NpyDType.Int64 => new long[count],
+                _ => new int[count],
+            };
+            Span<byte> bytes = typed switch
+            {
+                double[] d => MemoryMarshal.AsBytes(d.AsSpan()),
+                float[] f => MemoryMarshal.AsBytes(f.AsSpan()),
+                long[] l => MemoryMarshal.AsBytes(l.AsSpan()),
+                _ => MemoryMarshal.AsBytes(((int[])typed).AsSpan()),
+            };
+            ReadExactly(stream, bytes, "the array data");
+            if (fortran && shape.Length > 1) typed = FortranToC(typed, shape);
+            return NpyArray.CreateUnchecked(dtype, shape, typed);
+        }
         if (byteCount > int.MaxValue) throw new InvalidDataException($"Array of {byteCount} bytes is too large to read.");
         var raw = new byte[byteCount];
         ReadExactly(stream, raw, "the array data");
@@ -107,6 +129,18 @@ public static class Npy
         BinaryPrimitives.WriteUInt16LittleEndian(len, (ushort)total);
         stream.Write(len);
         stream.Write(Encoding.Latin1.GetBytes(header.ToString()));
+        if (BitConverter.IsLittleEndian && array.Data is double[] or float[] or long[] or int[])
+        {
+            // Little-endian host: the memory is already the file's byte layout; stream it without a copy.
+            switch (array.Data)
+            {
+                case double[] d: stream.Write(MemoryMarshal.AsBytes(d.AsSpan())); break;
+                case float[] f: stream.Write(MemoryMarshal.AsBytes(f.AsSpan())); break;
+                case long[] l: stream.Write(MemoryMarshal.AsBytes(l.AsSpan())); break;
+                case int[] i: stream.Write(MemoryMarshal.AsBytes(i.AsSpan())); break;
+            }
+            return;
+        }
         stream.Write(Encode(array));
     }
 
