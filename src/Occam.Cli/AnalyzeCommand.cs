@@ -1,0 +1,34 @@
+using System.CommandLine;
+using Occam.Discovery;
+
+namespace Occam.Cli;
+
+/// <summary><c>occam analyze</c>: the second half of <c>occam discover</c>: read a model written by <c>occam train</c>,
+/// record its messages, run symbolic regression on the significant components and write the report.</summary>
+internal static class AnalyzeCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Checkpoint directory written by 'occam train'.", DefaultValueFactory = _ => "occam-model" };
+        var data = new Option<string?>("--data") { Description = "Data set to record messages on (default: re-simulate the training data)." };
+        var output = new Option<string>("--out") { Description = "Report directory.", DefaultValueFactory = _ => "discover-out" };
+        var json = new Option<string?>("--json") { Description = "Also write the summary JSON to this path." };
+        var command = new Command("analyze", "Distil a trained network: significant messages, R² against the force, symbolic regression, recovery check, report.")
+        {
+            model, data, output, json,
+        };
+        command.SetAction((parse, cancel) =>
+        {
+            var dataset = parse.GetValue(data) is string path ? SymbolicDistillation.LoadDataset(path) : null;
+            var outDir = parse.GetValue(output)!;
+            var dir = parse.GetValue(model)!;
+            var result = DiscoverCommand.RunWithProgress(parse, "analyze", p =>
+                SymbolicDistillation.AnalyzeDirectory(dir, dataset, p, cancel, options => DiscoverCommand.SetThreads(options)));
+            DiscoveryReport.Write(result, outDir);
+            if (parse.GetValue(json) is string jsonPath) DiscoveryReport.WriteSummary(result, jsonPath);
+            DiscoverCommand.Print(parse.InvocationConfiguration.Output, result, outDir);
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+}

@@ -1,0 +1,153 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Occam.Discovery;
+using Occam.Physics;
+using Spectre.Console;
+
+namespace Occam.Cli;
+
+/// <summary>
+/// <c>occam discover</c>: simulate a particle system (or read <c>--data</c>), train a message-passing network with a
+/// sparsity prior, and turn its significant messages into equations (Cranmer et al. 2020).
+/// </summary>
+internal static class DiscoverCommand
+{
+    /// <summary>The options shared by discover, train and analyze.</summary>
+    internal sealed class CommonOptions
+    {
+        public readonly Option<string> System = new("--system") { Description = "spring, r1, r2, charge, damped, discontinuous (or custom with --potential).", DefaultValueFactory = _ => "spring" };
+        public readonly Option<string?> Potential = new("--potential") { Description = "Custom pair potential in r, dx, dy, dz, m1, m2, q1, q2 (implies the custom system)." };
+        public readonly Option<int> Dim = new("--dim") { Description = "Spatial dimension: 2 or 3.", DefaultValueFactory = _ => 2 };
+        public readonly Option<int> Bodies = new("--bodies") { Description = "Bodies per simulation.", DefaultValueFactory = _ => 4 };
+        public readonly Option<string> Variant = new("--variant") { Description = "l1, bottleneck, kl, standard or hamiltonian.", DefaultValueFactory = _ => "l1" };
+        public readonly Option<string> Preset = new("--preset") { Description = "quick (minutes on 2 cores) or paper (the paper's settings).", DefaultValueFactory = _ => "quick" };
+        public readonly Option<int> Seed = new("--seed") { Description = "Random seed; the same seed gives the same run.", DefaultValueFactory = _ => 0 };
+        public readonly Option<string?> Data = new("--data") { Description = "Train on your own simulation (.npz/.csv/.npy folder as written by 'occam simulate') instead of simulating." };
+        public readonly Option<int?> Steps = new("--steps") { Description = "Training steps (overrides the preset)." };
+        public readonly Option<int?> Threads = new("--threads") { Description = "CPU threads (default: 1 for the network when the machine has 2 cores or fewer, else 2)." };
+
+        public void AddTo(Command command)
+        {
+            foreach (var o in new Option[] { System, Potential, Dim, Bodies, Variant, Preset, Seed, Data, Steps, Threads }) command.Options.Add(o);
+        }
+
+        public DiscoveryOptions Resolve(ParseResult parse)
+        {
+            var preset = DiscoveryOptions.FromPreset(parse.GetValue(Preset)!);
+            var potential = parse.GetValue(Potential);
+            var system = parse.GetValue(System)!;
+            if (!string.IsNullOrWhiteSpace(potential)) system = "custom";
+            ParticleSystem.FromName(system, potential); // validates the name
+            int dim = parse.GetValue(Dim), bodies = parse.GetValue(Bodies);
+            if (dim is not (2 or 3)) throw new UserInputException($"--dim must be 2 or 3 (got {dim}).");
+            if (bodies < 2) throw new UserInputException($"--bodies must be at least 2 (got {bodies}).");
+            var threads = parse.GetValue(Threads);
+            if (threads is < 1) throw new UserInputException($"--threads must be at least 1 (got {threads}).");
+            var steps = parse.GetValue(Steps);
+            if (steps is < 1) throw new UserInputException($"--steps must be at least 1 (got {steps}).");
+            var options = preset with
+            {
+                System = system.ToLowerInvariant(), Potential = potential, Dim = dim, Bodies = bodies,
+                Variant = MessageVariants.Parse(parse.GetValue(Variant)!), Seed = parse.GetValue(Seed),
+                Threads = threads,
+            };
+            if (steps is int s) options = options with { Steps = s };
+            return options;
+        }
+
+        /// <summary>The user's data set (when --data is given), checked for shape and content.</summary>
+        public ParticleDataset? LoadData(ParseResult parse) =>
+            parse.GetValue(Data) is string path ? SymbolicDistillation.LoadDataset(path) : null;
+    }
+
+    internal static void SetThreads(DiscoveryOptions options)
+    {
+        int threads = options.Threads ?? (Environment.ProcessorCount <= 2 ? 1 : 2);
+        TorchSharp.torch.set_num_threads(threads);
+    }
+
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var output = new Option<string>("--out") { Description = "Report directory (report.md, PNG plots, summary.json).", DefaultValueFactory = _ => "discover-out" };
+        var json = new Option<string?>("--json") { Description = "Also write the summary JSON to this path." };
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint directory (default: <out>/checkpoint)." };
+        var resume = new Option<bool>("--resume") { Description = "Continue a killed run from its last checkpoint." };
+        var command = new Command("discover",
+            "Symbolic distillation end to end: simulate particles, train a graph network with sparse messages, "
+            + "fit its significant message components with symbolic regression, and check them against the true force law.");
+        common.AddTo(command);
+        command.Options.Add(output);
+        command.Options.Add(json);
+        command.Options.Add(checkpoint);
+        command.Options.Add(resume);
+        command.SetAction((parse, cancel) =>
+        {
+            var options = common.Resolve(parse);
+            var dataset = common.LoadData(parse);
+            var outDir = parse.GetValue(output)!;
+            options = options with
+            {
+                CheckpointDirectory = parse.GetValue(checkpoint) ?? Path.Combine(outDir, "checkpoint"),
+                Resume = parse.GetValue(resume),
+            };
+            SetThreads(options);
+            var result = RunWithProgress(parse, "discover", p => SymbolicDistillation.Discover(options, dataset, p, cancel));
+            DiscoveryReport.Write(result, outDir);
+            if (parse.GetValue(json) is string jsonPath) DiscoveryReport.WriteSummary(result, jsonPath);
+            Print(parse.InvocationConfiguration.Output, result, outDir);
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    internal static T RunWithProgress<T>(ParseResult parse, string title, Func<IProgress<DiscoveryProgress>, T> work)
+    {
+        var error = parse.InvocationConfiguration.Error;
+        bool interactive = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected;
+        if (!interactive)
+        {
+            string lastStage = "";
+            return work(new SyncProgress<DiscoveryProgress>(p =>
+            {
+                if (p.Stage != lastStage) { error.WriteLine($"{title}: {p.Stage} ({p.Detail})"); lastStage = p.Stage; }
+            }));
+        }
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        T result = default!;
+        console.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(context =>
+            {
+                var tasks = new Dictionary<string, ProgressTask>();
+                result = work(new SyncProgress<DiscoveryProgress>(p =>
+                {
+                    lock (tasks)
+                    {
+                        if (!tasks.TryGetValue(p.Stage, out var task))
+                        {
+                            foreach (var t in tasks.Values) t.Value = t.MaxValue;
+                            tasks[p.Stage] = task = context.AddTask(p.Stage, maxValue: 1000);
+                        }
+                        task.Value = Math.Max(task.Value, Math.Clamp(p.Fraction, 0, 1) * 1000);
+                        task.Description = Markup.Escape($"{p.Stage}: {Truncate(p.Detail, 60)}");
+                    }
+                }));
+            });
+        return result;
+    }
+
+    static string Truncate(string s, int n) => s.Length <= n ? s : s[..(n - 1)] + "…";
+
+    internal static void Print(TextWriter output, DiscoveryResult result, string outDir)
+    {
+        var d = result.Distillation;
+        var inv = CultureInfo.InvariantCulture;
+        output.WriteLine($"{result.System} {result.Options.Dim}D, {result.Options.Variant.Name()}: trained {result.Options.Steps} steps in {result.TrainSeconds.ToString("F0", inv)} s, final loss {result.TrainLoss.ToString("G4", inv)}");
+        foreach (var c in d.Components)
+            output.WriteLine($"  message {c.Fit.Component}: std {c.Fit.Std.ToString("G3", inv)}, R² vs F {c.Fit.R2VsForce.ToString("F3", inv)}, vs F/m {c.Fit.R2VsForcePerMass.ToString("F3", inv)}; {c.Best.Infix}");
+        output.WriteLine($"recovered: {(d.Recovery.Recovered ? "true" : "false")} ({d.Recovery.Reason}); {result.Seconds.ToString("F0", inv)} s; report in {outDir}");
+    }
+}

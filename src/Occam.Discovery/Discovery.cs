@@ -1,0 +1,473 @@
+using System.Diagnostics;
+using Occam.Physics;
+using Occam.Symbolic;
+using static TorchSharp.torch;
+
+namespace Occam.Discovery;
+
+/// <summary>
+/// Everything one symbolic-distillation run needs. <see cref="Quick"/> and <see cref="Paper"/> give the two presets;
+/// override single settings with <c>with</c>.
+/// </summary>
+public sealed record DiscoveryOptions
+{
+    /// <summary>Particle system: spring, r1, r2, charge, damped, discontinuous or custom (with <see cref="Potential"/>).</summary>
+    public string System { get; init; } = "spring";
+    /// <summary>Custom pair potential (system "custom").</summary>
+    public string? Potential { get; init; }
+    public int Dim { get; init; } = 2;
+    public int Bodies { get; init; } = 4;
+    public MessageVariant Variant { get; init; } = MessageVariant.L1;
+    /// <summary>Name of the preset these settings came from (reported only).</summary>
+    public string Preset { get; init; } = "quick";
+    public int Seed { get; init; }
+
+    /// <summary>Simulations to generate.</summary>
+    public int Sims { get; init; } = 500;
+    /// <summary>Recorded frames per simulation.</summary>
+    public int Frames { get; init; } = 100;
+    /// <summary>Integrator tolerance of the simulator.</summary>
+    public double SimulationTolerance { get; init; } = 1e-8;
+
+    /// <summary>Hidden width of both MLPs.</summary>
+    public int Hidden { get; init; } = 128;
+    /// <summary>Hidden layers of both MLPs.</summary>
+    public int HiddenLayers { get; init; } = 3;
+    /// <summary>Message size; null: the variant's default.</summary>
+    public int? MessageSize { get; init; }
+    /// <summary>Regulariser weight; null: the variant's default.</summary>
+    public double? Alpha { get; init; }
+    public int Steps { get; init; } = 8000;
+    public int BatchSize { get; init; } = 64;
+    public double LearningRate { get; init; } = 3e-3;
+    public double WeightDecay { get; init; } = 1e-8;
+    public double TranslationStd { get; init; } = 3.0;
+    /// <summary>Checkpoint directory (null: no checkpoints).</summary>
+    public string? CheckpointDirectory { get; init; }
+    public int CheckpointEvery { get; init; } = 1000;
+    /// <summary>Continue from the checkpoint in <see cref="CheckpointDirectory"/> when there is one.</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>Edges recorded for the analysis and the symbolic regression.</summary>
+    public int AnalysisEdges { get; init; } = 2000;
+    /// <summary>Fresh edges for the recovery check.</summary>
+    public int FreshEdges { get; init; } = 5000;
+    /// <summary>Time limit of each component's symbolic regression.</summary>
+    public TimeSpan SymbolicTimeLimit { get; init; } = TimeSpan.FromSeconds(40);
+    /// <summary>Maximum expression size of the symbolic regression.</summary>
+    public int SymbolicMaxSize { get; init; } = 25;
+    /// <summary>Threads for the symbolic regression and the simulator (null: all cores).</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>The quick preset: a small network, a short high-learning-rate run; minutes on 2 cores.</summary>
+    public static DiscoveryOptions Quick { get; } = new();
+
+    /// <summary>The paper's settings: 10,000 simulations, hidden 300 × 3, batch 64, peak lr 1e-3, ≈10⁶ steps.</summary>
+    public static DiscoveryOptions Paper { get; } = new()
+    {
+        Preset = "paper", Sims = 10000, Frames = 200, SimulationTolerance = 1e-10, Hidden = 300, HiddenLayers = 3,
+        Steps = 1_000_000, BatchSize = 64, LearningRate = 1e-3, CheckpointEvery = 10000, AnalysisEdges = 5000,
+        SymbolicTimeLimit = TimeSpan.FromMinutes(10), SymbolicMaxSize = 30,
+    };
+
+    /// <summary>The preset with this name ("quick" or "paper").</summary>
+    public static DiscoveryOptions FromPreset(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "quick" => Quick,
+        "paper" => Paper,
+        _ => throw new ArgumentException($"unknown preset '{name}': expected quick or paper"),
+    };
+
+    /// <summary>The network settings in effect.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public NetworkOptions Network => new(Dim, Variant, Hidden, HiddenLayers, MessageSize, Alpha);
+
+    /// <summary>The training settings in effect.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public TrainingOptions Training => new(Steps, BatchSize, LearningRate, WeightDecay, TranslationStd, Seed,
+        CheckpointDirectory is null ? 0 : CheckpointEvery, CheckpointDirectory, Math.Max(1, Steps / 200));
+}
+
+/// <summary>Stage and progress of a discovery run.</summary>
+public sealed record DiscoveryProgress(string Stage, double Fraction, string Detail);
+
+/// <summary>The symbolic distillation of one significant message component.</summary>
+public sealed record DistilledComponent(ComponentFit Fit, SymbolicRegressionResult Search)
+{
+    public ParetoEntry Best => Search.Best;
+}
+
+/// <summary>The check of the recovered expressions against the known law on fresh edges.</summary>
+/// <param name="Recovered">True when both checks pass.</param>
+/// <param name="R2">Per target component (force axis, or the potential), R² of its best linear fit on the expressions.</param>
+/// <param name="PerMass">True when the comparison was against F / m_receiver (U / m_receiver).</param>
+/// <param name="StructureOk">True when the expressions use the variables the law needs.</param>
+/// <param name="Missing">Variables the law needs that no expression uses.</param>
+/// <param name="Reason">Why it failed, or "ok".</param>
+public sealed record RecoveryCheck(bool Recovered, double[] R2, bool PerMass, bool StructureOk, string[] Missing, string Reason);
+
+/// <summary>The outcome of <see cref="SymbolicDistillation.Distill"/>.</summary>
+public sealed record DistillationResult(MessageRecord Record, MessageAnalysisResult Analysis, DistilledComponent[] Components,
+    RecoveryCheck Recovery);
+
+/// <summary>The outcome of a whole discovery run.</summary>
+public sealed record DiscoveryResult(DiscoveryOptions Options, string System, IReadOnlyList<LossPoint> LossCurve,
+    double TrainLoss, DistillationResult Distillation, double TrainSeconds, double Seconds)
+{
+    public bool Recovered => Distillation.Recovery.Recovered;
+}
+
+/// <summary>
+/// The symbolic distillation pipeline (Cranmer et al. 2020): simulate → train a sparse message-passing network →
+/// record messages → pick significant components → linear fits to the true force (R²) → symbolic regression on each
+/// → recovery check against the known law on fresh edges.
+/// </summary>
+public static class SymbolicDistillation
+{
+    /// <summary>Simulates the system the options name.</summary>
+    public static ParticleDataset Simulate(DiscoveryOptions options, long seedOffset = 0, double positionScale = 1,
+        IProgress<int>? progress = null, CancellationToken cancel = default)
+    {
+        var system = ParticleSystem.FromName(options.System, options.Potential);
+        var sim = new SimulationOptions
+        {
+            System = system, Dim = options.Dim, Bodies = options.Bodies, Sims = options.Sims, Steps = options.Frames,
+            Seed = options.Seed + seedOffset, Tolerance = options.SimulationTolerance, MaxDegreeOfParallelism = options.Threads,
+        };
+        var data = Simulator.Run(sim, progress, cancel);
+        return positionScale == 1 ? data : Rescaled(data, sim with { Sims = Math.Max(1, options.Sims / 10) }, positionScale, cancel);
+    }
+
+    static ParticleDataset Rescaled(ParticleDataset template, SimulationOptions sim, double scale, CancellationToken cancel)
+    {
+        // Out-of-distribution data: initial positions with `scale` times the spread, integrated by the simulator.
+        int n = sim.Bodies, dim = sim.Dim, sims = sim.Sims, steps = sim.Steps;
+        var rng = new Random((int)(sim.Seed & 0x7FFFFFFF) ^ 0x5EED);
+        var positions = new double[(long)sims * steps * n * dim];
+        var velocities = new double[positions.Length];
+        var accelerations = new double[positions.Length];
+        var masses = new double[sims * n];
+        var charges = new double[sims * n];
+        for (int s = 0; s < sims; s++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var x0 = new double[n * dim];
+            var v0 = new double[n * dim];
+            for (int i = 0; i < x0.Length; i++) x0[i] = scale * Normal(rng);
+            for (int i = 0; i < v0.Length; i++) v0[i] = Normal(rng);
+            for (int i = 0; i < n; i++) masses[s * n + i] = Math.Exp(Normal(rng));
+            for (int i = 0; i < n; i++) charges[s * n + i] = rng.Next(2) == 0 ? -1 : 1;
+            var (x, v, a) = Simulator.Integrate(sim.System, x0, v0, masses.AsSpan(s * n, n).ToArray(), charges.AsSpan(s * n, n).ToArray(),
+                dim, sim.EffectiveDt, steps, sim.Tolerance);
+            x.CopyTo(positions, (long)s * steps * n * dim);
+            v.CopyTo(velocities, (long)s * steps * n * dim);
+            a.CopyTo(accelerations, (long)s * steps * n * dim);
+        }
+        return new ParticleDataset(sim.System, sims, steps, n, dim, sim.EffectiveDt, sim.Seed, sim.Tolerance,
+            positions, velocities, accelerations, masses, charges);
+    }
+
+    static double Normal(Random rng)
+    {
+        double u1 = 1.0 - rng.NextDouble(), u2 = rng.NextDouble();
+        return Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+    }
+
+    /// <summary>Node features [position, velocity, charge, mass] and accelerations of every frame of a data set.</summary>
+    public static ParticleData ToParticleData(ParticleDataset data)
+    {
+        int n = data.Bodies, dim = data.Dim, f = 2 * dim + 2;
+        int samples = data.Sims * data.Steps;
+        var nodes = new float[(long)samples * n * f];
+        var acc = new float[(long)samples * n * dim];
+        for (int s = 0; s < data.Sims; s++)
+        {
+            for (int t = 0; t < data.Steps; t++)
+            {
+                int sample = s * data.Steps + t;
+                for (int i = 0; i < n; i++)
+                {
+                    long o = ((long)sample * n + i) * f;
+                    for (int d = 0; d < dim; d++)
+                    {
+                        int k = data.Index(s, t, i, d);
+                        nodes[o + d] = (float)data.Positions[k];
+                        nodes[o + dim + d] = (float)data.Velocities[k];
+                        acc[((long)sample * n + i) * dim + d] = (float)data.Accelerations[k];
+                    }
+                    nodes[o + 2 * dim] = (float)data.Charges[s * n + i];
+                    nodes[o + 2 * dim + 1] = (float)data.Masses[s * n + i];
+                }
+            }
+        }
+        return new ParticleData(nodes, acc, samples, n, dim);
+    }
+
+    /// <summary>The system's exact pair law as a <see cref="PairLaw"/>.</summary>
+    public static PairLaw LawOf(ParticleSystem system) =>
+        (delta, m1, m2, q1, q2, force) =>
+        {
+            system.PairForce(delta, m1, m2, q1, q2, force);
+            return system.PairPotential(delta, m1, m2, q1, q2);
+        };
+
+    /// <summary>Builds and trains the network; resumes from the checkpoint when asked and present.</summary>
+    public static (ParticleNetwork Network, IReadOnlyList<LossPoint> Curve, double LastLoss) Train(DiscoveryOptions options, ParticleData data,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    {
+        manual_seed(options.Seed);
+        var network = new ParticleNetwork(options.Network);
+        using var trainer = new Trainer(network, data, options.Training);
+        if (options.Resume && options.CheckpointDirectory is not null && Trainer.HasCheckpoint(options.CheckpointDirectory))
+            trainer.LoadCheckpoint(options.CheckpointDirectory);
+        trainer.Run(progress, cancel);
+        if (options.CheckpointDirectory is not null) trainer.SaveCheckpoint(options.CheckpointDirectory);
+        return (network, trainer.LossCurve.ToList(), trainer.LastLoss);
+    }
+
+    /// <summary>The symbolic regression settings used on one message component.</summary>
+    public static SymbolicRegressionOptions SearchOptions(DiscoveryOptions options, string system, string[] names, int component)
+    {
+        bool discontinuous = system == "discontinuous";
+        return new SymbolicRegressionOptions
+        {
+            VariableNames = names,
+            BinaryOperators = discontinuous ? ["+", "-", "*", "/", "cond"] : ["+", "-", "*", "/"],
+            UnaryOperators = [],
+            MaxSize = options.SymbolicMaxSize,
+            Seed = options.Seed * 31 + component,
+            TimeLimit = options.SymbolicTimeLimit,
+            Threads = options.Threads,
+            PlateauRounds = null,
+        };
+    }
+
+    /// <summary>
+    /// Records messages, analyses them, runs symbolic regression on each significant component, and checks the
+    /// recovered expressions against the law on <paramref name="fresh"/> data (when the law is known).
+    /// </summary>
+    public static DistillationResult Distill(ParticleNetwork network, ParticleData data, ParticleSystem? system, ParticleData? fresh,
+        DiscoveryOptions options, IProgress<DiscoveryProgress>? progress = null, CancellationToken cancel = default)
+    {
+        var law = system is null ? null : LawOf(system);
+        bool hamiltonian = network.Options.Variant == MessageVariant.Hamiltonian;
+        var record = MessageRecord.Record(network, data, law, options.AnalysisEdges, options.Seed + 17);
+        var analysis = MessageAnalysis.Analyze(record, hamiltonian: hamiltonian);
+        var components = new DistilledComponent[analysis.Significant.Length];
+        for (int i = 0; i < components.Length; i++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var fit = analysis.Significant[i];
+            var y = MessageRecord.Column(record.Messages, fit.Component);
+            int index = i;
+            var sr = SearchOptions(options, system?.Name ?? "", record.FeatureNames, i) with
+            {
+                Progress = progress is null ? null : new Progress<SymbolicRegressionProgress>(p =>
+                    progress.Report(new DiscoveryProgress("symbolic regression",
+                        (index + Math.Min(1, p.Elapsed.TotalSeconds / options.SymbolicTimeLimit.TotalSeconds)) / components.Length,
+                        $"component {fit.Component}: {p.Best}"))),
+            };
+            components[i] = new DistilledComponent(fit, SymbolicRegression.Fit(record.Features, y, sr));
+        }
+        RecoveryCheck recovery;
+        if (system is null || law is null)
+            recovery = new RecoveryCheck(false, [], false, false, [], "no known law to compare with");
+        else
+        {
+            var freshRecord = MessageRecord.Record(network, fresh ?? data, law, options.FreshEdges, options.Seed + 991);
+            recovery = CheckRecovery(components.Select(c => c.Best.Expression).ToArray(), freshRecord, system, hamiltonian);
+        }
+        return new DistillationResult(record, analysis, components, recovery);
+    }
+
+    /// <summary>Variables the law's force (or F / m_receiver) must name.</summary>
+    public static string[] RequiredVariables(ParticleSystem system, int dim, bool perMass, bool hamiltonian)
+    {
+        var names = new List<string>();
+        if (!hamiltonian) names.AddRange(dim == 3 ? ["dx", "dy", "dz"] : ["dx", "dy"]);
+        switch (system.Name)
+        {
+            case "spring" or "damped" or "discontinuous":
+                names.Add("r");
+                break;
+            case "r1" or "r2":
+                names.Add("r");
+                names.Add("m2");
+                if (!perMass) names.Add("m1");
+                break;
+            case "charge":
+                names.Add("r");
+                names.Add("q1");
+                names.Add("q2");
+                if (perMass) names.Add("m1");
+                break;
+        }
+        return names.ToArray();
+    }
+
+    /// <summary>
+    /// Recovery: the expressions, as a vector, match the true force (or force / receiver mass; for the Hamiltonian
+    /// variant the pair potential) up to an invertible linear map plus constant on fresh edges (every target
+    /// component's R² ≥ 0.99), and they name the variables the law needs.
+    /// </summary>
+    public static RecoveryCheck CheckRecovery(Expression[] expressions, MessageRecord fresh, ParticleSystem system, bool hamiltonian,
+        double threshold = 0.99)
+    {
+        int rows = fresh.Edges, k = expressions.Length;
+        var e = new double[rows, k];
+        for (int j = 0; j < k; j++)
+        {
+            var values = expressions[j].Evaluate(fresh.Features);
+            for (int i = 0; i < rows; i++) e[i, j] = double.IsFinite(values[i]) ? values[i] : 0;
+        }
+        int targets = hamiltonian ? 1 : fresh.Dim;
+        double[] Fits(bool perMass)
+        {
+            var r2 = new double[targets];
+            for (int d = 0; d < targets; d++)
+            {
+                var y = new double[rows];
+                for (int i = 0; i < rows; i++)
+                {
+                    double v = hamiltonian ? fresh.Potential[i] : fresh.Force[i, d];
+                    y[i] = perMass ? v / fresh.ReceiverMass[i] : v;
+                }
+                r2[d] = LinearFit.Fit(e, y).R2;
+            }
+            return r2;
+        }
+        var plain = Fits(false);
+        var perMassFits = Fits(true);
+        bool usePerMass = perMassFits.Min() > plain.Min();
+        var best = usePerMass ? perMassFits : plain;
+        var used = expressions.SelectMany(x => x.Nodes.ToArray()
+            .Where(n => n.Op == OpCode.Variable).Select(n => x.VariableNames[n.Index])).ToHashSet();
+        var missing = RequiredVariables(system, fresh.Dim, usePerMass, hamiltonian).Where(v => !used.Contains(v)).ToArray();
+        bool fitOk = best.Min() >= threshold && k >= targets;
+        bool structureOk = missing.Length == 0;
+        string reason = fitOk && structureOk ? "ok"
+            : !fitOk ? $"fresh-edge R² {best.Min():F4} < {threshold}"
+            : $"expressions do not use {string.Join(", ", missing)}";
+        return new RecoveryCheck(fitOk && structureOk, best, usePerMass, structureOk, missing, reason);
+    }
+
+    /// <summary>Reads a user's data set (.npz, .csv or .npy folder as written by <c>occam simulate</c>) and checks that the
+    /// network can use it. Every problem becomes one <see cref="InvalidDataException"/> line naming the file.</summary>
+    public static ParticleDataset LoadDataset(string path)
+    {
+        if (!File.Exists(path) && !Directory.Exists(path)) throw new FileNotFoundException($"data file '{path}' does not exist", path);
+        ParticleDataset data;
+        try
+        {
+            data = ParticleDataset.Load(path);
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException or ArgumentException or IOException or KeyNotFoundException
+            or IndexOutOfRangeException or InvalidOperationException or NotSupportedException)
+        {
+            throw new InvalidDataException($"cannot read data file '{path}': {OneLine(e.Message)}", e);
+        }
+        if (data.Dim is not (2 or 3)) throw new InvalidDataException($"data file '{path}' is {data.Dim}D; discovery needs 2D or 3D data");
+        if (data.Bodies < 2) throw new InvalidDataException($"data file '{path}' has {data.Bodies} body per simulation; discovery needs at least 2");
+        CheckFinite(path, "positions", data.Positions);
+        CheckFinite(path, "velocities", data.Velocities);
+        CheckFinite(path, "accelerations", data.Accelerations);
+        CheckFinite(path, "masses", data.Masses);
+        CheckFinite(path, "charges", data.Charges);
+        return data;
+    }
+
+    static void CheckFinite(string path, string name, double[] values)
+    {
+        for (int i = 0; i < values.Length; i++)
+            if (!double.IsFinite(values[i])) throw new InvalidDataException($"data file '{path}': {name}[{i}] (flat index) is {values[i]}");
+    }
+
+    static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
+
+    const string OptionsFile = "options.json";
+
+    /// <summary>Simulates (or takes <paramref name="dataset"/>), trains with checkpoints in
+    /// <see cref="DiscoveryOptions.CheckpointDirectory"/>, and writes the run's options there for <see cref="AnalyzeDirectory"/>.</summary>
+    public static (ParticleNetwork Network, IReadOnlyList<LossPoint> Curve, double LastLoss) TrainToDirectory(DiscoveryOptions options,
+        ParticleDataset? dataset, IProgress<DiscoveryProgress>? progress = null, CancellationToken cancel = default)
+    {
+        var dir = options.CheckpointDirectory ?? throw new ArgumentException("training to a directory needs a checkpoint directory");
+        progress?.Report(new DiscoveryProgress("simulate", 0, $"{options.System} {options.Dim}D, {options.Bodies} bodies"));
+        dataset ??= Simulate(options, cancel: cancel);
+        options = options with { Dim = dataset.Dim, Bodies = dataset.Bodies, System = dataset.System, Potential = dataset.Potential };
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, OptionsFile), System.Text.Json.JsonSerializer.Serialize(options));
+        var trainProgress = progress is null ? null : new SyncProgress<TrainingProgress>(p =>
+            progress.Report(new DiscoveryProgress("train", (double)p.Step / p.TotalSteps, $"loss {p.Loss:G4}")));
+        return Train(options, ToParticleData(dataset), trainProgress, cancel);
+    }
+
+    /// <summary>Loads a model written by <see cref="TrainToDirectory"/> and distils it on <paramref name="dataset"/>
+    /// (default: the training data re-simulated from the stored options).</summary>
+    public static DiscoveryResult AnalyzeDirectory(string directory, ParticleDataset? dataset, IProgress<DiscoveryProgress>? progress = null,
+        CancellationToken cancel = default, Action<DiscoveryOptions>? configure = null)
+    {
+        var clock = Stopwatch.StartNew();
+        var optionsPath = Path.Combine(directory, OptionsFile);
+        if (!File.Exists(optionsPath)) throw new FileNotFoundException($"'{directory}' holds no trained model (missing {OptionsFile}); run 'occam train' first", optionsPath);
+        DiscoveryOptions options;
+        try
+        {
+            options = System.Text.Json.JsonSerializer.Deserialize<DiscoveryOptions>(File.ReadAllText(optionsPath))
+                ?? throw new InvalidDataException($"'{optionsPath}' is empty");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new InvalidDataException($"'{optionsPath}' is not valid: {OneLine(e.Message)}");
+        }
+        options = options with { CheckpointDirectory = directory };
+        configure?.Invoke(options);
+        progress?.Report(new DiscoveryProgress("simulate", 0, "training data"));
+        dataset ??= Simulate(options, cancel: cancel);
+        if (dataset.Dim != options.Dim || dataset.Bodies != options.Bodies)
+            throw new InvalidDataException($"the data is {dataset.Dim}D with {dataset.Bodies} bodies but the model was trained on {options.Dim}D with {options.Bodies}");
+        var data = ToParticleData(dataset);
+        using var network = new ParticleNetwork(options.Network);
+        IReadOnlyList<LossPoint> curve;
+        double lastLoss;
+        using (var trainer = new Trainer(network, data, options.Training))
+        {
+            trainer.LoadCheckpoint(directory);
+            curve = trainer.LossCurve.ToList();
+            lastLoss = trainer.LastLoss;
+        }
+        var fresh = Simulate(options with { Sims = Math.Max(4, options.Sims / 20), Frames = Math.Min(options.Frames, 50) }, seedOffset: 7919, cancel: cancel);
+        var distillation = Distill(network, data, dataset.Law, ToParticleData(fresh), options, progress, cancel);
+        return new DiscoveryResult(options, dataset.System, curve, lastLoss, distillation, 0, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Runs the whole pipeline. <paramref name="dataset"/> replaces the simulation (e.g. a user's .npz).</summary>
+    public static DiscoveryResult Discover(DiscoveryOptions options, ParticleDataset? dataset = null,
+        IProgress<DiscoveryProgress>? progress = null, CancellationToken cancel = default)
+    {
+        var clock = Stopwatch.StartNew();
+        progress?.Report(new DiscoveryProgress("simulate", 0, $"{options.System} {options.Dim}D, {options.Bodies} bodies"));
+        dataset ??= Simulate(options, cancel: cancel);
+        var system = dataset.Law;
+        var data = ToParticleData(dataset);
+        var opts = options with { Dim = dataset.Dim, Bodies = dataset.Bodies, System = dataset.System, Potential = dataset.Potential };
+        var trainClock = Stopwatch.StartNew();
+        var trainProgress = progress is null ? null : new SyncProgress<TrainingProgress>(p =>
+            progress.Report(new DiscoveryProgress("train", (double)p.Step / p.TotalSteps, $"loss {p.Loss:G4}")));
+        var (network, curve, lastLoss) = Train(opts, data, trainProgress, cancel);
+        double trainSeconds = trainClock.Elapsed.TotalSeconds;
+        using (network)
+        {
+            progress?.Report(new DiscoveryProgress("symbolic regression", 0, "recording messages"));
+            var freshSet = Simulate(opts with { Sims = Math.Max(4, opts.Sims / 20), Frames = Math.Min(opts.Frames, 50) }, seedOffset: 7919, cancel: cancel);
+            var distillation = Distill(network, data, system, ToParticleData(freshSet), opts, progress, cancel);
+            return new DiscoveryResult(opts, system.Name, curve, lastLoss, distillation, trainSeconds, clock.Elapsed.TotalSeconds);
+        }
+    }
+}
+
+/// <summary>An <see cref="IProgress{T}"/> that calls its handler synchronously on the reporting thread.</summary>
+public sealed class SyncProgress<T>(Action<T> handler) : IProgress<T>
+{
+    public void Report(T value) => handler(value);
+}

@@ -1,0 +1,234 @@
+using static TorchSharp.torch;
+
+namespace Occam.Discovery;
+
+/// <summary>The exact pair law on the receiver from the sender: <c>delta</c> = x_receiver − x_sender; writes the
+/// force (dim components) into <c>force</c> and returns the pair potential.</summary>
+public delegate double PairLaw(ReadOnlySpan<double> delta, double mReceiver, double mSender, double qReceiver, double qSender, Span<double> force);
+
+/// <summary>
+/// Messages recorded on a sample of edges together with their pair features and the true pair force.
+/// Pair features: Δx, Δy, (Δz) = receiver − sender position (Occam.Physics' convention), r = |Δ|, m1, m2 (receiver, sender mass),
+/// q1, q2 (receiver, sender charge).
+/// </summary>
+public sealed class MessageRecord
+{
+    public required int Dim { get; init; }
+    /// <summary>Names of the pair features, in column order.</summary>
+    public required string[] FeatureNames { get; init; }
+    /// <summary>(edges, features).</summary>
+    public required double[,] Features { get; init; }
+    /// <summary>(edges, M): message components (KL: means; Hamiltonian: pair energy).</summary>
+    public required double[,] Messages { get; init; }
+    /// <summary>(edges, M) KL per component (KL variant only).</summary>
+    public double[,]? Kl { get; init; }
+    /// <summary>(edges, dim): the true pair force on the receiver from the sender.</summary>
+    public required double[,] Force { get; init; }
+    /// <summary>(edges): the true pair potential (the Hamiltonian variant's target).</summary>
+    public required double[] Potential { get; init; }
+    /// <summary>(edges): the receiver's mass.</summary>
+    public required double[] ReceiverMass { get; init; }
+
+    public int Edges => Messages.GetLength(0);
+    public int MessageSize => Messages.GetLength(1);
+
+    /// <summary>Pair feature names for a dimension: dx, dy, (dz), r, m1, m2, q1, q2.</summary>
+    public static string[] PairFeatureNames(int dim) => dim == 3
+        ? new[] { "dx", "dy", "dz", "r", "m1", "m2", "q1", "q2" }
+        : new[] { "dx", "dy", "r", "m1", "m2", "q1", "q2" };
+
+    /// <summary>Column <paramref name="j"/> of a matrix.</summary>
+    public static double[] Column(double[,] m, int j)
+    {
+        var c = new double[m.GetLength(0)];
+        for (int i = 0; i < c.Length; i++) c[i] = m[i, j];
+        return c;
+    }
+
+    /// <summary>
+    /// Runs the network on randomly chosen graphs of <paramref name="data"/> and records up to
+    /// <paramref name="edges"/> edges (all edges of each chosen graph, in the network's edge order).
+    /// </summary>
+    public static MessageRecord Record(ParticleNetwork network, ParticleData data, PairLaw? law, int edges, int seed)
+    {
+        int n = data.Bodies, dim = data.Dim, f = data.Features;
+        int perGraph = n * (n - 1);
+        int graphs = Math.Max(1, Math.Min(data.Samples, (edges + perGraph - 1) / perGraph));
+        var rng = new Random(seed);
+        var chosen = new int[graphs];
+        if (graphs == data.Samples)
+        {
+            for (int i = 0; i < graphs; i++) chosen[i] = i;
+        }
+        else
+        {
+            var all = Enumerable.Range(0, data.Samples).ToArray();
+            for (int i = 0; i < graphs; i++)
+            {
+                int j = i + rng.Next(all.Length - i);
+                (all[i], all[j]) = (all[j], all[i]);
+                chosen[i] = all[i];
+            }
+        }
+        var nodes = new float[graphs * n * f];
+        for (int g = 0; g < graphs; g++)
+            Array.Copy(data.Nodes, chosen[g] * n * f, nodes, g * n * f, n * f);
+        float[] msg;
+        float[]? logVar = null;
+        int m = network.Options.Messages;
+        using (var scope = NewDisposeScope())
+        {
+            var x = tensor(nodes, new long[] { graphs, n, f });
+            bool hamiltonian = network.Options.Variant == MessageVariant.Hamiltonian;
+            using var noGrad = hamiltonian ? null : no_grad();
+            network.eval();
+            using var output = network.Forward(x);
+            network.train();
+            msg = output.Messages.detach().contiguous().data<float>().ToArray();
+            if (output.LogVariance is not null) logVar = output.LogVariance.detach().contiguous().data<float>().ToArray();
+        }
+        int total = graphs * perGraph;
+        var names = PairFeatureNames(dim);
+        var features = new double[total, names.Length];
+        var messages = new double[total, m];
+        var kl = logVar is null ? null : new double[total, m];
+        var forces = new double[total, dim];
+        var receiverMass = new double[total];
+        var potential = new double[total];
+        var delta = new double[dim];
+        var (recv, send) = ParticleNetwork.EdgeOrder(n);
+        var rf = new double[f];
+        var sf = new double[f];
+        var fo = new double[dim];
+        for (int g = 0; g < graphs; g++)
+        {
+            for (int e = 0; e < perGraph; e++)
+            {
+                int row = g * perGraph + e;
+                for (int k = 0; k < f; k++)
+                {
+                    rf[k] = nodes[(g * n + recv[e]) * f + k];
+                    sf[k] = nodes[(g * n + send[e]) * f + k];
+                }
+                double r2 = 0;
+                for (int d = 0; d < dim; d++)
+                {
+                    features[row, d] = delta[d] = rf[d] - sf[d];
+                    r2 += delta[d] * delta[d];
+                }
+                features[row, dim] = Math.Sqrt(r2);
+                features[row, dim + 1] = rf[2 * dim + 1];
+                features[row, dim + 2] = sf[2 * dim + 1];
+                features[row, dim + 3] = rf[2 * dim];
+                features[row, dim + 4] = sf[2 * dim];
+                receiverMass[row] = rf[2 * dim + 1];
+                for (int c = 0; c < m; c++)
+                {
+                    messages[row, c] = msg[row * m + c];
+                    if (kl is not null)
+                    {
+                        double mu = msg[row * m + c], lv = logVar![row * m + c];
+                        kl[row, c] = 0.5 * (mu * mu + Math.Exp(lv) - lv - 1);
+                    }
+                }
+                if (law is not null)
+                {
+                    Array.Clear(fo);
+                    potential[row] = law(delta, rf[2 * dim + 1], sf[2 * dim + 1], rf[2 * dim], sf[2 * dim], fo);
+                    for (int d = 0; d < dim; d++) forces[row, d] = fo[d];
+                }
+            }
+        }
+        return new MessageRecord
+        {
+            Dim = dim, FeatureNames = names, Features = features, Messages = messages, Kl = kl,
+            Force = forces, ReceiverMass = receiverMass, Potential = potential,
+        };
+    }
+}
+
+/// <summary>How well one message component matches a linear combination of the true force components.</summary>
+/// <param name="Component">Index of the message component.</param>
+/// <param name="Std">Its standard deviation over the recorded edges.</param>
+/// <param name="MeanKl">KL variant: its mean KL (else null).</param>
+/// <param name="R2VsForce">R² of the best fit m ≈ a·F + c.</param>
+/// <param name="R2VsForcePerMass">R² of the best fit m ≈ a·F/m_receiver + c.</param>
+/// <param name="Coefficients">The coefficients (a, c) of the better of the two fits.</param>
+/// <param name="PerMass">True when the F/m_receiver fit is the better one.</param>
+public sealed record ComponentFit(int Component, double Std, double? MeanKl, double R2VsForce, double R2VsForcePerMass,
+    double[] Coefficients, bool PerMass)
+{
+    /// <summary>The better of the two R² values.</summary>
+    public double R2 => Math.Max(R2VsForce, R2VsForcePerMass);
+}
+
+/// <summary>The significant message components and their linear fits to the true force (Table 1 figure).</summary>
+public sealed record MessageAnalysisResult(double[] Std, double[]? MeanKl, int[] Ranking, ComponentFit[] Significant)
+{
+    /// <summary>Mean R² of the significant components against F.</summary>
+    public double R2VsForce => Significant.Average(c => c.R2VsForce);
+    /// <summary>Mean R² of the significant components against F / m_receiver.</summary>
+    public double R2VsForcePerMass => Significant.Average(c => c.R2VsForcePerMass);
+    /// <summary>The better of the two means (the Table 1 figure).</summary>
+    public double R2 => Math.Max(R2VsForce, R2VsForcePerMass);
+    /// <summary>True when F / m_receiver explains the components better than F.</summary>
+    public bool PerMass => R2VsForcePerMass > R2VsForce;
+}
+
+/// <summary>Selects the significant message components and fits them linearly to the true force.</summary>
+public static class MessageAnalysis
+{
+    /// <summary>
+    /// Ranks the components by standard deviation (KL: by mean KL), keeps the top <paramref name="count"/>
+    /// (default: dim; 1 for the Hamiltonian pair energy), and fits each to [F, 1] and to [F/m_receiver, 1].
+    /// </summary>
+    public static MessageAnalysisResult Analyze(MessageRecord record, int? count = null, bool hamiltonian = false)
+    {
+        int m = record.MessageSize, rows = record.Edges, dim = record.Dim;
+        var std = new double[m];
+        for (int c = 0; c < m; c++)
+        {
+            double mean = 0, sq = 0;
+            for (int i = 0; i < rows; i++) mean += record.Messages[i, c];
+            mean /= rows;
+            for (int i = 0; i < rows; i++) sq += (record.Messages[i, c] - mean) * (record.Messages[i, c] - mean);
+            std[c] = Math.Sqrt(sq / Math.Max(1, rows - 1));
+        }
+        double[]? meanKl = null;
+        if (record.Kl is not null)
+        {
+            meanKl = new double[m];
+            for (int c = 0; c < m; c++)
+            {
+                for (int i = 0; i < rows; i++) meanKl[c] += record.Kl[i, c];
+                meanKl[c] /= rows;
+            }
+        }
+        var key = meanKl ?? std;
+        var ranking = Enumerable.Range(0, m).OrderByDescending(c => key[c]).ThenBy(c => c).ToArray();
+        int k = Math.Min(m, count ?? Math.Min(dim, m));
+        var force = record.Force;
+        if (hamiltonian)
+        {
+            // The pair energy is compared with the pair potential (and U / m_receiver).
+            force = new double[rows, 1];
+            for (int i = 0; i < rows; i++) force[i, 0] = record.Potential[i];
+            dim = 1;
+        }
+        var perMass = new double[rows, dim];
+        for (int i = 0; i < rows; i++)
+            for (int d = 0; d < dim; d++)
+                perMass[i, d] = force[i, d] / record.ReceiverMass[i];
+        var fits = new ComponentFit[k];
+        for (int s = 0; s < k; s++)
+        {
+            int c = ranking[s];
+            var y = MessageRecord.Column(record.Messages, c);
+            var (cf, r2f) = LinearFit.Fit(force, y);
+            var (cm, r2m) = LinearFit.Fit(perMass, y);
+            bool usePerMass = r2m > r2f;
+            fits[s] = new ComponentFit(c, std[c], meanKl?[c], r2f, r2m, usePerMass ? cm : cf, usePerMass);
+        }
+        return new MessageAnalysisResult(std, meanKl, ranking, fits);
+    }
+}

@@ -1,0 +1,239 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Occam.Discovery;
+
+/// <summary>Sizes and variant of a <see cref="ParticleNetwork"/>. Node features are
+/// [position (dim), velocity (dim), charge, mass]; the graph is fully connected without self-edges.</summary>
+/// <param name="Dim">Spatial dimension (2 or 3).</param>
+/// <param name="Variant">Message constraint.</param>
+/// <param name="Hidden">Width of every hidden layer (paper: 300).</param>
+/// <param name="HiddenLayers">Number of hidden layers in each MLP (paper code: 3).</param>
+/// <param name="MessageSize">Message size; null takes the variant's default (100, or dim for bottleneck).</param>
+/// <param name="Alpha">Regulariser weight; null takes the variant's default (L1 1e-2, KL 1).</param>
+public sealed record NetworkOptions(
+    int Dim = 2,
+    MessageVariant Variant = MessageVariant.L1,
+    int Hidden = 300,
+    int HiddenLayers = 3,
+    int? MessageSize = null,
+    double? Alpha = null)
+{
+    /// <summary>Number of node features: 2·dim + 2.</summary>
+    public int NodeFeatures => 2 * Dim + 2;
+
+    /// <summary>The message size in effect.</summary>
+    public int Messages => MessageSize ?? Variant.DefaultMessageSize(Dim);
+
+    /// <summary>The regulariser weight in effect.</summary>
+    public double RegulariserWeight => Alpha ?? Variant.DefaultAlpha();
+
+    /// <summary>Throws <see cref="ArgumentException"/> when a size is out of range.</summary>
+    public void Validate()
+    {
+        if (Dim is not (2 or 3)) throw new ArgumentException($"dim must be 2 or 3, got {Dim}");
+        if (Hidden < 1) throw new ArgumentException($"hidden width must be positive, got {Hidden}");
+        if (HiddenLayers < 1) throw new ArgumentException($"hidden layers must be at least 1, got {HiddenLayers}");
+        if (Messages < 1) throw new ArgumentException($"message size must be positive, got {Messages}");
+        if (Variant == MessageVariant.Hamiltonian && Messages != 1)
+            throw new ArgumentException("the Hamiltonian variant's message (the pair energy) has size 1");
+        if (RegulariserWeight < 0 || double.IsNaN(RegulariserWeight))
+            throw new ArgumentException($"alpha must be non-negative, got {RegulariserWeight}");
+    }
+}
+
+/// <summary>One forward pass: predicted accelerations, the messages and the regulariser value.</summary>
+/// <param name="Accelerations">(B, n, dim).</param>
+/// <param name="Messages">(B·n·(n−1), M), edges ordered receiver-major: for receiver i, senders j ≠ i ascending.
+/// For KL the means; for Hamiltonian the pair energies.</param>
+/// <param name="Regulariser">Scalar: mean over all edges of ‖m‖₁ (L1), of the KL (KL), else 0.</param>
+/// <param name="LogVariance">KL only: the log-variances (B·n·(n−1), M), else null.</param>
+public sealed record NetworkOutput(Tensor Accelerations, Tensor Messages, Tensor Regulariser, Tensor? LogVariance = null) : IDisposable
+{
+    public void Dispose()
+    {
+        Accelerations.Dispose();
+        Messages.Dispose();
+        Regulariser.Dispose();
+        LogVariance?.Dispose();
+    }
+}
+
+/// <summary>
+/// The message-passing network of Cranmer et al. 2020 on fully connected particle graphs, computed densely:
+/// edge model φᵉ on [x_receiver, x_sender] → message; messages summed at the receiver; node model φᵛ on
+/// [x_i, Σ m] → acceleration. Edges go sender → receiver and are aggregated at the receiver.
+/// The first edge layer W·[x_r; x_s] + b is computed per node (W_r·x_r + b and W_s·x_s) and broadcast-added
+/// over the n·(n−1) edges, which saves most of the first layer's work.
+/// The Hamiltonian variant sums a pair energy over edges and a self energy over nodes and returns
+/// a = −∂H/∂q / m by autograd.
+/// </summary>
+public sealed class ParticleNetwork : nn.Module
+{
+    readonly Linear edgeIn;
+    readonly ModuleList<Linear> edgeHidden;
+    readonly Linear edgeOut;
+    readonly Linear nodeIn;
+    readonly ModuleList<Linear> nodeHidden;
+    readonly Linear nodeOut;
+
+    /// <summary>The options this network was built with.</summary>
+    public NetworkOptions Options { get; }
+
+    /// <summary>Builds the network; parameters are initialised from torch's global generator
+    /// (seed it with <c>torch.random.manual_seed</c> first for reproducibility).</summary>
+    public ParticleNetwork(NetworkOptions options) : base(nameof(ParticleNetwork))
+    {
+        options.Validate();
+        Options = options;
+        int f = options.NodeFeatures, h = options.Hidden, m = options.Messages;
+        bool hamiltonian = options.Variant == MessageVariant.Hamiltonian;
+        int edgeOutSize = options.Variant == MessageVariant.KL ? 2 * m : m;
+        edgeIn = nn.Linear(2 * f, h);
+        edgeHidden = new ModuleList<Linear>(Enumerable.Range(0, options.HiddenLayers - 1).Select(_ => nn.Linear(h, h)).ToArray());
+        edgeOut = nn.Linear(h, edgeOutSize);
+        nodeIn = nn.Linear(hamiltonian ? f : f + m, h);
+        nodeHidden = new ModuleList<Linear>(Enumerable.Range(0, options.HiddenLayers - 1).Select(_ => nn.Linear(h, h)).ToArray());
+        nodeOut = nn.Linear(h, hamiltonian ? 1 : options.Dim);
+        RegisterComponents();
+    }
+
+    /// <summary>Number of trainable scalars.</summary>
+    public long ParameterCount => parameters().Sum(p => p.numel());
+
+    /// <summary>
+    /// Runs the network on a batch of fully connected graphs. <paramref name="nodes"/> is (B, n, 2·dim+2).
+    /// <paramref name="sample"/> draws the KL variant's message from N(μ, σ²) (training); otherwise μ is used.
+    /// The returned tensors belong to the caller's dispose scope.
+    /// </summary>
+    public NetworkOutput Forward(Tensor nodes, bool sample = false, Generator? generator = null)
+    {
+        if (nodes.dim() != 3 || nodes.shape[2] != Options.NodeFeatures)
+            throw new ArgumentException($"nodes must be (B, n, {Options.NodeFeatures}), got ({string.Join(", ", nodes.shape)})");
+        if (nodes.shape[1] < 2) throw new ArgumentException("a graph needs at least two bodies");
+        return Options.Variant == MessageVariant.Hamiltonian ? ForwardHamiltonian(nodes) : ForwardMessages(nodes, sample, generator);
+    }
+
+    /// <summary>Edge model outputs for every ordered pair (receiver i, sender j ≠ i): (B, n·(n−1), out).</summary>
+    Tensor EdgeModel(Tensor nodes)
+    {
+        long b = nodes.shape[0], n = nodes.shape[1];
+        int f = Options.NodeFeatures;
+        var w = edgeIn.weight!;
+        using var wr = w.narrow(1, 0, f);
+        using var ws = w.narrow(1, f, f);
+        using var ar = nodes.matmul(wr.t()).add_(edgeIn.bias!);   // (B, n, H) receiver part + bias
+        using var asd = nodes.matmul(ws.t());                     // (B, n, H) sender part
+        using var all = ar.unsqueeze(2) + asd.unsqueeze(1);       // (B, n, n, H): [b, receiver, sender]
+        using var flat = all.view(b, n * n, -1);
+        using var idx = OffDiagonal(n, nodes.device);
+        var hcur = flat.index_select(1, idx).relu_();
+        foreach (var layer in edgeHidden)
+        {
+            var next = layer.forward(hcur).relu_();
+            hcur.Dispose();
+            hcur = next;
+        }
+        var output = edgeOut.forward(hcur);
+        hcur.Dispose();
+        return output;
+    }
+
+    Tensor NodeModel(Tensor input)
+    {
+        var hcur = nodeIn.forward(input).relu_();
+        foreach (var layer in nodeHidden)
+        {
+            var next = layer.forward(hcur).relu_();
+            hcur.Dispose();
+            hcur = next;
+        }
+        var output = nodeOut.forward(hcur);
+        hcur.Dispose();
+        return output;
+    }
+
+    NetworkOutput ForwardMessages(Tensor nodes, bool sample, Generator? generator)
+    {
+        long b = nodes.shape[0], n = nodes.shape[1];
+        int m = Options.Messages;
+        using var raw = EdgeModel(nodes);                        // (B, E, M or 2M)
+        Tensor messages, regulariser;
+        Tensor? logVariance = null;
+        if (Options.Variant == MessageVariant.KL)
+        {
+            using var mu = raw.narrow(2, 0, m);
+            using var logVar = raw.narrow(2, m, m);
+            // KL(N(μ, σ²) ‖ N(0, 1)) = ½ Σ (μ² + σ² − log σ² − 1), summed over components, averaged over edges.
+            using var kl = (mu.square() + logVar.exp() - logVar - 1).mul_(0.5);
+            regulariser = kl.sum(2).mean();
+            logVariance = logVar.reshape(b * n * (n - 1), m);
+            if (sample)
+            {
+                using var eps = randn(mu.shape, dtype: mu.dtype, device: mu.device, generator: generator);
+                using var std = logVar.mul(0.5).exp_();
+                messages = mu + eps * std;
+            }
+            else
+            {
+                messages = mu.clone();
+            }
+        }
+        else
+        {
+            messages = raw.alias();
+            regulariser = Options.Variant == MessageVariant.L1
+                ? raw.abs().sum(2).mean()
+                : zeros(Array.Empty<long>(), dtype: raw.dtype, device: raw.device);
+        }
+        using var summed = messages.view(b, n, n - 1, m).sum(2);  // receiver sum, (B, n, M)
+        using var nodeInput = cat(new[] { nodes, summed }, 2);
+        var acc = NodeModel(nodeInput);
+        var flatMessages = messages.view(b * n * (n - 1), m);
+        messages.Dispose();
+        return new NetworkOutput(acc, flatMessages, regulariser, logVariance);
+    }
+
+    NetworkOutput ForwardHamiltonian(Tensor nodes)
+    {
+        long b = nodes.shape[0], n = nodes.shape[1];
+        int dim = Options.Dim;
+        using var enableGrad = enable_grad();
+        using var x = nodes.detach().requires_grad_(true);
+        using var pair = EdgeModel(x);                            // (B, E, 1)
+        using var self = NodeModel(x);                            // (B, n, 1)
+        using var hamiltonian = pair.sum() + self.sum();
+        var grads = autograd.grad(new[] { hamiltonian }, new[] { x }, create_graph: true);
+        using var dH = grads[0];
+        using var dHdq = dH.narrow(2, 0, dim);
+        using var mass = nodes.narrow(2, 2 * dim + 1, 1);
+        var acc = -dHdq / mass;
+        var flat = pair.view(b * n * (n - 1), 1).alias();
+        var regulariser = zeros(Array.Empty<long>(), dtype: nodes.dtype, device: nodes.device);
+        return new NetworkOutput(acc, flat, regulariser);
+    }
+
+    /// <summary>Flat indices i·n + j of the ordered pairs (receiver i, sender j ≠ i), receiver-major.</summary>
+    internal static Tensor OffDiagonal(long n, Device device)
+    {
+        var idx = new long[n * (n - 1)];
+        int k = 0;
+        for (long i = 0; i < n; i++)
+            for (long j = 0; j < n; j++)
+                if (i != j) idx[k++] = i * n + j;
+        return tensor(idx, device: device);
+    }
+
+    /// <summary>Receiver and sender of every edge in the order of <see cref="NetworkOutput.Messages"/> (per graph).</summary>
+    public static (int[] Receivers, int[] Senders) EdgeOrder(int n)
+    {
+        var r = new int[n * (n - 1)];
+        var s = new int[n * (n - 1)];
+        int k = 0;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+                if (i != j) { r[k] = i; s[k] = j; k++; }
+        return (r, s);
+    }
+}

@@ -1,0 +1,202 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Occam.Discovery;
+
+/// <summary>Writes a discovery run's report directory: report.md (equations, LaTeX, R² table), PNG plots and summary.json.</summary>
+public static class DiscoveryReport
+{
+    static string F(double v, string format = "G6") => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "nan";
+
+    /// <summary>The summary as JSON: per component std, r2_vs_force, best {equation, sympy, complexity, loss}; overall recovered, seconds.</summary>
+    public static JsonObject Summary(DiscoveryResult result)
+    {
+        var d = result.Distillation;
+        var components = new JsonArray();
+        foreach (var c in d.Components)
+        {
+            components.Add(new JsonObject
+            {
+                ["component"] = c.Fit.Component,
+                ["std"] = Num(c.Fit.Std),
+                ["mean_kl"] = c.Fit.MeanKl is double kl ? Num(kl) : null,
+                ["r2_vs_force"] = Num(c.Fit.R2VsForce),
+                ["r2_vs_force_per_mass"] = Num(c.Fit.R2VsForcePerMass),
+                ["best"] = new JsonObject
+                {
+                    ["equation"] = c.Best.Infix,
+                    ["sympy"] = c.Best.Sympy,
+                    ["latex"] = c.Best.Latex,
+                    ["complexity"] = c.Best.Complexity,
+                    ["loss"] = Num(c.Best.Loss),
+                },
+                ["pareto"] = new JsonArray(c.Search.Pareto.Select(p => (JsonNode)new JsonObject
+                {
+                    ["complexity"] = p.Complexity, ["loss"] = Num(p.Loss), ["equation"] = p.Infix,
+                }).ToArray()),
+            });
+        }
+        var o = result.Options;
+        var rc = d.Recovery;
+        return new JsonObject
+        {
+            ["system"] = result.System,
+            ["dim"] = o.Dim,
+            ["bodies"] = o.Bodies,
+            ["variant"] = o.Variant.Name(),
+            ["preset"] = o.Preset,
+            ["seed"] = o.Seed,
+            ["steps"] = o.Steps,
+            ["hidden"] = o.Hidden,
+            ["final_loss"] = Num(result.TrainLoss),
+            ["r2_vs_force"] = Num(d.Analysis.R2VsForce),
+            ["r2_vs_force_per_mass"] = Num(d.Analysis.R2VsForcePerMass),
+            ["components"] = components,
+            ["recovered"] = rc.Recovered,
+            ["recovery"] = new JsonObject
+            {
+                ["fresh_r2"] = new JsonArray(rc.R2.Select(x => (JsonNode?)Num(x)).ToArray()),
+                ["per_mass"] = rc.PerMass,
+                ["structure_ok"] = rc.StructureOk,
+                ["missing_variables"] = new JsonArray(rc.Missing.Select(x => (JsonNode?)x).ToArray()),
+                ["reason"] = rc.Reason,
+            },
+            ["train_seconds"] = Num(result.TrainSeconds),
+            ["seconds"] = Num(result.Seconds),
+        };
+    }
+
+    static JsonNode? Num(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
+
+    /// <summary>Writes summary JSON to a file (temporary file, then rename).</summary>
+    public static void WriteSummary(DiscoveryResult result, string path)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        WriteAtomically(path, Summary(result).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    static void WriteAtomically(string path, string text)
+    {
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, text);
+        File.Move(tmp, path, true);
+    }
+
+    /// <summary>Writes report.md, summary.json and the plots into <paramref name="directory"/>.</summary>
+    public static void Write(DiscoveryResult result, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var d = result.Distillation;
+        var o = result.Options;
+        var md = new StringBuilder();
+        md.AppendLine($"# Symbolic distillation: {result.System}, {o.Dim}D, {o.Bodies} bodies, {o.Variant.Name()} variant");
+        md.AppendLine();
+        md.AppendLine($"**recovered: {(d.Recovery.Recovered ? "true" : "false")}** ({d.Recovery.Reason}; compared with {(d.Recovery.PerMass ? "F / m_receiver" : "F")}, fresh-edge R² {string.Join(", ", d.Recovery.R2.Select(x => F(x, "F4")))})");
+        md.AppendLine();
+        md.AppendLine($"Preset {o.Preset}: {o.Sims} simulations × {o.Frames} frames, hidden {o.Hidden} × {o.HiddenLayers}, {o.Steps} steps of batch {o.BatchSize}, peak lr {F(o.LearningRate)}, seed {o.Seed}. " +
+            $"Training {F(result.TrainSeconds, "F1")} s, total {F(result.Seconds, "F1")} s; final loss {F(result.TrainLoss, "G4")}.");
+        md.AppendLine();
+        md.AppendLine("Pair features: dx, dy, (dz) = x_receiver − x_sender, r = |Δx|, m1, m2 = receiver and sender mass, q1, q2 = their charges.");
+        md.AppendLine();
+        md.AppendLine("## Significant message components");
+        md.AppendLine();
+        md.AppendLine("| component | std | R² vs F | R² vs F/m₁ | best equation | complexity | loss |");
+        md.AppendLine("|---|---|---|---|---|---|---|");
+        foreach (var c in d.Components)
+            md.AppendLine($"| {c.Fit.Component} | {F(c.Fit.Std, "G4")} | {F(c.Fit.R2VsForce, "F4")} | {F(c.Fit.R2VsForcePerMass, "F4")} | `{c.Best.Infix}` | {c.Best.Complexity} | {F(c.Best.Loss, "G4")} |");
+        md.AppendLine();
+        md.AppendLine($"Mean R² of the significant components: {F(d.Analysis.R2VsForce, "F4")} against F, {F(d.Analysis.R2VsForcePerMass, "F4")} against F / m_receiver.");
+        md.AppendLine();
+        md.AppendLine("## Equations");
+        md.AppendLine();
+        foreach (var c in d.Components)
+        {
+            md.AppendLine($"φ{c.Fit.Component}:");
+            md.AppendLine();
+            md.AppendLine("$$");
+            md.AppendLine(c.Best.Latex);
+            md.AppendLine("$$");
+            md.AppendLine();
+            md.AppendLine($"SymPy: `{c.Best.Sympy}`");
+            md.AppendLine();
+        }
+        md.AppendLine("## Plots");
+        md.AppendLine();
+        md.AppendLine("![message std](message_std.png) ![loss](loss.png)");
+        md.AppendLine();
+        foreach (var c in d.Components)
+            md.AppendLine($"![component {c.Fit.Component}](component_{c.Fit.Component}.png) ![Pareto front {c.Fit.Component}](pareto_{c.Fit.Component}.png)");
+        md.AppendLine();
+        md.AppendLine("## Pareto fronts");
+        foreach (var c in d.Components)
+        {
+            md.AppendLine();
+            md.AppendLine($"Component {c.Fit.Component} ({c.Search.StopReason}, {c.Search.Evaluations} evaluations, {F(c.Search.Elapsed.TotalSeconds, "F1")} s):");
+            md.AppendLine();
+            md.AppendLine("| complexity | loss | equation |");
+            md.AppendLine("|---|---|---|");
+            foreach (var p in c.Search.Pareto) md.AppendLine($"| {p.Complexity} | {F(p.Loss, "G4")} | `{p.Infix}` |");
+        }
+        WriteAtomically(Path.Combine(directory, "report.md"), md.ToString());
+        WriteSummary(result, Path.Combine(directory, "summary.json"));
+        WritePlots(result, directory);
+    }
+
+    static void WritePlots(DiscoveryResult result, string directory)
+    {
+        var d = result.Distillation;
+        var record = d.Record;
+        int dim = result.Options.Variant == MessageVariant.Hamiltonian ? 1 : record.Dim;
+        foreach (var c in d.Components)
+        {
+            var y = MessageRecord.Column(record.Messages, c.Fit.Component);
+            var x = new double[record.Edges, dim];
+            for (int i = 0; i < record.Edges; i++)
+                for (int k = 0; k < dim; k++)
+                {
+                    double v = result.Options.Variant == MessageVariant.Hamiltonian ? record.Potential[i] : record.Force[i, k];
+                    x[i, k] = c.Fit.PerMass ? v / record.ReceiverMass[i] : v;
+                }
+            var predicted = LinearFit.Predict(x, c.Fit.Coefficients);
+            var plot = new ScottPlot.Plot();
+            var points = plot.Add.ScatterPoints(predicted, y);
+            points.MarkerSize = 3;
+            plot.Title($"message component {c.Fit.Component} (R² {c.Fit.R2:F3})");
+            plot.XLabel(c.Fit.PerMass ? "best linear combination of F / m_receiver" : "best linear combination of F");
+            plot.YLabel("message component");
+            plot.SavePng(Path.Combine(directory, $"component_{c.Fit.Component}.png"), 600, 450);
+
+            var pareto = new ScottPlot.Plot();
+            var cx = c.Search.Pareto.Select(p => (double)p.Complexity).ToArray();
+            var loss = c.Search.Pareto.Select(p => Math.Log10(Math.Max(p.Loss, 1e-300))).ToArray();
+            pareto.Add.Scatter(cx, loss);
+            pareto.Title($"Pareto front, component {c.Fit.Component}");
+            pareto.XLabel("complexity");
+            pareto.YLabel("log10 loss");
+            pareto.SavePng(Path.Combine(directory, $"pareto_{c.Fit.Component}.png"), 600, 450);
+        }
+        var a = d.Analysis;
+        var key = a.MeanKl ?? a.Std;
+        var sorted = a.Ranking.Take(Math.Min(20, a.Ranking.Length)).Select(i => key[i]).ToArray();
+        var strip = new ScottPlot.Plot();
+        strip.Add.Bars(sorted);
+        strip.Title(a.MeanKl is null ? "message component standard deviations (sorted)" : "message component mean KL (sorted)");
+        strip.XLabel("rank");
+        strip.YLabel(a.MeanKl is null ? "std" : "mean KL");
+        strip.SavePng(Path.Combine(directory, "message_std.png"), 600, 300);
+
+        var lossPlot = new ScottPlot.Plot();
+        if (result.LossCurve.Count > 0)
+        {
+            lossPlot.Add.Scatter(result.LossCurve.Select(p => (double)p.Step).ToArray(),
+                result.LossCurve.Select(p => Math.Log10(Math.Max(p.Loss, 1e-300))).ToArray());
+        }
+        lossPlot.Title("training loss");
+        lossPlot.XLabel("step");
+        lossPlot.YLabel("log10 loss");
+        lossPlot.SavePng(Path.Combine(directory, "loss.png"), 600, 400);
+    }
+}

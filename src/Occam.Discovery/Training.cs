@@ -1,0 +1,276 @@
+using System.Text.Json;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Occam.Discovery;
+
+/// <summary>Training settings: Adam with a one-cycle learning-rate schedule, weight decay, one random
+/// translation of all positions per batch.</summary>
+/// <param name="Steps">Total optimizer steps (the one-cycle schedule spans them).</param>
+/// <param name="BatchSize">Graphs per step.</param>
+/// <param name="LearningRate">Peak learning rate of the one-cycle schedule.</param>
+/// <param name="WeightDecay">Adam weight decay (paper: 1e-8).</param>
+/// <param name="TranslationStd">Standard deviation of the per-batch random translation (paper: 3).</param>
+/// <param name="Seed">Seeds the initial weights, the batches, the translations and the KL noise.</param>
+/// <param name="CheckpointEvery">Write a checkpoint every this many steps (0: never).</param>
+/// <param name="CheckpointDirectory">Where checkpoints go (required when <paramref name="CheckpointEvery"/> &gt; 0).</param>
+/// <param name="LogEvery">Loss-curve resolution: the loss is averaged over this many steps per point.</param>
+public sealed record TrainingOptions(
+    int Steps = 2000,
+    int BatchSize = 64,
+    double LearningRate = 1e-3,
+    double WeightDecay = 1e-8,
+    double TranslationStd = 3.0,
+    int Seed = 0,
+    int CheckpointEvery = 0,
+    string? CheckpointDirectory = null,
+    int LogEvery = 50)
+{
+    public void Validate()
+    {
+        if (Steps < 1) throw new ArgumentException($"steps must be positive, got {Steps}");
+        if (BatchSize < 1) throw new ArgumentException($"batch size must be positive, got {BatchSize}");
+        if (!(LearningRate > 0)) throw new ArgumentException($"learning rate must be positive, got {LearningRate}");
+        if (WeightDecay < 0) throw new ArgumentException($"weight decay must be non-negative, got {WeightDecay}");
+        if (TranslationStd < 0) throw new ArgumentException($"translation std must be non-negative, got {TranslationStd}");
+        if (CheckpointEvery < 0) throw new ArgumentException("checkpoint interval must be non-negative");
+        if (CheckpointEvery > 0 && string.IsNullOrWhiteSpace(CheckpointDirectory))
+            throw new ArgumentException("a checkpoint interval needs a checkpoint directory");
+        if (LogEvery < 1) throw new ArgumentException("log interval must be positive");
+    }
+}
+
+/// <summary>Progress of a training run.</summary>
+public readonly record struct TrainingProgress(int Step, int TotalSteps, double Loss, double LearningRate);
+
+/// <summary>One point of the loss curve: the mean loss over the steps up to <see cref="Step"/>.</summary>
+public readonly record struct LossPoint(int Step, double Loss);
+
+/// <summary>The one-cycle learning-rate schedule (Smith 2018; PyTorch's OneCycleLR defaults: 30 % warm-up,
+/// cosine annealing, start at max/25, end at max/25/1e4).</summary>
+public static class OneCycle
+{
+    public static double LearningRate(int step, int totalSteps, double maxLr, double pctStart = 0.3,
+        double divFactor = 25, double finalDivFactor = 1e4)
+    {
+        double initial = maxLr / divFactor, final = initial / finalDivFactor;
+        double upEnd = pctStart * totalSteps - 1;
+        double downEnd = totalSteps - 1;
+        if (step <= upEnd) return Anneal(initial, maxLr, upEnd <= 0 ? 1 : step / upEnd);
+        return Anneal(maxLr, final, downEnd - upEnd <= 0 ? 1 : Math.Min(1, (step - upEnd) / (downEnd - upEnd)));
+    }
+
+    static double Anneal(double start, double end, double pct) => end + (start - end) / 2 * (Math.Cos(Math.PI * pct) + 1);
+}
+
+/// <summary>
+/// Trains a <see cref="ParticleNetwork"/> on <see cref="ParticleData"/> with the loss
+/// L = (1/N_v) Σ_nodes ‖a_pred − a_true‖₁ + α · (1/N_e) Σ_edges ‖m‖₁ (KL: α · mean KL per edge).
+/// Every step's randomness is derived from (seed, step), so a run resumed from a checkpoint continues exactly
+/// like an uninterrupted one.
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    readonly ParticleNetwork network;
+    readonly ParticleData data;
+    readonly TrainingOptions options;
+    readonly TorchSharp.Modules.Adam optimizer;
+    readonly Tensor allNodes;
+    readonly Tensor allAccelerations;
+    readonly Generator noise;
+    readonly List<LossPoint> curve = new();
+    double windowSum;
+    int windowCount;
+
+    /// <summary>Steps completed so far.</summary>
+    public int Step { get; private set; }
+
+    /// <summary>The loss curve (mean loss per <see cref="TrainingOptions.LogEvery"/> steps).</summary>
+    public IReadOnlyList<LossPoint> LossCurve => curve;
+
+    /// <summary>The loss of the last step.</summary>
+    public double LastLoss { get; private set; } = double.NaN;
+
+    public ParticleNetwork Network => network;
+    public TrainingOptions Options => options;
+
+    public Trainer(ParticleNetwork network, ParticleData data, TrainingOptions options)
+    {
+        options.Validate();
+        if (data.Dim != network.Options.Dim)
+            throw new ArgumentException($"data is {data.Dim}D but the network is {network.Options.Dim}D");
+        this.network = network;
+        this.data = data;
+        this.options = options;
+        allNodes = tensor(data.Nodes, new long[] { data.Samples, data.Bodies, data.Features });
+        allAccelerations = tensor(data.Accelerations, new long[] { data.Samples, data.Bodies, data.Dim });
+        optimizer = optim.Adam(network.parameters(), lr: options.LearningRate, weight_decay: options.WeightDecay);
+        noise = new Generator((ulong)options.Seed);
+    }
+
+    /// <summary>
+    /// Loss of the network on a batch: mean over nodes of the L1 norm of the acceleration error plus
+    /// α times the regulariser (mean over all edges of the message L1 norm, or of the KL).
+    /// </summary>
+    public static Tensor Loss(NetworkOutput output, Tensor targetAccelerations, double alpha)
+    {
+        using var diff = output.Accelerations - targetAccelerations;
+        using var perNode = diff.abs().sum(-1);
+        var loss = perNode.mean();
+        if (alpha != 0)
+        {
+            using var reg = output.Regulariser * alpha;
+            loss.add_(reg);
+        }
+        return loss;
+    }
+
+    static ulong Mix(long seed, long step)
+    {
+        ulong z = (ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)step * 0xBF58476D1CE4E5B9UL + 0x94D049BB133111EBUL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    /// <summary>Runs one optimizer step and returns its loss.</summary>
+    public double TrainStep()
+    {
+        using var scope = NewDisposeScope();
+        var rng = new Random((int)(Mix(options.Seed, Step) & 0x7FFFFFFF));
+        var index = new long[options.BatchSize];
+        for (int i = 0; i < index.Length; i++) index[i] = rng.Next(data.Samples);
+        var shift = new float[data.Features];
+        for (int d = 0; d < data.Dim; d++) shift[d] = (float)(options.TranslationStd * Gaussian(rng));
+        noise.manual_seed((long)(Mix(options.Seed + 1, Step) & 0x7FFFFFFFFFFFFFFF));
+
+        var idx = tensor(index);
+        var nodes = allNodes.index_select(0, idx).add_(tensor(shift));
+        var target = allAccelerations.index_select(0, idx);
+        double lr = OneCycle.LearningRate(Step, options.Steps, options.LearningRate);
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+
+        optimizer.zero_grad();
+        using var output = network.Forward(nodes, sample: true, generator: noise);
+        var loss = Loss(output, target, network.Options.RegulariserWeight);
+        loss.backward();
+        optimizer.step();
+        double value = loss.item<float>();
+        Step++;
+        LastLoss = value;
+        windowSum += value;
+        windowCount++;
+        if (windowCount == options.LogEvery || Step == options.Steps)
+        {
+            curve.Add(new LossPoint(Step, windowSum / windowCount));
+            windowSum = 0;
+            windowCount = 0;
+        }
+        if (options.CheckpointEvery > 0 && Step % options.CheckpointEvery == 0)
+            SaveCheckpoint(options.CheckpointDirectory!);
+        return value;
+    }
+
+    /// <summary>Trains until <see cref="TrainingOptions.Steps"/> steps are done (from the current step).</summary>
+    public void Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default, int? stopAfter = null)
+    {
+        network.train();
+        int stop = Math.Min(options.Steps, stopAfter ?? options.Steps);
+        while (Step < stop)
+        {
+            cancel.ThrowIfCancellationRequested();
+            double loss = TrainStep();
+            progress?.Report(new TrainingProgress(Step, options.Steps, loss, OneCycle.LearningRate(Step - 1, options.Steps, options.LearningRate)));
+        }
+    }
+
+    /// <summary>Mean over nodes of ‖a_pred − a_true‖₁ on <paramref name="evalData"/> (no regulariser, KL uses μ).</summary>
+    public static double Evaluate(ParticleNetwork network, ParticleData evalData, int batchSize = 1024)
+    {
+        double sum = 0;
+        long count = 0;
+        for (int start = 0; start < evalData.Samples; start += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            int b = Math.Min(batchSize, evalData.Samples - start);
+            var nodes = tensor(evalData.Nodes.AsSpan(start * evalData.Bodies * evalData.Features, b * evalData.Bodies * evalData.Features).ToArray(),
+                new long[] { b, evalData.Bodies, evalData.Features });
+            var target = tensor(evalData.Accelerations.AsSpan(start * evalData.Bodies * evalData.Dim, b * evalData.Bodies * evalData.Dim).ToArray(),
+                new long[] { b, evalData.Bodies, evalData.Dim });
+            using var noGrad = network.Options.Variant == MessageVariant.Hamiltonian ? null : no_grad();
+            using var output = network.Forward(nodes);
+            sum += (output.Accelerations - target).abs().sum(-1).sum().item<float>();
+            count += (long)b * evalData.Bodies;
+        }
+        return sum / count;
+    }
+
+    static double Gaussian(Random rng)
+    {
+        double u1 = 1.0 - rng.NextDouble(), u2 = rng.NextDouble();
+        return Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+    }
+
+    sealed record CheckpointState(int Step, int TotalSteps, int Seed, double LastLoss, double WindowSum, int WindowCount,
+        List<LossPoint> Curve, string Variant, int Dim, int Hidden, int HiddenLayers, int Messages);
+
+    const string ModelFile = "model.bin", OptimizerFile = "optimizer.bin", StateFile = "state.json";
+
+    /// <summary>Writes model, optimizer state, step and loss curve to <paramref name="directory"/>
+    /// (each file written to a temporary name and renamed).</summary>
+    public void SaveCheckpoint(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        string model = Path.Combine(directory, ModelFile), opt = Path.Combine(directory, OptimizerFile), state = Path.Combine(directory, StateFile);
+        network.save(model + ".tmp");
+        optimizer.save_state_dict(opt + ".tmp");
+        var o = network.Options;
+        var s = new CheckpointState(Step, options.Steps, options.Seed, LastLoss, windowSum, windowCount, curve.ToList(),
+            o.Variant.Name(), o.Dim, o.Hidden, o.HiddenLayers, o.Messages);
+        File.WriteAllText(state + ".tmp", JsonSerializer.Serialize(s));
+        File.Move(model + ".tmp", model, true);
+        File.Move(opt + ".tmp", opt, true);
+        File.Move(state + ".tmp", state, true);
+    }
+
+    /// <summary>True when <paramref name="directory"/> holds a checkpoint.</summary>
+    public static bool HasCheckpoint(string directory) => File.Exists(Path.Combine(directory, StateFile));
+
+    /// <summary>Restores model, optimizer, step and loss curve from a checkpoint written by <see cref="SaveCheckpoint"/>.</summary>
+    public void LoadCheckpoint(string directory)
+    {
+        string state = Path.Combine(directory, StateFile);
+        if (!File.Exists(state)) throw new FileNotFoundException($"no checkpoint in '{directory}' (missing {StateFile})", state);
+        CheckpointState s;
+        try
+        {
+            s = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(state))
+                ?? throw new InvalidDataException($"checkpoint state '{state}' is empty");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"checkpoint state '{state}' is not valid JSON: {e.Message}");
+        }
+        var o = network.Options;
+        if (s.Variant != o.Variant.Name() || s.Dim != o.Dim || s.Hidden != o.Hidden || s.HiddenLayers != o.HiddenLayers || s.Messages != o.Messages)
+            throw new InvalidDataException($"checkpoint '{directory}' is for a {s.Variant} {s.Dim}D network with hidden {s.Hidden}×{s.HiddenLayers}, message {s.Messages}; this run uses {o.Variant.Name()} {o.Dim}D, hidden {o.Hidden}×{o.HiddenLayers}, message {o.Messages}");
+        if (s.Seed != options.Seed || s.TotalSteps != options.Steps)
+            throw new InvalidDataException($"checkpoint '{directory}' was written with seed {s.Seed} and {s.TotalSteps} steps; this run uses seed {options.Seed} and {options.Steps} steps");
+        network.load(Path.Combine(directory, ModelFile));
+        optimizer.load_state_dict(Path.Combine(directory, OptimizerFile));
+        Step = s.Step;
+        LastLoss = s.LastLoss;
+        windowSum = s.WindowSum;
+        windowCount = s.WindowCount;
+        curve.Clear();
+        curve.AddRange(s.Curve);
+    }
+
+    public void Dispose()
+    {
+        optimizer.Dispose();
+        allNodes.Dispose();
+        allAccelerations.Dispose();
+        noise.Dispose();
+    }
+}
