@@ -189,6 +189,18 @@ public sealed class EgnnTests
     }
 
     [Fact]
+    public void Same_generator_seed_gives_the_same_weights_and_another_seed_does_not()
+    {
+        var options = new EgnnOptions { NodeFeatures = 2, EdgeFeatures = 1, Hidden = 8, Layers = 2, UseVelocity = true };
+        var a = new Egnn(options, new Generator(7)).parameters().Select(p => p.data<float>().ToArray()).ToList();
+        var b = new Egnn(options, new Generator(7)).parameters().Select(p => p.data<float>().ToArray()).ToList();
+        var c = new Egnn(options, new Generator(8)).parameters().Select(p => p.data<float>().ToArray()).ToList();
+        Assert.Equal(a.Count, b.Count);
+        for (int i = 0; i < a.Count; i++) Assert.Equal(a[i], b[i]);
+        Assert.Contains(Enumerable.Range(0, a.Count), i => !a[i].SequenceEqual(c[i]));
+    }
+
+    [Fact]
     public void Training_step_leaves_no_live_tensors_behind()
     {
         var model = new Egnn(new EgnnOptions { NodeFeatures = 1, EdgeFeatures = 1, Hidden = 8, Layers = 2, UseVelocity = true }, new Generator(2));
