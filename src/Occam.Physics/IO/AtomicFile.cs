@@ -33,6 +33,11 @@ public static class AtomicFile
             TryDelete(temp);
             throw new IOException($"Cannot write {path}: {e.Message}", e);
         }
+        catch (IOException e) when (e is not DirectoryNotFoundException && !e.Message.StartsWith("Cannot write", StringComparison.Ordinal))
+        {
+            TryDelete(temp);
+            throw new IOException($"Cannot write {path}: {e.Message}", e);
+        }
         catch
         {
             TryDelete(temp);
@@ -61,6 +66,10 @@ public static class AtomicFile
         catch (UnauthorizedAccessException e)
         {
             throw new IOException($"Cannot write {path}: {e.Message}", e);
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"Cannot write {path}: the folder {folder} is not writable ({e.GetType().Name}).", e);
         }
         finally
         {
