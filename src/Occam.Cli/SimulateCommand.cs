@@ -54,7 +54,12 @@ internal static class SimulateCommand
         {
             Description = "npz, npy (a folder with one .npy per array) or csv. Default: csv for a .csv path, else npz.",
         };
-        format.AcceptOnlyFromAmong("npz", "npy", "csv");
+        format.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string?>();
+            if (value is not null && value is not ("npz" or "npy" or "csv"))
+                result.AddError($"--format must be npz, npy or csv (got '{value}').");
+        });
         var threads = new Option<int?>("--threads") { Description = "Threads to use (default: all cores)." };
 
         var command = new Command("simulate",
