@@ -195,6 +195,15 @@ public sealed class ParticleNetwork : nn.Module
         return new NetworkOutput(acc, flatMessages, regulariser, logVariance);
     }
 
+    /// <summary>Hamiltonian variant: the batch's total energy H = Σ_edges pair energy + Σ_nodes self energy (a scalar).</summary>
+    public Tensor Energy(Tensor nodes)
+    {
+        if (Options.Variant != MessageVariant.Hamiltonian) throw new InvalidOperationException("only the Hamiltonian variant has an energy");
+        using var pair = EdgeModel(nodes);
+        using var self = NodeModel(nodes);
+        return pair.sum() + self.sum();
+    }
+
     NetworkOutput ForwardHamiltonian(Tensor nodes)
     {
         long b = nodes.shape[0], n = nodes.shape[1];
@@ -204,7 +213,7 @@ public sealed class ParticleNetwork : nn.Module
         using var pair = EdgeModel(x);                            // (B, E, 1)
         using var self = NodeModel(x);                            // (B, n, 1)
         using var hamiltonian = pair.sum() + self.sum();
-        var grads = autograd.grad(new[] { hamiltonian }, new[] { x }, create_graph: true);
+        var grads = autograd.grad(new[] { hamiltonian }, new[] { x }, retain_graph: true, create_graph: true);
         using var dH = grads[0];
         using var dHdq = dH.narrow(2, 0, dim);
         using var mass = nodes.narrow(2, 2 * dim + 1, 1);

@@ -1,0 +1,65 @@
+using Occam.Discovery;
+using Occam.Physics;
+
+namespace Occam.Discovery.Tests;
+
+public sealed class DataTests
+{
+    static string Temp(string name) => Path.Combine(Path.GetTempPath(), "occam-disc-" + Guid.NewGuid().ToString("N") + name);
+
+    [Fact]
+    public void Missing_data_file_gives_a_one_line_error_naming_it()
+    {
+        var path = Temp("missing.npz");
+        var e = Assert.Throws<FileNotFoundException>(() => SymbolicDistillation.LoadDataset(path));
+        Assert.Contains(path, e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void Garbage_data_file_gives_a_one_line_invalid_data_error()
+    {
+        var path = Temp("garbage.npz");
+        File.WriteAllText(path, "this is not a zip archive\nsecond line\n");
+        try
+        {
+            var e = Assert.Throws<InvalidDataException>(() => SymbolicDistillation.LoadDataset(path));
+            Assert.Contains(path, e.Message);
+            Assert.DoesNotContain('\n', e.Message);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void One_dimensional_data_is_rejected_with_a_one_line_error()
+    {
+        var path = Temp("line.npz");
+        Simulator.Run(new SimulationOptions { Dim = 1, Sims = 2, Steps = 3, Tolerance = 1e-6, MaxDegreeOfParallelism = 1 }).Save(path);
+        try
+        {
+            var e = Assert.Throws<InvalidDataException>(() => SymbolicDistillation.LoadDataset(path));
+            Assert.Contains("1D", e.Message);
+            Assert.DoesNotContain('\n', e.Message);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void Saved_simulation_round_trips_into_node_features_in_the_documented_order()
+    {
+        var path = Temp("ok.npz");
+        var ds = Simulator.Run(new SimulationOptions { System = ParticleSystem.Charge, Sims = 2, Steps = 3, Seed = 5, Tolerance = 1e-6, MaxDegreeOfParallelism = 1 });
+        ds.Save(path);
+        try
+        {
+            var data = SymbolicDistillation.ToParticleData(SymbolicDistillation.LoadDataset(path));
+            Assert.Equal(6, data.Samples);
+            // sample = sim·steps + step; features [x, y, vx, vy, q, m]
+            Assert.Equal((float)ds.Positions[ds.Index(1, 2, 3, 1)], data.Position(5, 3, 1));
+            Assert.Equal((float)ds.Velocities[ds.Index(1, 2, 0, 0)], data.Velocity(5, 0, 0));
+            Assert.Equal((float)ds.Charges[1 * 4 + 2], data.Charge(5, 2));
+            Assert.Equal((float)ds.Masses[1 * 4 + 2], data.Mass(5, 2));
+        }
+        finally { File.Delete(path); }
+    }
+}
