@@ -202,7 +202,6 @@ public static class Simulator
 /// </summary>
 internal sealed class Integrator
 {
-    const double C2 = 1.0 / 5, C3 = 3.0 / 10, C4 = 4.0 / 5, C5 = 8.0 / 9;
     const double A21 = 1.0 / 5;
     const double A31 = 3.0 / 40, A32 = 9.0 / 40;
     const double A41 = 44.0 / 45, A42 = -56.0 / 15, A43 = 32.0 / 9;
