@@ -39,7 +39,7 @@ public sealed record DiscoveryOptions
     public double? Alpha { get; init; }
     public int Steps { get; init; } = 8000;
     public int BatchSize { get; init; } = 64;
-    public double LearningRate { get; init; } = 3e-3;
+    public double LearningRate { get; init; } = 1e-2;
     public double WeightDecay { get; init; } = 1e-8;
     public double TranslationStd { get; init; } = 3.0;
     /// <summary>Checkpoint directory (null: no checkpoints).</summary>
@@ -110,9 +110,14 @@ public sealed record RecoveryCheck(bool Recovered, double[] R2, bool PerMass, bo
 public sealed record DistillationResult(MessageRecord Record, MessageAnalysisResult Analysis, DistilledComponent[] Components,
     RecoveryCheck Recovery);
 
+/// <summary>Acceleration error (mean over nodes of ‖a_pred − a_true‖₁) of the network and of the recovered equations
+/// (mapped linearly onto the force, summed over senders, divided by the receiver mass where needed), in distribution
+/// and on data with twice the position spread.</summary>
+public sealed record OutOfDistributionCheck(double NetworkError, double EquationError, double NetworkErrorOod, double EquationErrorOod);
+
 /// <summary>The outcome of a whole discovery run.</summary>
 public sealed record DiscoveryResult(DiscoveryOptions Options, string System, IReadOnlyList<LossPoint> LossCurve,
-    double TrainLoss, DistillationResult Distillation, double TrainSeconds, double Seconds)
+    double TrainLoss, DistillationResult Distillation, double TrainSeconds, double Seconds, OutOfDistributionCheck? OutOfDistribution = null)
 {
     public bool Recovered => Distillation.Recovery.Recovered;
 }
@@ -441,6 +446,73 @@ public static class SymbolicDistillation
         return new DiscoveryResult(options, dataset.System, curve, lastLoss, distillation, 0, clock.Elapsed.TotalSeconds);
     }
 
+    /// <summary>
+    /// Compares the network with the recovered equations as a force law: the expressions E are mapped onto the true
+    /// force (or F / m_receiver) by the linear fit on <paramref name="calibration"/>, summed over senders and turned into
+    /// accelerations; errors are measured on <paramref name="inDistribution"/> and <paramref name="outOfDistribution"/>.
+    /// </summary>
+    public static OutOfDistributionCheck CompareOutOfDistribution(ParticleNetwork network, Expression[] expressions, MessageRecord calibration,
+        bool perMass, ParticleData inDistribution, ParticleData outOfDistribution)
+    {
+        int dim = calibration.Dim, k = expressions.Length, rows = calibration.Edges;
+        var e = new double[rows, k];
+        for (int j = 0; j < k; j++)
+        {
+            var v = expressions[j].Evaluate(calibration.Features);
+            for (int i = 0; i < rows; i++) e[i, j] = double.IsFinite(v[i]) ? v[i] : 0;
+        }
+        var maps = new double[dim][];
+        for (int d = 0; d < dim; d++)
+        {
+            var y = new double[rows];
+            for (int i = 0; i < rows; i++) y[i] = perMass ? calibration.Force[i, d] / calibration.ReceiverMass[i] : calibration.Force[i, d];
+            maps[d] = LinearFit.Fit(e, y).Coefficients;
+        }
+        double EquationError(ParticleData data)
+        {
+            int n = data.Bodies, f = data.Features;
+            var names = MessageRecord.PairFeatureNames(dim);
+            var row = new double[names.Length];
+            var values = new double[k];
+            double sum = 0;
+            for (int s = 0; s < data.Samples; s++)
+                for (int i = 0; i < n; i++)
+                {
+                    var acc = new double[dim];
+                    for (int j = 0; j < n; j++)
+                    {
+                        if (i == j) continue;
+                        double r2 = 0;
+                        for (int d = 0; d < dim; d++)
+                        {
+                            row[d] = data.Position(s, i, d) - data.Position(s, j, d);
+                            r2 += row[d] * row[d];
+                        }
+                        row[dim] = Math.Sqrt(r2);
+                        row[dim + 1] = data.Mass(s, i);
+                        row[dim + 2] = data.Mass(s, j);
+                        row[dim + 3] = data.Charge(s, i);
+                        row[dim + 4] = data.Charge(s, j);
+                        for (int q = 0; q < k; q++)
+                        {
+                            double v = expressions[q].Evaluate(row);
+                            values[q] = double.IsFinite(v) ? v : 0;
+                        }
+                        for (int d = 0; d < dim; d++)
+                        {
+                            double force = maps[d][k];
+                            for (int q = 0; q < k; q++) force += maps[d][q] * values[q];
+                            acc[d] += perMass ? force : force / data.Mass(s, i);
+                        }
+                    }
+                    for (int d = 0; d < dim; d++) sum += Math.Abs(acc[d] - data.Accelerations[(s * n + i) * dim + d]);
+                }
+            return sum / ((long)data.Samples * n);
+        }
+        return new OutOfDistributionCheck(Trainer.Evaluate(network, inDistribution), EquationError(inDistribution),
+            Trainer.Evaluate(network, outOfDistribution), EquationError(outOfDistribution));
+    }
+
     /// <summary>Runs the whole pipeline. <paramref name="dataset"/> replaces the simulation (e.g. a user's .npz).</summary>
     public static DiscoveryResult Discover(DiscoveryOptions options, ParticleDataset? dataset = null,
         IProgress<DiscoveryProgress>? progress = null, CancellationToken cancel = default)
@@ -460,8 +532,19 @@ public static class SymbolicDistillation
         {
             progress?.Report(new DiscoveryProgress("symbolic regression", 0, "recording messages"));
             var freshSet = Simulate(opts with { Sims = Math.Max(4, opts.Sims / 20), Frames = Math.Min(opts.Frames, 50) }, seedOffset: 7919, cancel: cancel);
-            var distillation = Distill(network, data, system, ToParticleData(freshSet), opts, progress, cancel);
-            return new DiscoveryResult(opts, system.Name, curve, lastLoss, distillation, trainSeconds, clock.Elapsed.TotalSeconds);
+            var fresh = ToParticleData(freshSet);
+            var distillation = Distill(network, data, system, fresh, opts, progress, cancel);
+            OutOfDistributionCheck? ood = null;
+            if (opts.Variant != MessageVariant.Hamiltonian)
+            {
+                progress?.Report(new DiscoveryProgress("out-of-distribution check", 0, "twice the position spread"));
+                var wide = ToParticleData(Simulate(opts with { Sims = Math.Max(4, opts.Sims / 20), Frames = Math.Min(opts.Frames, 50) },
+                    seedOffset: 104729, positionScale: 2, cancel: cancel));
+                var calibration = MessageRecord.Record(network, fresh, LawOf(system), opts.FreshEdges, opts.Seed + 3);
+                ood = CompareOutOfDistribution(network, distillation.Components.Select(c => c.Best.Expression).ToArray(), calibration,
+                    distillation.Recovery.PerMass, fresh, wide);
+            }
+            return new DiscoveryResult(opts, system.Name, curve, lastLoss, distillation, trainSeconds, clock.Elapsed.TotalSeconds, ood);
         }
     }
 }

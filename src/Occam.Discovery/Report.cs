@@ -63,6 +63,13 @@ public static class DiscoveryReport
                 ["missing_variables"] = new JsonArray(rc.Missing.Select(x => (JsonNode?)x).ToArray()),
                 ["reason"] = rc.Reason,
             },
+            ["out_of_distribution"] = result.OutOfDistribution is { } ood ? new JsonObject
+            {
+                ["network_error"] = Num(ood.NetworkError),
+                ["equation_error"] = Num(ood.EquationError),
+                ["network_error_2x_spread"] = Num(ood.NetworkErrorOod),
+                ["equation_error_2x_spread"] = Num(ood.EquationErrorOod),
+            } : null,
             ["train_seconds"] = Num(result.TrainSeconds),
             ["seconds"] = Num(result.Seconds),
         };
@@ -110,6 +117,18 @@ public static class DiscoveryReport
         md.AppendLine();
         md.AppendLine($"Mean R² of the significant components: {F(d.Analysis.R2VsForce, "F4")} against F, {F(d.Analysis.R2VsForcePerMass, "F4")} against F / m_receiver.");
         md.AppendLine();
+        if (result.OutOfDistribution is { } ood)
+        {
+            md.AppendLine("## Out of distribution (twice the position spread)");
+            md.AppendLine();
+            md.AppendLine("Mean over nodes of ‖a_pred − a_true‖₁; the equations are mapped linearly onto the force, summed over senders and divided by the receiver mass where needed.");
+            md.AppendLine();
+            md.AppendLine("| model | in distribution | 2× position spread |");
+            md.AppendLine("|---|---|---|");
+            md.AppendLine($"| graph network | {F(ood.NetworkError, "G4")} | {F(ood.NetworkErrorOod, "G4")} |");
+            md.AppendLine($"| recovered equations | {F(ood.EquationError, "G4")} | {F(ood.EquationErrorOod, "G4")} |");
+            md.AppendLine();
+        }
         md.AppendLine("## Equations");
         md.AppendLine();
         foreach (var c in d.Components)
