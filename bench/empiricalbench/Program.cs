@@ -50,6 +50,8 @@ foreach (var law in laws)
         if (hit is not null) { found++; lawFound++; }
         Console.WriteLine($"{law.Key,-10} seed {seed}: {(hit is null ? "MISSED" : "found ")} {sw.Elapsed.TotalSeconds,6:F1} s  {result.Evaluations,12:N0} evals  " +
                           $"{(hit is null ? "best: " + result.Best.Infix : "match: " + hit.Infix)}");
+        if (Flag("--verbose"))
+            foreach (var e in result.Pareto) Console.WriteLine($"    {e.Complexity,3} {e.Loss,12:E4}  {e.Infix}");
     }
     Console.WriteLine($"{law.Key,-10} {lawFound}/{seeds}");
 }
@@ -89,6 +91,7 @@ sealed record Law(string Key, string[] Variables, string TrueForm, Func<int, (do
 static class Laws
 {
     static double LogUniform(Random r, double lo, double hi) => Math.Exp(Math.Log(lo) + (Math.Log(hi) - Math.Log(lo)) * r.NextDouble());
+    static double LogExpm1(double x) => x > 30 ? x + Math.Log(-double.ExpM1(-x)) : Math.Log(double.ExpM1(x));
     static double Uniform(Random r, double lo, double hi) => lo + (hi - lo) * r.NextDouble();
     static double Normal(Random r) => Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());
 
@@ -101,8 +104,9 @@ static class Laws
         for (int i = 0; i < size; i++)
         {
             for (int j = 0; j < rows[i].Length; j++) x[i, j] = rows[i][j];
-            double v = law(rows[i]) * (1 + relNoise * Normal(r));
-            y[i] = logTarget ? Math.Log(v) : v;
+            // log targets: the law returns ln(y) (so that e.g. Planck's tail does not underflow), noise is relative
+            double noise = 1 + relNoise * Normal(r);
+            y[i] = logTarget ? law(rows[i]) + Math.Log(noise) : law(rows[i]) * noise;
         }
         return (x, y);
     }
@@ -137,25 +141,25 @@ static class Laws
         // log F = log(m1 m2) - 2 log r + c
         new("newton", ["r", "m1", "m2"], "log(m1 * m2 / r^2) + 1",
             s => Generate(s, 30, r => [LogUniform(r, 3.7e8, 7.37593e12), LogUniform(r, 1.3e22, 2e30), LogUniform(r, 1.3e22, 2e30)],
-                v => 6.67408e-11 * v[1] * v[2] / (v[0] * v[0]), 0.1, true)),
+                v => Math.Log(6.67408e-11 * v[1] * v[2] / (v[0] * v[0])), 0.1, true)),
         // M = alpha log10(P) + delta (real data, Leavitt 1912; P = 10^logP)
         new("leavitt", ["P"], "-1 * log(P) + 15", _ => Csv(Path.Combine(dir, "leavitt.csv"), lp => Math.Pow(10, lp))),
         // log n = alpha log L - L / L* + c
         new("schechter", ["L"], "-1.2 * log(L) - 4E-09 * L + 1",
-            s => Generate(s, 27, r => [LogUniform(r, 1e6, 3e9)], v => 0.002 / 2.5e8 * Math.Pow(v[0] / 2.5e8, -1.2) * Math.Exp(-v[0] / 2.5e8), 0.2, true)),
+            s => Generate(s, 27, r => [LogUniform(r, 1e6, 3e9)], v => Math.Log(0.002 / 2.5e8 * Math.Pow(v[0] / 2.5e8, -1.2)) - v[0] / 2.5e8, 0.2, true)),
         // log a = log(0.4 + 0.3 * 2^n) (real data, n = -1000 for Mercury)
         new("bode", ["n"], "log(0.4 + 0.3 * 2^n)", _ => Table([-1000, 0, 1, 2, 3, 4, 5, 6], [0.39, 0.72, 1.00, 1.52, 2.77, 5.20, 9.58, 19.22], true)),
         // log P = c + log(n T) - log V
         new("ideal_gas", ["n", "T", "V"], "log(n * T / V) + 2",
-            s => Generate(s, 30, r => [Uniform(r, 1, 100), Uniform(r, 300, 400), Uniform(r, 1, 100)], v => v[0] * 8.314 * v[1] / v[2], 0.1, true)),
+            s => Generate(s, 30, r => [Uniform(r, 1, 100), Uniform(r, 300, 400), Uniform(r, 1, 100)], v => Math.Log(v[0] * 8.314 * v[1] / v[2]), 0.1, true)),
         // log B = c + 3 log nu - log(exp(c nu / T) - 1)
         new("planck", ["nu", "T"], "-40 + 3 * log(nu) - log(exp(4.8E-11 * nu / T) - 1)",
             s => Generate(s, 100, r => [LogUniform(r, 1e9, 1e16), LogUniform(r, 100, 6000)],
-                v => 2 * 6.62607004e-34 * Math.Pow(v[0], 3) / (299792458.0 * 299792458.0) / (Math.Exp(6.62607004e-34 * v[0] / (1.38064852e-23 * v[1])) - 1), 0.1, true)),
+                v => Math.Log(2 * 6.62607004e-34 / (299792458.0 * 299792458.0)) + 3 * Math.Log(v[0]) - LogExpm1(6.62607004e-34 * v[0] / (1.38064852e-23 * v[1])), 0.1, true)),
         // log lambda = c - log(1/n1^2 - 1/n2^2)
         new("rydberg", ["n1", "n2"], "-16 - log(1 / n1^2 - 1 / n2^2)",
             s => Generate(s, 50, r => { int n1 = r.Next(1, 7); int n2 = r.Next(n1 + 1, 8); return [n1, n2]; },
-                v => 1 / (1.097e7 * (1 / (v[0] * v[0]) - 1 / (v[1] * v[1]))), 0.01, true)),
+                v => -Math.Log(1.097e7 * (1 / (v[0] * v[0]) - 1 / (v[1] * v[1]))), 0.01, true)),
     ];
 }
 

@@ -103,11 +103,11 @@ public sealed record SymbolicRegressionOptions
     /// <summary>Probability that a child is made by crossover instead of mutation.</summary>
     public double CrossoverProbability { get; init; } = 0.066;
     /// <summary>Simulated annealing in the acceptance of a mutation.</summary>
-    public bool Annealing { get; init; } = true;
+    public bool Annealing { get; init; }
     /// <summary>Annealing temperature scale.</summary>
-    public double Alpha { get; init; } = 0.1;
+    public double Alpha { get; init; } = 3.17;
     /// <summary>Adaptive parsimony: the tournament multiplies a member's cost by exp(scaling·frequency of its complexity).</summary>
-    public double AdaptiveParsimonyScaling { get; init; } = 20.0;
+    public double AdaptiveParsimonyScaling { get; init; } = 1040.0;
     /// <summary>Constant parsimony penalty per unit of complexity added to the normalised loss.</summary>
     public double Parsimony { get; init; } = 0.0;
     /// <summary>Fraction of each island replaced by migrants from other islands after each round.</summary>
@@ -116,6 +116,11 @@ public sealed record SymbolicRegressionOptions
     public double FractionReplacedHof { get; init; } = 0.03;
     /// <summary>Probability per member per round of constant optimisation.</summary>
     public double OptimizeProbability { get; init; } = 0.14;
+    /// <summary>
+    /// Probability that a freshly mutated child with constants gets its constants optimised (no restarts) before it
+    /// competes with its parent — a new form with random constants rarely survives otherwise.
+    /// </summary>
+    public double OptimizeChildProbability { get; init; } = 0.2;
     /// <summary>Levenberg–Marquardt iterations per optimisation.</summary>
     public int OptimizerIterations { get; init; } = 12;
     /// <summary>Extra random restarts of the constant optimiser.</summary>

@@ -159,7 +159,7 @@ internal sealed class Search
     /// <summary>Simplifies every hall-of-fame member once more (members enter it between simplification passes).</summary>
     void FinalSimplify()
     {
-        var ev = new Evaluator<double>(fastMath: true);
+        var ev = new Evaluator<double>(fastMath: false);
         foreach (var m in hof.Slots.ToArray())
         {
             if (m is null) continue;
@@ -282,7 +282,7 @@ internal sealed class Search
     {
         readonly Search s;
         readonly Rng rng;
-        readonly Evaluator<double> ev = new(fastMath: true);
+        readonly Evaluator<double> ev = new(fastMath: false);
         readonly ConstantOptimizer opt;
         public Member[] Population;
         public readonly HallOfFame Best;
@@ -342,11 +342,11 @@ internal sealed class Search
             }
         }
 
-        Member Optimize(Member m)
+        Member Optimize(Member m, int? restarts = null)
         {
             if (!m.Nodes.Any(n => n.Op == OpCode.Constant)) return m;
             var nodes = (Node[])m.Nodes.Clone();
-            opt.Optimize(nodes, rng, s.o.OptimizerIterations, s.o.OptimizerRestarts, out long e);
+            opt.Optimize(nodes, rng, s.o.OptimizerIterations, restarts ?? s.o.OptimizerRestarts, out long e);
             Evaluations += e;
             var nm = s.Evaluate(nodes, ev, m.Birth, out _);
             Evaluations++;
@@ -397,6 +397,11 @@ internal sealed class Search
             Best.Update(baby);
         }
 
+        /// <summary>
+        /// One step of regularised evolution. As in PySR (skip_mutation_failures), a child that fails the constraints,
+        /// evaluates to a non-finite loss or is rejected by annealing does not enter the population: replacing the
+        /// oldest member with a copy of the parent would make the population collapse onto one equation.
+        /// </summary>
         void Step(int maxSize, double temperature)
         {
             if (rng.Chance(s.o.CrossoverProbability))
@@ -410,21 +415,21 @@ internal sealed class Search
                     var m1 = s.Evaluate(c1, ev, NextBirth(), out _);
                     var m2 = s.Evaluate(c2, ev, NextBirth(), out _);
                     Evaluations += 2;
-                    Replace(m1 ?? a.Clone(NextBirth()));
-                    Replace(m2 ?? b.Clone(NextBirth()));
+                    if (m1 is not null) Replace(m1);
+                    if (m2 is not null) Replace(m2);
                     return;
                 }
-                Replace(a.Clone(NextBirth()));
                 return;
             }
             var parent = Tournament();
             var child = Mutate(parent, maxSize, temperature, out bool evaluated);
-            if (child is null) { Replace(parent.Clone(NextBirth())); return; }
+            if (child is null) return;
             if (!evaluated)
             {
                 child = s.Evaluate(child.Nodes, ev, NextBirth(), out _);
                 Evaluations++;
-                if (child is null) { Replace(parent.Clone(NextBirth())); return; }
+                if (child is null) return;
+                if (s.o.OptimizeChildProbability > 0 && rng.Chance(s.o.OptimizeChildProbability)) child = Optimize(child, 0);
             }
             double prob = 1.0;
             if (s.o.Annealing)
@@ -437,7 +442,7 @@ internal sealed class Search
                 double fo = freq[Math.Min(parent.Complexity, freq.Length - 1)], fn = freq[Math.Min(child.Complexity, freq.Length - 1)];
                 prob *= fo / fn;
             }
-            if (prob < rng.NextDouble()) { Replace(parent.Clone(NextBirth())); return; }
+            if (prob < rng.NextDouble()) return;
             child.Birth = NextBirth();
             Replace(child);
         }
