@@ -45,10 +45,12 @@ public static class OccamCommand
     {
         output ??= Console.Out;
         error ??= Console.Error;
-        var parse = Build().Parse(args);
+        var parse = Build().Parse(args.Length == 0 ? ["--help"] : args);
         if (parse.Errors.Count > 0)
         {
-            error.WriteLine($"occam: error: {parse.Errors[0].Message} (see 'occam --help')");
+            // An unrecognised token explains more than the "required command" error it causes.
+            var first = parse.Errors.FirstOrDefault(e => parse.UnmatchedTokens.Any(e.Message.Contains)) ?? parse.Errors[0];
+            error.WriteLine($"occam: error: {OneLine(first.Message)} (see 'occam --help')");
             return 2;
         }
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };

@@ -1,15 +1,9 @@
+using static Occam.Cli.Tests.CliRunner;
+
 namespace Occam.Cli.Tests;
 
 public sealed class OccamCommandTests
 {
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = OccamCommand.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
     [Fact]
     public void Version_prints_the_assembly_version_and_exits_zero()
     {
@@ -32,7 +26,7 @@ public sealed class OccamCommandTests
     {
         var (code, _, error) = Run("--no-such-option");
         Assert.Equal(2, code);
-        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var lines = Lines(error);
         Assert.Single(lines);
         Assert.Contains("--no-such-option", lines[0]);
     }
