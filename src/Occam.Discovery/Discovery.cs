@@ -244,6 +244,7 @@ public static class SymbolicDistillation
             TimeLimit = options.SymbolicTimeLimit,
             Threads = options.Threads,
             PlateauRounds = null,
+            Loss = LossKind.L1, // the paper fits by mean absolute error; robust to the network's outliers
         };
     }
 

@@ -82,7 +82,7 @@ public static class DiscoveryReport
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        WriteAtomically(path, Summary(result).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        WriteAtomically(path, Summary(result).ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
     }
 
     static void WriteAtomically(string path, string text)
