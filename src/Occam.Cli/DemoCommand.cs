@@ -118,7 +118,7 @@ internal static class DemoCommand
         var iterations = new Option<int?>("--iterations") { Description = "Training iterations (default 5000; 1000 with --quick)." };
         var batch = new Option<int>("--batch-size") { Description = "Graphs per training batch.", DefaultValueFactory = _ => 32 };
         var steps = new Option<int>("--steps") { Description = "Processing steps.", DefaultValueFactory = _ => 10 };
-        var testGraphs = new Option<int>("--test-graphs") { Description = "Number of test graphs.", DefaultValueFactory = _ => 200 };
+        var testGraphs = new Option<int>("--test-graphs") { Description = "Number of test graphs (and of validation graphs).", DefaultValueFactory = _ => 200 };
         var every = new Option<int?>("--evaluate-every") { Description = "Evaluate every this many iterations (default 100; 50 with --quick)." };
         var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 1e-3 };
         var quick = QuickOption();
@@ -138,13 +138,15 @@ internal static class DemoCommand
                 BatchSize = parse.GetValue(batch),
                 ProcessingSteps = parse.GetValue(steps),
                 TestGraphs = parse.GetValue(testGraphs),
+                ValidationGraphs = parse.GetValue(testGraphs),
                 EvaluateEvery = parse.GetValue(every) ?? (isQuick ? 50 : 100),
                 LearningRate = parse.GetValue(lr),
             };
             var writer = parse.InvocationConfiguration.Output;
             var result = GraphTaskDemo.Run(options, line => writer.WriteLine(line), cancellation);
             var report = GraphTaskDemo.WriteReport(result, parse.GetValue(output)!);
-            writer.WriteLine($"{name}: test nodes {result.Test.Nodes:P2}, edges {result.Test.Edges:P2}, solved {result.Test.Solved:P2} ({result.Elapsed.TotalMinutes:F1} min)");
+            writer.WriteLine($"{name}: test nodes {result.Test.Nodes:P2}, edges {result.Test.Edges:P2}, solved {result.Test.Solved:P2} at the best validation iteration {result.BestIteration} " +
+                             $"(after the last: nodes {result.FinalTest.Nodes:P2}, edges {result.FinalTest.Edges:P2}, solved {result.FinalTest.Solved:P2}); {result.Elapsed.TotalMinutes:F1} min");
             writer.WriteLine($"report: {report}");
             return Task.FromResult(0);
         });
@@ -157,13 +159,14 @@ internal static class DemoCommand
         var batch = new Option<int>("--batch-size") { Description = "Chains per training batch.", DefaultValueFactory = _ => 256 };
         var every = new Option<int?>("--evaluate-every") { Description = "Roll out the test chains every this many iterations (default 250; 100 with --quick)." };
         var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 1e-3 };
+        var rollouts = new Option<int>("--rollouts") { Description = "Test rollouts per chain size (errors are averaged).", DefaultValueFactory = _ => 10 };
         var quick = QuickOption();
         var seed = SeedOption();
         var threads = ThreadsOption();
         var output = OutOption("mass-spring");
         var command = new Command("mass-spring", "graph_nets mass-spring chain: learn the next velocity on 5–8 masses, roll out 50 steps on 4 and 9 masses.")
         {
-            iterations, batch, every, lr, quick, seed, threads, output,
+            iterations, batch, every, lr, rollouts, quick, seed, threads, output,
         };
         command.SetAction((parse, cancellation) =>
         {
@@ -176,12 +179,14 @@ internal static class DemoCommand
                 BatchSize = parse.GetValue(batch),
                 EvaluateEvery = parse.GetValue(every) ?? (isQuick ? 100 : 250),
                 LearningRate = parse.GetValue(lr),
+                RolloutsPerSize = parse.GetValue(rollouts),
             };
             var writer = parse.InvocationConfiguration.Output;
             var result = MassSpringDemo.Run(options, line => writer.WriteLine(line), cancellation);
             var report = MassSpringDemo.WriteReport(result, parse.GetValue(output)!);
             foreach (var r in result.Rollouts)
-                writer.WriteLine($"mass-spring {r.Masses} masses: {options.TimeSteps}-step rollout position MSE {r.PositionMse:F5}, velocity MSE {r.VelocityMse:F5}");
+                writer.WriteLine($"mass-spring {r.Masses} masses: {options.TimeSteps}-step rollout position MSE {r.PositionMse:F5}, velocity MSE {r.VelocityMse:F5} " +
+                                 $"(mean of {r.Chains} chains, best validation iteration {result.BestIteration})");
             writer.WriteLine($"report: {report}");
             return Task.FromResult(0);
         });

@@ -29,6 +29,10 @@ public sealed record MassSpringDemoOptions
     public int EvaluateEvery { get; init; } = 100;
     public IReadOnlyList<int> TestMasses { get; init; } = [4, 9];
     public double TestSpacing { get; init; } = 0.5;
+    /// <summary>Rollouts (independently noised chains) per test size; the errors are averaged over them.</summary>
+    public int RolloutsPerSize { get; init; } = 10;
+    /// <summary>Held-out one-step samples (training distribution, other seed) whose velocity MSE picks the reported iteration.</summary>
+    public int ValidationSamples { get; init; } = 256;
     public MassSpringOptions Physics { get; init; } = new();
 
     internal void Validate()
@@ -39,6 +43,8 @@ public sealed record MassSpringDemoOptions
         if (MinMasses < 2 || MaxMasses < MinMasses) throw new ArgumentOutOfRangeException(nameof(MinMasses), "MassSpringDemoOptions: need 2 ≤ MinMasses ≤ MaxMasses.");
         if (!(MinSpacing > 0) || MaxSpacing < MinSpacing) throw new ArgumentOutOfRangeException(nameof(MinSpacing), "MassSpringDemoOptions: need 0 < MinSpacing ≤ MaxSpacing.");
         if (EvaluateEvery < 1) throw new ArgumentOutOfRangeException(nameof(EvaluateEvery), EvaluateEvery, "MassSpringDemoOptions.EvaluateEvery must be at least 1.");
+        if (RolloutsPerSize < 1) throw new ArgumentOutOfRangeException(nameof(RolloutsPerSize), RolloutsPerSize, "MassSpringDemoOptions.RolloutsPerSize must be at least 1.");
+        if (ValidationSamples < 1) throw new ArgumentOutOfRangeException(nameof(ValidationSamples), ValidationSamples, "MassSpringDemoOptions.ValidationSamples must be at least 1.");
         if (TestMasses is null || TestMasses.Count == 0 || TestMasses.Any(m => m < 2))
             throw new ArgumentException("MassSpringDemoOptions.TestMasses needs chain sizes of at least 2.", nameof(TestMasses));
     }
@@ -47,12 +53,18 @@ public sealed record MassSpringDemoOptions
 /// <summary>A rollout on one test chain: true and predicted states ([step][mass·5]) and their errors.</summary>
 public sealed record MassSpringRollout(int Masses, double[][] True, double[][] Predicted, double PositionMse, double VelocityMse);
 
-/// <summary>One evaluation point: training loss and the rollout velocity MSE per test chain size.</summary>
-public sealed record MassSpringEpoch(int Iteration, double Loss, IReadOnlyList<double> RolloutVelocityMse);
+/// <summary>Rollout errors for one chain size, averaged over the test chains, with the first rollout as an example.</summary>
+public sealed record MassSpringRolloutSummary(int Masses, int Chains, double PositionMse, double VelocityMse, MassSpringRollout Example);
 
-/// <summary>Result of the mass-spring demo.</summary>
-public sealed record MassSpringDemoResult(MassSpringDemoOptions Options, IReadOnlyList<MassSpringRollout> Rollouts,
-    IReadOnlyList<MassSpringEpoch> History, TimeSpan Elapsed);
+/// <summary>One evaluation point: training loss, validation one-step velocity MSE and the rollout errors per test chain size.</summary>
+public sealed record MassSpringEpoch(int Iteration, double Loss, double ValidationMse, IReadOnlyList<MassSpringRolloutSummary> Rollouts);
+
+/// <summary>
+/// Result of the mass-spring demo: <see cref="Rollouts"/> at <see cref="BestIteration"/> (lowest validation one-step MSE),
+/// <see cref="FinalRollouts"/> after the last iteration.
+/// </summary>
+public sealed record MassSpringDemoResult(MassSpringDemoOptions Options, int BestIteration, IReadOnlyList<MassSpringRolloutSummary> Rollouts,
+    IReadOnlyList<MassSpringRolloutSummary> FinalRollouts, IReadOnlyList<MassSpringEpoch> History, TimeSpan Elapsed);
 
 /// <summary>The graph_nets mass-spring demo (<c>occam demo mass-spring</c>).</summary>
 public static class MassSpringDemo
@@ -65,8 +77,11 @@ public static class MassSpringDemo
         var clock = Stopwatch.StartNew();
         var random = new Random(options.Seed);
         var testRandom = new Random(options.Seed + 1_000_003);
-        var testChains = options.TestMasses.Select(m => MassSpringTask.CreateNoisy(testRandom, m, options.TestSpacing, options.Physics)).ToArray();
+        var testChains = options.TestMasses
+            .Select(m => Enumerable.Range(0, options.RolloutsPerSize).Select(_ => MassSpringTask.CreateNoisy(testRandom, m, options.TestSpacing, options.Physics)).ToArray())
+            .ToArray();
         double dt = options.Physics.StepSize;
+        var (validationInputs, validationTargets) = Samples(new Random(options.Seed + 2_000_003), options.ValidationSamples, options);
         using var scope = NewDisposeScope();
         var model = EncodeProcessDecode.Create(
             new FeatureWidths(MassSpringChain.NodeStateSize, MassSpringChain.EdgeFeatureSize, 2), options.Latent,
@@ -75,25 +90,15 @@ public static class MassSpringDemo
         log($"mass-spring: {model.parameters().Sum(p => p.numel()):N0} parameters; train on {options.MinMasses}–{options.MaxMasses} masses, " +
             $"rollouts of {options.TimeSteps} steps on {string.Join(" and ", options.TestMasses)} masses");
         var history = new List<MassSpringEpoch>();
-        List<MassSpringRollout> rollouts = [];
+        List<MassSpringRolloutSummary> rollouts = [];
+        var best = (Iteration: 0, Validation: double.PositiveInfinity, Rollouts: rollouts);
         for (int iteration = 1; iteration <= options.Iterations; iteration++)
         {
             cancellation.ThrowIfCancellationRequested();
             using var step = NewDisposeScope();
-            var inputs = new List<GraphTensors.Plain>(options.BatchSize);
-            var targets = new List<double>();
-            for (int b = 0; b < options.BatchSize; b++)
-            {
-                int masses = random.Next(options.MinMasses, options.MaxMasses + 1);
-                double spacing = options.MinSpacing + (options.MaxSpacing - options.MinSpacing) * random.NextDouble();
-                var chain = MassSpringTask.CreateNoisy(random, masses, spacing, options.Physics);
-                int t = random.Next(options.TimeSteps - 1);
-                var states = MassSpringTask.Simulate(chain, t + 1, dt);
-                inputs.Add(Plain(chain, states[t]));
-                for (int i = 0; i < masses; i++) { targets.Add(states[t + 1][i * 5 + 2]); targets.Add(states[t + 1][i * 5 + 3]); }
-            }
+            var (inputs, targets) = Samples(random, options.BatchSize, options);
             var batch = GraphTensors.Batch(inputs, MassSpringChain.NodeStateSize, MassSpringChain.EdgeFeatureSize, 2);
-            var target = tensor(targets.Select(v => (float)v).ToArray()).reshape(-1, 2);
+            var target = tensor(targets).reshape(-1, 2);
             model.train();
             optimizer.zero_grad();
             var outputs = model.ForwardSteps(batch);
@@ -104,15 +109,47 @@ public static class MassSpringDemo
             optimizer.step();
             if (iteration % options.EvaluateEvery == 0 || iteration == options.Iterations)
             {
-                rollouts = testChains.Select(c => Rollout(model, c, options.TimeSteps, dt)).ToList();
-                history.Add(new MassSpringEpoch(iteration, loss.item<float>(), rollouts.Select(r => r.VelocityMse).ToList()));
-                log($"mass-spring iteration {iteration}/{options.Iterations}: loss {loss.item<float>():F5}  rollout " +
+                double validation = ValidationMse(model, validationInputs, validationTargets);
+                rollouts = testChains.Select(chains => Summarise(chains.Select(c => Rollout(model, c, options.TimeSteps, dt)).ToList())).ToList();
+                history.Add(new MassSpringEpoch(iteration, loss.item<float>(), validation, rollouts));
+                if (validation < best.Validation) best = (iteration, validation, rollouts);
+                log($"mass-spring iteration {iteration}/{options.Iterations}: loss {loss.item<float>():F5}  val {validation:F5}  rollout " +
                     string.Join("  ", rollouts.Select(r => $"{r.Masses} masses: position MSE {r.PositionMse:F4}, velocity MSE {r.VelocityMse:F4}")) +
                     $"  {clock.Elapsed.TotalSeconds:F0} s");
             }
         }
-        return new MassSpringDemoResult(options, rollouts, history, clock.Elapsed);
+        return new MassSpringDemoResult(options, best.Iteration, best.Rollouts, rollouts, history, clock.Elapsed);
     }
+
+    /// <summary>Random (state at t, velocity at t + 1) pairs from noisy training chains.</summary>
+    static (List<GraphTensors.Plain> Inputs, float[] Targets) Samples(Random random, int count, MassSpringDemoOptions options)
+    {
+        var inputs = new List<GraphTensors.Plain>(count);
+        var targets = new List<float>();
+        for (int b = 0; b < count; b++)
+        {
+            int masses = random.Next(options.MinMasses, options.MaxMasses + 1);
+            double spacing = options.MinSpacing + (options.MaxSpacing - options.MinSpacing) * random.NextDouble();
+            var chain = MassSpringTask.CreateNoisy(random, masses, spacing, options.Physics);
+            int t = random.Next(options.TimeSteps - 1);
+            var states = MassSpringTask.Simulate(chain, t + 1, options.Physics.StepSize);
+            inputs.Add(Plain(chain, states[t]));
+            for (int i = 0; i < masses; i++) { targets.Add((float)states[t + 1][i * 5 + 2]); targets.Add((float)states[t + 1][i * 5 + 3]); }
+        }
+        return (inputs, targets.ToArray());
+    }
+
+    static double ValidationMse(EncodeProcessDecode model, List<GraphTensors.Plain> inputs, float[] targets)
+    {
+        model.eval();
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var batch = GraphTensors.Batch(inputs, MassSpringChain.NodeStateSize, MassSpringChain.EdgeFeatureSize, 2);
+        return nn.functional.mse_loss(model.forward(batch).Nodes!, tensor(targets).reshape(-1, 2)).item<float>();
+    }
+
+    static MassSpringRolloutSummary Summarise(List<MassSpringRollout> rollouts) =>
+        new(rollouts[0].Masses, rollouts.Count, rollouts.Average(r => r.PositionMse), rollouts.Average(r => r.VelocityMse), rollouts[0]);
 
     static GraphTensors.Plain Plain(MassSpringChain chain, double[] state) =>
         new(chain.Masses, state, chain.Senders, chain.Receivers, chain.Edges, chain.Globals);
@@ -167,14 +204,19 @@ public static class MassSpringDemo
         md.AppendLine($"EncodeProcessDecode, latent {o.Latent}, two-layer MLPs with LayerNorm, {o.ProcessingSteps} processing step(s), Adam {DemoReport.F(o.LearningRate)}, " +
                       $"{o.Iterations} iterations of {o.BatchSize} noisy chains with {o.MinMasses}–{o.MaxMasses} masses (spacing {DemoReport.F(o.MinSpacing)}–{DemoReport.F(o.MaxSpacing)}), " +
                       $"target: the next velocity; seed {o.Seed}.");
-        md.AppendLine($"Test: {o.TimeSteps}-step rollouts (dt {DemoReport.F(o.Physics.StepSize)}) from noisy chains with spacing {DemoReport.F(o.TestSpacing)}, the model's velocity integrated and fed back.");
+        md.AppendLine($"Test: {o.TimeSteps}-step rollouts (dt {DemoReport.F(o.Physics.StepSize)}) from {o.RolloutsPerSize} noisy chains per size with spacing {DemoReport.F(o.TestSpacing)}, " +
+                      "the model's velocity integrated and fed back; errors are mean squared errors over masses, coordinates, steps and chains. " +
+                      $"Reported iteration: {result.BestIteration}, the lowest one-step velocity MSE on {o.ValidationSamples} held-out training-size samples.");
         md.AppendLine();
-        md.AppendLine("| masses | rollout position MSE | rollout velocity MSE | plot |");
-        md.AppendLine("|---|---|---|---|");
-        foreach (var r in result.Rollouts)
+        md.AppendLine($"| masses | rollout position MSE | rollout velocity MSE | after the last iteration (position / velocity) | plot |");
+        md.AppendLine("|---|---|---|---|---|");
+        for (int k = 0; k < result.Rollouts.Count; k++)
         {
+            var summary = result.Rollouts[k];
+            var final = result.FinalRollouts[k];
+            var r = summary.Example;
             var png = $"mass-spring-{r.Masses}.png";
-            md.AppendLine($"| {r.Masses} | {r.PositionMse:F5} | {r.VelocityMse:F5} | [{png}]({png}) |");
+            md.AppendLine($"| {r.Masses} | {summary.PositionMse:F5} | {summary.VelocityMse:F5} | {final.PositionMse:F5} / {final.VelocityMse:F5} | [{png}]({png}) |");
             var series = new List<PlotSeries>();
             for (int i = 0; i < r.Masses; i++)
             {
@@ -187,6 +229,8 @@ public static class MassSpringDemo
         md.AppendLine($"Wall-clock time {result.Elapsed.TotalMinutes:F1} min.");
         md.AppendLine();
         foreach (var r in result.Rollouts) md.AppendLine($"![rollout {r.Masses}](mass-spring-{r.Masses}.png)");
+        md.AppendLine();
+        md.AppendLine("The plots show the first test chain of each size: true (blue) and predicted (orange) positions of every mass over the rollout.");
         var path = Path.Combine(directory, "mass-spring.md");
         DemoReport.WriteText(path, md.ToString());
         return path;

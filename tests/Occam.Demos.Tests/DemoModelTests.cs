@@ -115,10 +115,13 @@ public sealed class DemoModelTests
     [Fact]
     public void Mass_spring_training_lowers_the_velocity_loss()
     {
-        var result = MassSpringDemo.Run(new MassSpringDemoOptions { Iterations = 200, BatchSize = 32, EvaluateEvery = 10, TestMasses = [4] });
-        double first = result.History[0].Loss, last = result.History.Skip(result.History.Count - 3).Average(h => h.Loss);
-        Assert.True(last < 0.5 * first, $"loss went from {first} to {last}");
-        var rollout = result.Rollouts.Single();
+        var result = MassSpringDemo.Run(new MassSpringDemoOptions { Iterations = 200, BatchSize = 32, EvaluateEvery = 10, TestMasses = [4], RolloutsPerSize = 2, ValidationSamples = 64 });
+        double first = result.History[0].ValidationMse, last = result.History[^1].ValidationMse;
+        Assert.True(last < 0.5 * first, $"validation MSE went from {first} to {last}");
+        Assert.Equal(result.History.MinBy(h => h.ValidationMse)!.Iteration, result.BestIteration);
+        var summary = result.Rollouts.Single();
+        Assert.Equal(2, summary.Chains);
+        var rollout = summary.Example;
         Assert.Equal(51, rollout.Predicted.Length);
         Assert.Equal(rollout.True[0], rollout.Predicted[0]);
         Assert.True(double.IsFinite(rollout.PositionMse) && double.IsFinite(rollout.VelocityMse));

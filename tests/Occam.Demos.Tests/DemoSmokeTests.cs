@@ -62,7 +62,7 @@ public sealed class DemoSmokeTests : IDisposable
     public void Quick_mass_spring_demo_rolls_out_both_test_chains_and_plots_them()
     {
         var (code, output, error) = Run("demo", "mass-spring", "--quick", "--iterations", "3", "--evaluate-every", "3",
-            "--batch-size", "4", "--out", directory);
+            "--batch-size", "4", "--rollouts", "2", "--out", directory);
         Assert.True(code == 0, error);
         Assert.Contains("4 masses", output);
         Assert.Contains("9 masses", output);
