@@ -156,20 +156,47 @@ internal sealed class Search
         return new SymbolicRegressionResult(pareto, Select(pareto, o.ModelSelection), evaluations, round, sw.Elapsed, reason);
     }
 
-    /// <summary>Simplifies every hall-of-fame member once more (members enter it between simplification passes).</summary>
+    /// <summary>
+    /// Simplifies every hall-of-fame member once more (members enter it between simplification passes) and prunes
+    /// constants that do not matter: each constant in turn is replaced by 0 or 1 and the result simplified; the
+    /// smaller equation is kept when its cost is not worse (relative 1e-6). This removes e.g. a 1e-16 offset left by
+    /// the optimiser so that product constants can merge.
+    /// </summary>
     void FinalSimplify()
     {
         var ev = new Evaluator<double>(fastMath: false);
-        foreach (var m in hof.Slots.ToArray())
+        bool Acceptable(Member? sm, Member m) => sm is not null && sm.Cost <= m.Cost * (1 + 1e-6) + 1e-14;
+        foreach (var original in hof.Slots.ToArray())
         {
-            if (m is null) continue;
+            if (original is null) continue;
+            var m = original;
             var simple = Simplifier.Simplify(m.Nodes, allowNeg);
-            if (simple.AsSpan().SequenceEqual(m.Nodes)) continue;
-            var sm = Evaluate(simple, ev, m.Birth, out _);
-            if (sm is not null && sm.Cost <= m.Cost * (1 + 1e-9) + 1e-300)
+            if (!simple.AsSpan().SequenceEqual(m.Nodes))
             {
-                if (hof.Slots[m.Complexity] == m) hof.Slots[m.Complexity] = null;
-                hof.Update(sm);
+                var sm = Evaluate(simple, ev, m.Birth, out _);
+                if (Acceptable(sm, m)) m = sm!;
+            }
+            for (bool changed = true; changed;)
+            {
+                changed = false;
+                for (int i = 0; i < m.Nodes.Length && !changed; i++)
+                {
+                    if (m.Nodes[i].Op != OpCode.Constant) continue;
+                    foreach (double v in (ReadOnlySpan<double>)[0.0, 1.0])
+                    {
+                        var trial = (Node[])m.Nodes.Clone();
+                        trial[i] = Node.Const(v);
+                        trial = Simplifier.Simplify(trial, allowNeg);
+                        if (trial.Length >= m.Nodes.Length || !cfg.IsValid(trial, o.MaxSize)) continue;
+                        var tm = Evaluate(trial, ev, m.Birth, out _);
+                        if (Acceptable(tm, original)) { m = tm!; changed = true; break; }
+                    }
+                }
+            }
+            if (!ReferenceEquals(m, original))
+            {
+                if (hof.Slots[original.Complexity] == original) hof.Slots[original.Complexity] = null;
+                hof.Update(m);
             }
         }
     }
