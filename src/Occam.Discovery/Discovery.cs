@@ -37,6 +37,8 @@ public sealed record DiscoveryOptions
     public int? MessageSize { get; init; }
     /// <summary>Regulariser weight; null: the variant's default.</summary>
     public double? Alpha { get; init; }
+    /// <summary>Start the edge model translation invariant (see <see cref="NetworkOptions.DifferenceInit"/>).</summary>
+    public bool DifferenceInit { get; init; } = true;
     public int Steps { get; init; } = 8000;
     public int BatchSize { get; init; } = 64;
     public double LearningRate { get; init; } = 1e-2;
@@ -65,7 +67,7 @@ public sealed record DiscoveryOptions
     /// <summary>The paper's settings: 10,000 simulations, hidden 300 × 3, batch 64, peak lr 1e-3, ≈10⁶ steps.</summary>
     public static DiscoveryOptions Paper { get; } = new()
     {
-        Preset = "paper", Sims = 10000, Frames = 200, SimulationTolerance = 1e-10, Hidden = 300, HiddenLayers = 3,
+        Preset = "paper", DifferenceInit = false, Sims = 10000, Frames = 200, SimulationTolerance = 1e-10, Hidden = 300, HiddenLayers = 3,
         Steps = 1_000_000, BatchSize = 64, LearningRate = 1e-3, CheckpointEvery = 10000, AnalysisEdges = 5000,
         SymbolicTimeLimit = TimeSpan.FromMinutes(10), SymbolicMaxSize = 30,
     };
@@ -80,7 +82,7 @@ public sealed record DiscoveryOptions
 
     /// <summary>The network settings in effect.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public NetworkOptions Network => new(Dim, Variant, Hidden, HiddenLayers, MessageSize, Alpha);
+    public NetworkOptions Network => new(Dim, Variant, Hidden, HiddenLayers, MessageSize, Alpha, DifferenceInit);
 
     /// <summary>The training settings in effect.</summary>
     [System.Text.Json.Serialization.JsonIgnore]

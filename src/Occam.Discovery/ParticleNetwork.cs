@@ -12,13 +12,17 @@ namespace Occam.Discovery;
 /// <param name="HiddenLayers">Number of hidden layers in each MLP (paper code: 3).</param>
 /// <param name="MessageSize">Message size; null takes the variant's default (100, or dim for bottleneck).</param>
 /// <param name="Alpha">Regulariser weight; null takes the variant's default (L1 1e-2, KL 1).</param>
+/// <param name="DifferenceInit">Initialise the first edge layer's sender-position weights as the negative of its
+/// receiver-position weights, so that the edge model starts out depending on positions only through x_r − x_s
+/// (translation invariant at initialisation; training may change it).</param>
 public sealed record NetworkOptions(
     int Dim = 2,
     MessageVariant Variant = MessageVariant.L1,
     int Hidden = 300,
     int HiddenLayers = 3,
     int? MessageSize = null,
-    double? Alpha = null)
+    double? Alpha = null,
+    bool DifferenceInit = false)
 {
     /// <summary>Number of node features: 2·dim + 2.</summary>
     public int NodeFeatures => 2 * Dim + 2;
@@ -97,6 +101,14 @@ public sealed class ParticleNetwork : nn.Module
         nodeHidden = new ModuleList<Linear>(Enumerable.Range(0, options.HiddenLayers - 1).Select(_ => nn.Linear(h, h)).ToArray());
         nodeOut = nn.Linear(h, hamiltonian ? 1 : options.Dim);
         RegisterComponents();
+        if (options.DifferenceInit)
+        {
+            using var noGrad = no_grad();
+            var w = edgeIn.weight!;
+            using var receiverPositions = w.narrow(1, 0, options.Dim);
+            using var senderPositions = w.narrow(1, f, options.Dim);
+            senderPositions.copy_(-receiverPositions);
+        }
     }
 
     /// <summary>Number of trainable scalars.</summary>
