@@ -173,9 +173,17 @@ public sealed unsafe class Evaluator<T> where T : unmanaged, IFloatingPointIeee7
         buffers = GC.AllocateArray<T>(BatchSize * n, pinned: true);
     }
 
+    T[] constants = new T[16];
+
+    /// <summary>
+    /// Runs the postfix code on rows [start, start+len). Stack entries point at a variable's column (no copy) or at
+    /// the slot's own buffer; a constant stays a scalar (null pointer + value) until an operation needs it as a
+    /// vector, so x·c, x+c, c−x, c/x … use TensorPrimitives' scalar overloads (same IEEE results, no fill).
+    /// </summary>
     T* RunBatch(ReadOnlySpan<Node> nodes, Dataset<T> data, int start, int len)
     {
         EnsureStack(nodes.Length);
+        if (constants.Length < stack.Length) constants = new T[stack.Length];
         T* baseBuf = (T*)Unsafe.AsPointer(ref buffers[0]);
         T* x = (T*)Unsafe.AsPointer(ref data.X[0]);
         int rows = data.Rows;
@@ -186,36 +194,68 @@ public sealed unsafe class Evaluator<T> where T : unmanaged, IFloatingPointIeee7
             switch (n.Op)
             {
                 case OpCode.Constant:
-                {
-                    T* dst = baseBuf + sp * BatchSize;
-                    new Span<T>(dst, len).Fill(T.CreateTruncating(n.Value));
-                    stack[sp++] = dst;
+                    constants[sp] = T.CreateTruncating(n.Value);
+                    stack[sp++] = null;
                     continue;
-                }
                 case OpCode.Variable:
                     stack[sp++] = x + (long)n.Index * rows + start;
                     continue;
             }
             if (n.Arity == 1)
             {
+                if (stack[sp - 1] == null) Materialize(baseBuf, sp - 1, len);
                 T* dst = baseBuf + (sp - 1) * BatchSize;
-                var a = new ReadOnlySpan<T>(stack[sp - 1], len);
-                var o = new Span<T>(dst, len);
-                Unary(n, a, o);
+                Unary(n, new ReadOnlySpan<T>(stack[sp - 1], len), new Span<T>(dst, len));
                 stack[sp - 1] = dst;
             }
             else
             {
                 sp--;
                 T* dst = baseBuf + (sp - 1) * BatchSize;
-                var a = new ReadOnlySpan<T>(stack[sp - 1], len);
-                var b = new ReadOnlySpan<T>(stack[sp], len);
                 var o = new Span<T>(dst, len);
-                Binary(n, a, b, o);
+                bool ca = stack[sp - 1] == null, cb = stack[sp] == null;
+                if (ca && cb) { Materialize(baseBuf, sp - 1, len); ca = false; }
+                if (cb && ScalarRight(n, new ReadOnlySpan<T>(stack[sp - 1], len), constants[sp], o)) { stack[sp - 1] = dst; continue; }
+                if (ca && ScalarLeft(n, constants[sp - 1], new ReadOnlySpan<T>(stack[sp], len), o)) { stack[sp - 1] = dst; continue; }
+                if (ca) Materialize(baseBuf, sp - 1, len);
+                if (cb) Materialize(baseBuf, sp, len);
+                Binary(n, new ReadOnlySpan<T>(stack[sp - 1], len), new ReadOnlySpan<T>(stack[sp], len), o);
                 stack[sp - 1] = dst;
             }
         }
+        if (stack[0] == null) Materialize(baseBuf, 0, len);
         return stack[0];
+    }
+
+    void Materialize(T* baseBuf, int slot, int len)
+    {
+        T* dst = baseBuf + slot * BatchSize;
+        new Span<T>(dst, len).Fill(constants[slot]);
+        stack[slot] = dst;
+    }
+
+    static bool ScalarRight(in Node n, ReadOnlySpan<T> a, T c, Span<T> o)
+    {
+        switch (n.Op)
+        {
+            case OpCode.Add: TensorPrimitives.Add(a, c, o); return true;
+            case OpCode.Sub: TensorPrimitives.Subtract(a, c, o); return true;
+            case OpCode.Mul: TensorPrimitives.Multiply(a, c, o); return true;
+            case OpCode.Div: TensorPrimitives.Divide(a, c, o); return true;
+            default: return false;
+        }
+    }
+
+    static bool ScalarLeft(in Node n, T c, ReadOnlySpan<T> b, Span<T> o)
+    {
+        switch (n.Op)
+        {
+            case OpCode.Add: TensorPrimitives.Add(b, c, o); return true;       // c + b = b + c exactly (IEEE addition commutes)
+            case OpCode.Sub: TensorPrimitives.Subtract(c, b, o); return true;
+            case OpCode.Mul: TensorPrimitives.Multiply(b, c, o); return true;
+            case OpCode.Div: TensorPrimitives.Divide(c, b, o); return true;
+            default: return false;
+        }
     }
 
     void Unary(in Node n, ReadOnlySpan<T> a, Span<T> o)
