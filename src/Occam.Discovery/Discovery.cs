@@ -297,6 +297,7 @@ public static class SymbolicDistillation
         {
             case "spring" or "damped" or "discontinuous":
                 names.Add("r");
+                if (perMass) names.Add("m1");
                 break;
             case "r1" or "r2":
                 names.Add("r");
