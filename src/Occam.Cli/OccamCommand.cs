@@ -18,6 +18,7 @@ public static class OccamCommand
         root.Subcommands.Add(DiscoverCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(AnalyzeCommand.Create());
+        root.Subcommands.Add(HalosCommand.Create());
         return root;
     }
 

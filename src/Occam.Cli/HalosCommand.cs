@@ -1,0 +1,109 @@
+using System.CommandLine;
+using System.Globalization;
+using Occam.Discovery;
+using Occam.Discovery.Halos;
+using Occam.Physics.Halos;
+
+namespace Occam.Cli;
+
+/// <summary>
+/// The dark-matter example (<c>occam discover --task halos</c>, also <c>occam halos</c>): train a node-level graph
+/// network on a halo catalogue (synthetic with a planted law, or <c>--data</c>), distil its significant message into a
+/// pair formula and then a node formula, and report the out-of-distribution table.
+/// </summary>
+internal static class HalosCommand
+{
+    /// <summary>The halo-specific options; <see cref="Create"/> and <c>discover --task halos</c> share them.</summary>
+    internal sealed class HaloOptions
+    {
+        public readonly Option<int> Halos = new("--halos") { Description = "Synthetic catalogue size (100000+ works; default 4000).", DefaultValueFactory = _ => 4000 };
+        public readonly Option<double> Noise = new("--noise") { Description = "Gaussian noise on the synthetic δ.", DefaultValueFactory = _ => 0.0 };
+        public readonly Option<double?> Radius = new("--radius") { Description = "Neighbour radius (default: the synthetic law's 0.1; set it for --data)." };
+        public readonly Option<int?> HalosPerBatch = new("--halos-per-batch") { Description = "Halos per spatial sub-volume (batch); default 500." };
+        public readonly Option<double?> L1 = new("--l1") { Description = "Weight of the L1 prior on messages (default 0.01)." };
+        public readonly Option<int?> MessageSize = new("--message-size") { Description = "Message components (default 8; the L1 prior should leave one significant)." };
+        public readonly Option<double?> SymbolicSeconds = new("--sr-seconds") { Description = "Time limit of each symbolic regression (default 40 s)." };
+
+        public void AddTo(Command command)
+        {
+            foreach (var o in new Option[] { Halos, Noise, Radius, HalosPerBatch, L1, MessageSize, SymbolicSeconds }) command.Options.Add(o);
+        }
+
+        public HaloDiscoveryOptions Resolve(ParseResult parse, int seed, int? steps, int? threads)
+        {
+            int halos = parse.GetValue(Halos);
+            if (halos < 2) throw new UserInputException($"--halos must be at least 2 (got {halos}).");
+            double noise = parse.GetValue(Noise);
+            if (!(noise >= 0)) throw new UserInputException($"--noise must be ≥ 0 (got {noise}).");
+            var radius = parse.GetValue(Radius);
+            if (radius is double r && !(r > 0)) throw new UserInputException($"--radius must be positive (got {r}).");
+            var perBatch = parse.GetValue(HalosPerBatch);
+            if (perBatch is < 1) throw new UserInputException($"--halos-per-batch must be at least 1 (got {perBatch}).");
+            var sr = parse.GetValue(SymbolicSeconds);
+            if (sr is double s && !(s > 0)) throw new UserInputException($"--sr-seconds must be positive (got {s}).");
+            var l1 = parse.GetValue(L1);
+            if (l1 is double w && !(w >= 0)) throw new UserInputException($"--l1 must be ≥ 0 (got {w}).");
+            var messageSize = parse.GetValue(MessageSize);
+            if (messageSize is < 1) throw new UserInputException($"--message-size must be at least 1 (got {messageSize}).");
+            if (steps is < 1) throw new UserInputException($"--steps must be at least 1 (got {steps}).");
+            if (threads is < 1) throw new UserInputException($"--threads must be at least 1 (got {threads}).");
+            var options = new HaloDiscoveryOptions
+            {
+                Catalogue = new HaloCatalogueOptions { Count = halos, Noise = noise, Seed = seed },
+                Radius = radius, Seed = seed, Threads = threads,
+            };
+            if (perBatch is int p) options = options with { HalosPerBatch = p };
+            if (sr is double t) options = options with { SymbolicTimeLimit = TimeSpan.FromSeconds(t) };
+            if (l1 is double a) options = options with { L1 = a };
+            if (messageSize is int ms) options = options with { MessageSize = ms };
+            if (steps is int n) options = options with { Steps = n };
+            return options;
+        }
+    }
+
+    /// <summary>Runs the example and prints the summary; used by both commands.</summary>
+    internal static int Execute(ParseResult parse, HaloDiscoveryOptions options, string? dataPath, string outDir, string? jsonPath, CancellationToken cancel)
+    {
+        var catalogue = dataPath is null ? null : HaloCatalogueFile.Load(dataPath);
+        TorchSharp.torch.set_num_threads(options.Threads ?? (Environment.ProcessorCount <= 2 ? 1 : 2));
+        var result = DiscoverCommand.RunWithProgress(parse, "halos", p => HaloDistillation.Run(options, catalogue, p, cancel));
+        HaloReport.Write(result, outDir);
+        if (jsonPath is not null) HaloReport.WriteSummary(result, jsonPath);
+        Print(parse.InvocationConfiguration.Output, result, outDir);
+        return 0;
+    }
+
+    internal static void Print(TextWriter output, HaloDiscoveryResult r, string outDir)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        output.WriteLine($"halos: {r.Halos} halos ({r.Source}), {r.Edges} edges, R = {r.Radius.ToString("G4", inv)}; trained {r.Options.Steps} steps on {r.SubVolumes} sub-volumes in {r.TrainSeconds.ToString("F0", inv)} s");
+        output.WriteLine($"  significant message {r.Component} ({(100 * r.ComponentVarianceFraction).ToString("F1", inv)} % of variance)"
+            + (r.MessageR2 is double m ? $", R² vs planted pair term on fresh pairs {m.ToString("F4", inv)}" : ""));
+        output.WriteLine($"  pair formula: {r.PairFormula.Infix}" + (r.PairFormulaR2 is double f ? $"  (R² affine, fresh pairs: {f.ToString("F4", inv)})" : ""));
+        output.WriteLine($"  node formula: {r.NodeFormula.Infix}");
+        output.Write(HaloReport.OodTable(r));
+        output.WriteLine($"{r.Seconds.ToString("F0", inv)} s, peak working set {(r.PeakWorkingSetBytes / 1048576.0).ToString("F0", inv)} MiB; report in {outDir}");
+    }
+
+    public static Command Create()
+    {
+        var halo = new HaloOptions();
+        var seed = new Option<int>("--seed") { Description = "Random seed; the same seed gives the same run.", DefaultValueFactory = _ => 0 };
+        var steps = new Option<int?>("--steps") { Description = "Training steps (default 3000)." };
+        var threads = new Option<int?>("--threads") { Description = "CPU threads (default: 1 for the network on ≤ 2 cores, else 2)." };
+        var data = new Option<string?>("--data") { Description = "A real catalogue (.csv/.npy/.npz with x, y, z, vx, vy, vz, M, delta) instead of the synthetic one." };
+        var output = new Option<string>("--out") { Description = "Report directory (report.md, summary.json).", DefaultValueFactory = _ => "halos-out" };
+        var json = new Option<string?>("--json") { Description = "Also write the summary JSON to this path." };
+        var command = new Command("halos",
+            "Dark-matter example: a graph network predicts each halo's overdensity from its neighbours; its significant message is "
+            + "distilled into a pair formula, then a node formula, and both are tested out of distribution.");
+        halo.AddTo(command);
+        foreach (var o in new Option[] { seed, steps, threads, data, output, json }) command.Options.Add(o);
+        command.SetAction((parse, cancel) =>
+        {
+            var options = halo.Resolve(parse, parse.GetValue(seed), parse.GetValue(steps), parse.GetValue(threads));
+            return Task.FromResult(Execute(parse, options, parse.GetValue(data), parse.GetValue(output)!, parse.GetValue(json), cancel));
+        });
+        return command;
+    }
+}

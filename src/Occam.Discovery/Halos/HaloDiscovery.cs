@@ -1,0 +1,463 @@
+using System.Diagnostics;
+using Occam.Graphs;
+using Occam.Physics.Halos;
+using Occam.Symbolic;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Occam.Discovery.Halos;
+
+/// <summary>
+/// Options of <see cref="HaloDistillation.Run"/>. Defaults take a few minutes on 2 cores for the default 4,000-halo
+/// synthetic catalogue; for 100,000+ halos raise <see cref="HaloCatalogueOptions.Count"/> (and <see cref="Steps"/>):
+/// memory grows with the number of edges, the time per step with <see cref="HalosPerBatch"/>.
+/// </summary>
+public sealed record HaloDiscoveryOptions
+{
+    /// <summary>The synthetic catalogue (ignored when a catalogue is passed in).</summary>
+    public HaloCatalogueOptions Catalogue { get; init; } = new();
+    /// <summary>Radius of the neighbour graph; null = the synthetic law's radius (0.1 by default).</summary>
+    public double? Radius { get; init; }
+    /// <summary>Message components (the L1 prior should leave one significant).</summary>
+    public int MessageSize { get; init; } = 8;
+    /// <summary>Hidden layer widths of the edge and node MLPs.</summary>
+    public IReadOnlyList<int> Hidden { get; init; } = [64, 64];
+    /// <summary>Optimizer steps; each step trains on one spatial sub-volume.</summary>
+    public int Steps { get; init; } = 3000;
+    /// <summary>Peak learning rate of the one-cycle schedule (Adam).</summary>
+    public double LearningRate { get; init; } = 3e-3;
+    /// <summary>Weight of the L1 prior on messages (mean over edges of Σ|message|).</summary>
+    public double L1 { get; init; } = 1e-2;
+    /// <summary>Target number of halos per spatial sub-volume (batch); the box is cut into ⌈(N/this)^⅓⌉³ cells.</summary>
+    public int HalosPerBatch { get; init; } = 500;
+    /// <summary>Fraction of halos with the largest δ held out of training (the out-of-distribution test).</summary>
+    public double HoldOutFraction { get; init; } = 0.2;
+    /// <summary>Edges whose messages are fitted by symbolic regression.</summary>
+    public int AnalysisEdges { get; init; } = 3000;
+    /// <summary>Pairs of a fresh catalogue on which the recovered pair function is scored.</summary>
+    public int FreshPairs { get; init; } = 5000;
+    /// <summary>Halos used to fit the node formula.</summary>
+    public int NodeFitHalos { get; init; } = 2000;
+    /// <summary>Time limit of each of the two symbolic regressions.</summary>
+    public TimeSpan SymbolicTimeLimit { get; init; } = TimeSpan.FromSeconds(40);
+    /// <summary>Maximum complexity of the symbolic expressions.</summary>
+    public int SymbolicMaxSize { get; init; } = 20;
+    /// <summary>Seed of the network initialisation, batch order and searches.</summary>
+    public int Seed { get; init; }
+    /// <summary>Threads for symbolic regression (null = all).</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>Checks every option; throws <see cref="ArgumentException"/> naming the bad one.</summary>
+    public void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(Catalogue);
+        if (Radius is double r && (!(r > 0) || !double.IsFinite(r))) throw new ArgumentException($"halos: radius must be positive (got {r}).");
+        if (MessageSize < 1) throw new ArgumentException($"halos: message size must be at least 1 (got {MessageSize}).");
+        if (Hidden is null || Hidden.Count == 0 || Hidden.Any(h => h < 1)) throw new ArgumentException("halos: hidden widths must be positive.");
+        if (Steps < 1) throw new ArgumentException($"halos: steps must be at least 1 (got {Steps}).");
+        if (!(LearningRate > 0)) throw new ArgumentException($"halos: learning rate must be positive (got {LearningRate}).");
+        if (!(L1 >= 0)) throw new ArgumentException($"halos: L1 weight must be ≥ 0 (got {L1}).");
+        if (HalosPerBatch < 1) throw new ArgumentException($"halos: halos per batch must be at least 1 (got {HalosPerBatch}).");
+        if (!(HoldOutFraction is > 0 and < 1)) throw new ArgumentException($"halos: hold-out fraction must be in (0, 1) (got {HoldOutFraction}).");
+        if (AnalysisEdges < 10 || FreshPairs < 10 || NodeFitHalos < 10) throw new ArgumentException("halos: analysis edges, fresh pairs and node-fit halos must be at least 10.");
+        if (SymbolicMaxSize < 3) throw new ArgumentException($"halos: symbolic max size must be at least 3 (got {SymbolicMaxSize}).");
+    }
+}
+
+/// <summary>One row of the out-of-distribution table: mean absolute error of δ on the training halos (lowest δ) and
+/// on the held-out halos (largest δ).</summary>
+public sealed record HaloOodRow(string Model, double TrainMae, double HeldOutMae);
+
+/// <summary>Everything <see cref="HaloDistillation.Run"/> found.</summary>
+public sealed record HaloDiscoveryResult
+{
+    public required HaloDiscoveryOptions Options { get; init; }
+    /// <summary>"synthetic" or the file name.</summary>
+    public required string Source { get; init; }
+    public required int Halos { get; init; }
+    public required long Edges { get; init; }
+    public required int SubVolumes { get; init; }
+    public required double Radius { get; init; }
+    /// <summary>δ above which halos were held out.</summary>
+    public required double HoldOutThreshold { get; init; }
+    public required IReadOnlyList<LossPoint> LossCurve { get; init; }
+    public required double[] MessageStd { get; init; }
+    /// <summary>Index of the significant (largest-std) message component.</summary>
+    public required int Component { get; init; }
+    /// <summary>Fraction of the total message variance in the significant component.</summary>
+    public required double ComponentVarianceFraction { get; init; }
+    /// <summary>R² of an affine fit of the significant message component to the true pair term, on fresh pairs (synthetic only).</summary>
+    public double? MessageR2 { get; init; }
+    /// <summary>The distilled pair function ê(r, mj) (symbolic regression on the significant component).</summary>
+    public required ParetoEntry PairFormula { get; init; }
+    public required IReadOnlyList<ParetoEntry> PairPareto { get; init; }
+    /// <summary>R² of an affine fit of the distilled pair function to the true pair term, on fresh pairs (synthetic only).</summary>
+    public double? PairFormulaR2 { get; init; }
+    /// <summary>The distilled node function δ(e, mi), e = Σ ê over neighbours.</summary>
+    public required ParetoEntry NodeFormula { get; init; }
+    public required IReadOnlyList<ParetoEntry> NodePareto { get; init; }
+    /// <summary>GN, recovered formula and (synthetic only) the planted law.</summary>
+    public required IReadOnlyList<HaloOodRow> Ood { get; init; }
+    /// <summary>The planted law (synthetic only).</summary>
+    public HaloLaw? Law { get; init; }
+    public required double TrainSeconds { get; init; }
+    public required double Seconds { get; init; }
+    /// <summary>Peak working set of the process at the end of the run.</summary>
+    public required long PeakWorkingSetBytes { get; init; }
+}
+
+/// <summary>
+/// The dark-matter example of Cranmer et al. (2020): train <see cref="HaloNetwork"/> on a halo catalogue in spatial
+/// sub-volumes with an L1 prior on messages, distil the significant message component into a pair formula ê(r, mj),
+/// then the node formula δ(Σê, mi), and compare GN and formula out of distribution (largest 20 % of δ held out).
+/// </summary>
+public static class HaloDistillation
+{
+    /// <summary>Pair features handed to symbolic regression: distance and neighbour mass.</summary>
+    public static readonly IReadOnlyList<string> PairVariables = ["r", "mj"];
+    /// <summary>Node features handed to symbolic regression: Σ ê over neighbours and own mass.</summary>
+    public static readonly IReadOnlyList<string> NodeVariables = ["e", "mi"];
+
+    sealed class Graph
+    {
+        public required HaloCatalogue Catalogue;
+        public required long[] Senders, Receivers;
+        public required int[] Start; // CSR over receivers
+        public required Tensor Nodes; // [N, 7] float32
+    }
+
+    sealed record Scaling(double Radius, double VelocityStd, double MeanMass);
+
+    static Scaling ScalingOf(HaloCatalogue c, double radius)
+    {
+        double s2 = 0;
+        foreach (var v in c.Velocities) s2 += v * v;
+        double sv = Math.Sqrt(s2 / c.Velocities.Length);
+        return new Scaling(radius, sv > 0 ? sv : 1, c.Mass.Average());
+    }
+
+    static Graph BuildGraph(HaloCatalogue c, Scaling scaling)
+    {
+        var (s, r) = GraphBuilders.RadiusGraph(c.Positions, 3, scaling.Radius);
+        var start = new int[c.Count + 1];
+        foreach (var x in r) start[x + 1]++;
+        for (int i = 0; i < c.Count; i++) start[i + 1] += start[i];
+        var feats = new float[c.Count * HaloNetwork.NodeFeatureWidth];
+        for (int i = 0; i < c.Count; i++)
+        {
+            for (int a = 0; a < 3; a++)
+            {
+                feats[7 * i + a] = (float)(c.Positions[3 * i + a] / scaling.Radius);
+                feats[7 * i + 3 + a] = (float)(c.Velocities[3 * i + a] / scaling.VelocityStd);
+            }
+            feats[7 * i + 6] = (float)(c.Mass[i] / scaling.MeanMass);
+        }
+        var nodes = tensor(feats, [c.Count, HaloNetwork.NodeFeatureWidth]);
+        return new Graph { Catalogue = c, Senders = s, Receivers = r, Start = start, Nodes = nodes };
+    }
+
+    /// <summary>Halos grouped by spatial cell, ⌈(N/perBatch)^⅓⌉ cells a side over the bounding box.</summary>
+    internal static List<int[]> SubVolumes(HaloCatalogue c, int perBatch)
+    {
+        int side = Math.Max(1, (int)Math.Round(Math.Cbrt((double)c.Count / perBatch)));
+        var lo = new double[3];
+        var hi = new double[3];
+        for (int a = 0; a < 3; a++) { lo[a] = double.MaxValue; hi[a] = double.MinValue; }
+        for (int i = 0; i < c.Count; i++)
+            for (int a = 0; a < 3; a++) { lo[a] = Math.Min(lo[a], c.Positions[3 * i + a]); hi[a] = Math.Max(hi[a], c.Positions[3 * i + a]); }
+        var cells = new List<int>[side * side * side];
+        for (int k = 0; k < cells.Length; k++) cells[k] = [];
+        for (int i = 0; i < c.Count; i++)
+        {
+            int key = 0;
+            for (int a = 0; a < 3; a++)
+            {
+                double span = hi[a] - lo[a];
+                int cell = span > 0 ? Math.Min(side - 1, (int)((c.Positions[3 * i + a] - lo[a]) / span * side)) : 0;
+                key = key * side + cell;
+            }
+            cells[key].Add(i);
+        }
+        return cells.Where(l => l.Count > 0).Select(l => l.ToArray()).ToList();
+    }
+
+    /// <summary>The edges into <paramref name="targets"/> (senders, receivers) from the CSR graph.</summary>
+    static (long[] Senders, long[] Receivers) EdgesInto(Graph g, IReadOnlyList<int> targets)
+    {
+        int count = 0;
+        foreach (var t in targets) count += g.Start[t + 1] - g.Start[t];
+        var s = new long[count];
+        var r = new long[count];
+        int k = 0;
+        foreach (var t in targets)
+            for (int e = g.Start[t]; e < g.Start[t + 1]; e++) { s[k] = g.Senders[e]; r[k] = g.Receivers[e]; k++; }
+        return (s, r);
+    }
+
+    /// <summary>Runs the whole example on <paramref name="catalogue"/>, or on a synthetic catalogue when it is null.</summary>
+    public static HaloDiscoveryResult Run(HaloDiscoveryOptions options, HaloCatalogue? catalogue = null,
+        IProgress<DiscoveryProgress>? progress = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var total = Stopwatch.StartNew();
+        HaloLaw? law = null;
+        if (catalogue is null)
+        {
+            progress?.Report(new DiscoveryProgress("catalogue", 0, $"{options.Catalogue.Count} synthetic halos"));
+            catalogue = HaloCatalogueGenerator.Generate(options.Catalogue).Catalogue;
+            law = options.Catalogue.Law;
+        }
+        double radius = options.Radius ?? law?.Radius ?? options.Catalogue.Law.Radius;
+        var scaling = ScalingOf(catalogue, radius);
+        int n = catalogue.Count;
+
+        using var outer = NewDisposeScope();
+        progress?.Report(new DiscoveryProgress("graph", 0, $"radius graph, R = {radius}"));
+        var graph = BuildGraph(catalogue, scaling);
+
+        // Out-of-distribution split: the largest δ are held out.
+        var byDelta = Enumerable.Range(0, n).OrderByDescending(i => catalogue.Delta[i]).ThenBy(i => i).ToArray();
+        int held = Math.Max(1, (int)Math.Round(options.HoldOutFraction * n));
+        if (held >= n) throw new ArgumentException($"halos: holding out {held} of {n} halos leaves none to train on.");
+        var isHeld = new bool[n];
+        for (int k = 0; k < held; k++) isHeld[byDelta[k]] = true;
+        double threshold = catalogue.Delta[byDelta[held - 1]];
+        var trainIdx = Enumerable.Range(0, n).Where(i => !isHeld[i]).ToArray();
+        double mean = trainIdx.Average(i => catalogue.Delta[i]);
+        double std = Math.Sqrt(trainIdx.Average(i => (catalogue.Delta[i] - mean) * (catalogue.Delta[i] - mean)));
+        if (!(std > 0)) std = 1;
+        var target = tensor(catalogue.Delta.Select(d => (float)((d - mean) / std)).ToArray());
+
+        // Training batches: the training halos of each sub-volume and every edge into them.
+        var volumes = SubVolumes(catalogue, options.HalosPerBatch);
+        var batches = new List<(Tensor S, Tensor R, Tensor T)>();
+        foreach (var v in volumes)
+        {
+            var t = v.Where(i => !isHeld[i]).ToArray();
+            if (t.Length == 0) continue;
+            var (s, r) = EdgesInto(graph, t);
+            batches.Add((tensor(s), tensor(r), tensor(t.Select(i => (long)i).ToArray())));
+        }
+
+        // Train.
+        using var generator = new Generator((ulong)options.Seed + 1);
+        using var network = new HaloNetwork(options.MessageSize, options.Hidden, generator);
+        var optimizer = optim.Adam(network.parameters(), lr: options.LearningRate);
+        var rng = new Random(options.Seed);
+        var curve = new List<LossPoint>();
+        double window = 0;
+        int windowCount = 0, logEvery = Math.Max(1, options.Steps / 100);
+        var train = Stopwatch.StartNew();
+        for (int step = 0; step < options.Steps; step++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            var (bs, br, bt) = batches[rng.Next(batches.Count)];
+            foreach (var group in optimizer.ParamGroups) group.LearningRate = OneCycle.LearningRate(step, options.Steps, options.LearningRate);
+            optimizer.zero_grad();
+            using var output = network.Forward(graph.Nodes, bs, br, bt);
+            var loss = (output.Prediction - target.index_select(0, bt)).abs().mean();
+            if (options.L1 > 0) loss = loss + options.L1 * output.Messages.abs().sum(1).mean();
+            loss.backward();
+            optimizer.step();
+            window += loss.item<float>();
+            if (++windowCount == logEvery || step == options.Steps - 1)
+            {
+                curve.Add(new LossPoint(step + 1, window / windowCount));
+                progress?.Report(new DiscoveryProgress("train", (step + 1.0) / options.Steps, $"step {step + 1}/{options.Steps}, loss {window / windowCount:G4}"));
+                window = 0;
+                windowCount = 0;
+            }
+        }
+        double trainSeconds = train.Elapsed.TotalSeconds;
+
+        // GN predictions for every halo, sub-volume by sub-volume.
+        progress?.Report(new DiscoveryProgress("evaluate", 0, "GN on every halo"));
+        var gnDelta = new double[n];
+        using (no_grad())
+        {
+            foreach (var v in volumes)
+            {
+                using var scope = NewDisposeScope();
+                var (s, r) = EdgesInto(graph, v);
+                using var output = network.Forward(graph.Nodes, tensor(s), tensor(r), tensor(v.Select(i => (long)i).ToArray()));
+                var p = output.Prediction.data<float>().ToArray();
+                for (int k = 0; k < v.Length; k++) gnDelta[v[k]] = p[k] * std + mean;
+            }
+        }
+
+        // Significant message component on a sample of edges.
+        long edges = graph.Senders.LongLength;
+        if (edges == 0) throw new InvalidDataException($"{catalogue.Source}: no pairs within radius {radius}; nothing to learn from.");
+        var sample = SampleEdges(edges, options.AnalysisEdges, options.Seed + 17);
+        var (messages, pairX) = RecordMessages(network, graph, sample);
+        int m = options.MessageSize;
+        var msgStd = new double[m];
+        for (int c = 0; c < m; c++)
+        {
+            double mu = 0;
+            for (int k = 0; k < sample.Length; k++) mu += messages[k, c];
+            mu /= sample.Length;
+            double v = 0;
+            for (int k = 0; k < sample.Length; k++) v += (messages[k, c] - mu) * (messages[k, c] - mu);
+            msgStd[c] = Math.Sqrt(v / sample.Length);
+        }
+        int component = Array.IndexOf(msgStd, msgStd.Max());
+        double varianceFraction = msgStd[component] * msgStd[component] / Math.Max(1e-300, msgStd.Sum(s => s * s));
+        var y = Enumerable.Range(0, sample.Length).Select(k => messages[k, component]).ToArray();
+
+        // Symbolic regression on the significant component.
+        var pairSr = SymbolicRegression.Fit(pairX, y, SearchOptions(options, PairVariables, 1, "pair formula", progress));
+        var pairFormula = pairSr.Best;
+
+        // Fresh pairs: message and formula against the planted pair term.
+        double? messageR2 = null, formulaR2 = null;
+        if (law is not null)
+        {
+            progress?.Report(new DiscoveryProgress("fresh pairs", 0, "scoring on a fresh catalogue"));
+            var fresh = HaloCatalogueGenerator.Generate(options.Catalogue with { Seed = options.Catalogue.Seed + 7919 }).Catalogue;
+            var freshGraph = BuildGraph(fresh, scaling);
+            if (freshGraph.Senders.LongLength > 0)
+            {
+                var fs = SampleEdges(freshGraph.Senders.LongLength, options.FreshPairs, options.Seed + 991);
+                var (fm, fx) = RecordMessages(network, freshGraph, fs);
+                var truth = new double[fs.Length];
+                var msg = new double[fs.Length, 1];
+                for (int k = 0; k < fs.Length; k++) { truth[k] = law.Pair(fx[k, 0], fx[k, 1]); msg[k, 0] = fm[k, component]; }
+                messageR2 = LinearFit.Fit(msg, truth).R2;
+                var formula = pairFormula.Expression.Evaluate(fx);
+                var f = new double[fs.Length, 1];
+                for (int k = 0; k < fs.Length; k++) f[k, 0] = formula[k];
+                formulaR2 = formula.All(double.IsFinite) ? LinearFit.Fit(f, truth).R2 : double.NaN;
+            }
+        }
+
+        // Node formula: δ(Σ ê, mi), fitted on training halos.
+        var eHat = SumPairFormula(graph, pairFormula.Expression);
+        var nodeRng = new Random(options.Seed + 29);
+        var fitIdx = trainIdx.OrderBy(_ => nodeRng.Next()).Take(options.NodeFitHalos).ToArray();
+        var nodeX = new double[fitIdx.Length, 2];
+        var nodeY = new double[fitIdx.Length];
+        for (int k = 0; k < fitIdx.Length; k++) { nodeX[k, 0] = eHat[fitIdx[k]]; nodeX[k, 1] = catalogue.Mass[fitIdx[k]]; nodeY[k] = catalogue.Delta[fitIdx[k]]; }
+        var nodeSr = SymbolicRegression.Fit(nodeX, nodeY, SearchOptions(options, NodeVariables, 2, "node formula", progress));
+        var allX = new double[n, 2];
+        for (int i = 0; i < n; i++) { allX[i, 0] = eHat[i]; allX[i, 1] = catalogue.Mass[i]; }
+        var formulaDelta = nodeSr.Best.Expression.Evaluate(allX);
+
+        var rows = new List<HaloOodRow>
+        {
+            Row("graph network", gnDelta, catalogue.Delta, isHeld),
+            Row("recovered formula", formulaDelta, catalogue.Delta, isHeld),
+        };
+        if (law is not null)
+        {
+            var (_, planted) = law.Evaluate(catalogue.Positions, catalogue.Mass);
+            rows.Add(Row("planted law", planted, catalogue.Delta, isHeld));
+        }
+        optimizer.Dispose();
+        return new HaloDiscoveryResult
+        {
+            Options = options, Source = catalogue.Source, Halos = n, Edges = edges, SubVolumes = volumes.Count, Radius = radius,
+            HoldOutThreshold = threshold, LossCurve = curve, MessageStd = msgStd, Component = component,
+            ComponentVarianceFraction = varianceFraction, MessageR2 = messageR2, PairFormula = pairFormula,
+            PairPareto = pairSr.Pareto, PairFormulaR2 = formulaR2, NodeFormula = nodeSr.Best, NodePareto = nodeSr.Pareto,
+            Ood = rows, Law = law, TrainSeconds = trainSeconds, Seconds = total.Elapsed.TotalSeconds,
+            PeakWorkingSetBytes = Process.GetCurrentProcess().PeakWorkingSet64,
+        };
+    }
+
+    static HaloOodRow Row(string model, double[] prediction, double[] truth, bool[] held)
+    {
+        double a = 0, b = 0;
+        int na = 0, nb = 0;
+        for (int i = 0; i < truth.Length; i++)
+        {
+            double err = Math.Abs(prediction[i] - truth[i]);
+            if (!double.IsFinite(err)) err = double.PositiveInfinity;
+            if (held[i]) { b += err; nb++; } else { a += err; na++; }
+        }
+        return new HaloOodRow(model, a / Math.Max(1, na), b / Math.Max(1, nb));
+    }
+
+    static SymbolicRegressionOptions SearchOptions(HaloDiscoveryOptions options, IReadOnlyList<string> names, int which, string stage,
+        IProgress<DiscoveryProgress>? progress) => new()
+    {
+        VariableNames = names,
+        BinaryOperators = ["+", "-", "*", "/", "^"],
+        UnaryOperators = ["exp"],
+        OperatorConstraints = new Dictionary<string, (int, int)> { ["^"] = (-1, 1) },
+        NestedConstraints = new Dictionary<string, IReadOnlyDictionary<string, int>>
+        {
+            ["exp"] = new Dictionary<string, int> { ["exp"] = 0, ["^"] = 0 },
+            ["^"] = new Dictionary<string, int> { ["exp"] = 0, ["^"] = 0 },
+        },
+        MaxSize = options.SymbolicMaxSize,
+        Seed = options.Seed * 31 + which,
+        TimeLimit = options.SymbolicTimeLimit,
+        Threads = options.Threads,
+        Progress = progress is null ? null : new SyncProgress<SymbolicRegressionProgress>(p => progress.Report(new DiscoveryProgress(stage,
+            Math.Min(1, p.Elapsed.TotalSeconds / options.SymbolicTimeLimit.TotalSeconds), $"loss {p.BestLoss:G3}: {p.Best}"))),
+    };
+
+    static long[] SampleEdges(long edges, int count, int seed)
+    {
+        var rng = new Random(seed);
+        if (edges <= count) return Enumerable.Range(0, (int)edges).Select(e => (long)e).ToArray();
+        var set = new HashSet<long>();
+        while (set.Count < count) set.Add(rng.NextInt64(edges));
+        return set.Order().ToArray();
+    }
+
+    /// <summary>Messages of the sampled edges and their (r, mj) in catalogue units.</summary>
+    static (double[,] Messages, double[,] Pairs) RecordMessages(HaloNetwork network, Graph g, long[] sample)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var s = sample.Select(e => g.Senders[e]).ToArray();
+        var r = sample.Select(e => g.Receivers[e]).ToArray();
+        var msg = network.Messages(g.Nodes, tensor(s), tensor(r)).to_type(ScalarType.Float64);
+        var flat = msg.data<double>().ToArray();
+        int m = network.MessageSize;
+        var messages = new double[sample.Length, m];
+        var pairs = new double[sample.Length, 2];
+        var c = g.Catalogue;
+        for (int k = 0; k < sample.Length; k++)
+        {
+            for (int j = 0; j < m; j++) messages[k, j] = flat[k * m + j];
+            pairs[k, 0] = Distance(c, (int)s[k], (int)r[k]);
+            pairs[k, 1] = c.Mass[s[k]];
+        }
+        return (messages, pairs);
+    }
+
+    static double Distance(HaloCatalogue c, int i, int j)
+    {
+        double d2 = 0;
+        for (int a = 0; a < 3; a++) { double d = c.Positions[3 * i + a] - c.Positions[3 * j + a]; d2 += d * d; }
+        return Math.Sqrt(d2);
+    }
+
+    /// <summary>Σ over incoming edges of the pair formula, per halo.</summary>
+    static double[] SumPairFormula(Graph g, Expression formula)
+    {
+        var c = g.Catalogue;
+        long edges = g.Senders.LongLength;
+        var sums = new double[c.Count];
+        const int chunk = 1 << 16;
+        for (long start = 0; start < edges; start += chunk)
+        {
+            int len = (int)Math.Min(chunk, edges - start);
+            var x = new double[len, 2];
+            for (int k = 0; k < len; k++)
+            {
+                long e = start + k;
+                x[k, 0] = Distance(c, (int)g.Senders[e], (int)g.Receivers[e]);
+                x[k, 1] = c.Mass[g.Senders[e]];
+            }
+            var v = formula.Evaluate(x);
+            for (int k = 0; k < len; k++) sums[g.Receivers[start + k]] += v[k];
+        }
+        return sums;
+    }
+}
