@@ -51,13 +51,13 @@ public sealed record DiscoveryOptions
     public bool Resume { get; init; }
 
     /// <summary>Edges recorded for the analysis and the symbolic regression.</summary>
-    public int AnalysisEdges { get; init; } = 2000;
+    public int AnalysisEdges { get; init; } = 1200;
     /// <summary>Fresh edges for the recovery check.</summary>
     public int FreshEdges { get; init; } = 5000;
     /// <summary>Time limit of each component's symbolic regression.</summary>
-    public TimeSpan SymbolicTimeLimit { get; init; } = TimeSpan.FromSeconds(40);
+    public TimeSpan SymbolicTimeLimit { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>Maximum expression size of the symbolic regression.</summary>
-    public int SymbolicMaxSize { get; init; } = 25;
+    public int SymbolicMaxSize { get; init; } = 20;
     /// <summary>Threads for the symbolic regression and the simulator (null: all cores).</summary>
     public int? Threads { get; init; }
 
@@ -446,8 +446,10 @@ public static class SymbolicDistillation
             lastLoss = trainer.LastLoss;
         }
         var fresh = Simulate(options with { Sims = Math.Max(4, options.Sims / 20), Frames = Math.Min(options.Frames, 50) }, seedOffset: 7919, cancel: cancel);
-        var distillation = Distill(network, data, dataset.Law, ToParticleData(fresh), options, progress, cancel);
-        return new DiscoveryResult(options, dataset.System, curve, lastLoss, distillation, 0, clock.Elapsed.TotalSeconds);
+        var freshData = ToParticleData(fresh);
+        var distillation = Distill(network, data, dataset.Law, freshData, options, progress, cancel);
+        var ood = OutOfDistribution(network, distillation, dataset.Law, freshData, options, progress, cancel);
+        return new DiscoveryResult(options, dataset.System, curve, lastLoss, distillation, 0, clock.Elapsed.TotalSeconds, ood);
     }
 
     /// <summary>
@@ -517,6 +519,18 @@ public static class SymbolicDistillation
             Trainer.Evaluate(network, outOfDistribution), EquationError(outOfDistribution));
     }
 
+    static OutOfDistributionCheck? OutOfDistribution(ParticleNetwork network, DistillationResult distillation, ParticleSystem system,
+        ParticleData fresh, DiscoveryOptions opts, IProgress<DiscoveryProgress>? progress, CancellationToken cancel)
+    {
+        if (opts.Variant == MessageVariant.Hamiltonian) return null;
+        progress?.Report(new DiscoveryProgress("out-of-distribution check", 0, "twice the position spread"));
+        var wide = ToParticleData(Simulate(opts with { Sims = Math.Max(4, opts.Sims / 20), Frames = Math.Min(opts.Frames, 50) },
+            seedOffset: 104729, positionScale: 2, cancel: cancel));
+        var calibration = MessageRecord.Record(network, fresh, LawOf(system), opts.FreshEdges, opts.Seed + 3);
+        return CompareOutOfDistribution(network, distillation.Components.Select(c => c.Best.Expression).ToArray(), calibration,
+            distillation.Recovery.PerMass, fresh, wide);
+    }
+
     /// <summary>Runs the whole pipeline. <paramref name="dataset"/> replaces the simulation (e.g. a user's .npz).</summary>
     public static DiscoveryResult Discover(DiscoveryOptions options, ParticleDataset? dataset = null,
         IProgress<DiscoveryProgress>? progress = null, CancellationToken cancel = default)
@@ -527,6 +541,11 @@ public static class SymbolicDistillation
         var system = dataset.Law;
         var data = ToParticleData(dataset);
         var opts = options with { Dim = dataset.Dim, Bodies = dataset.Bodies, System = dataset.System, Potential = dataset.Potential };
+        if (opts.CheckpointDirectory is not null)
+        {
+            Directory.CreateDirectory(opts.CheckpointDirectory);
+            File.WriteAllText(Path.Combine(opts.CheckpointDirectory, OptionsFile), System.Text.Json.JsonSerializer.Serialize(opts));
+        }
         var trainClock = Stopwatch.StartNew();
         var trainProgress = progress is null ? null : new SyncProgress<TrainingProgress>(p =>
             progress.Report(new DiscoveryProgress("train", (double)p.Step / p.TotalSteps, $"loss {p.Loss:G4}")));
@@ -538,16 +557,7 @@ public static class SymbolicDistillation
             var freshSet = Simulate(opts with { Sims = Math.Max(4, opts.Sims / 20), Frames = Math.Min(opts.Frames, 50) }, seedOffset: 7919, cancel: cancel);
             var fresh = ToParticleData(freshSet);
             var distillation = Distill(network, data, system, fresh, opts, progress, cancel);
-            OutOfDistributionCheck? ood = null;
-            if (opts.Variant != MessageVariant.Hamiltonian)
-            {
-                progress?.Report(new DiscoveryProgress("out-of-distribution check", 0, "twice the position spread"));
-                var wide = ToParticleData(Simulate(opts with { Sims = Math.Max(4, opts.Sims / 20), Frames = Math.Min(opts.Frames, 50) },
-                    seedOffset: 104729, positionScale: 2, cancel: cancel));
-                var calibration = MessageRecord.Record(network, fresh, LawOf(system), opts.FreshEdges, opts.Seed + 3);
-                ood = CompareOutOfDistribution(network, distillation.Components.Select(c => c.Best.Expression).ToArray(), calibration,
-                    distillation.Recovery.PerMass, fresh, wide);
-            }
+            var ood = OutOfDistribution(network, distillation, system, fresh, opts, progress, cancel);
             return new DiscoveryResult(opts, system.Name, curve, lastLoss, distillation, trainSeconds, clock.Elapsed.TotalSeconds, ood);
         }
     }
