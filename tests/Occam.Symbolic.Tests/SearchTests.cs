@@ -185,4 +185,39 @@ public sealed class SearchDeterminismAndFeatureTests
         double sum = c.Best.Expression.Evaluate(x).Zip(y, (p, t) => Math.Abs(p - t)).Sum();
         Assert.Equal(sum, c.Best.Loss, 1e-9 * (1 + sum));
     }
+
+    [Fact]
+    public void Plateau_stop_and_progress_reports_come_once_per_round()
+    {
+        var (x, y) = Data(50, 1, v => 3 * v[0], 12, -2, 2);
+        var reports = new List<SymbolicRegressionProgress>();
+        var r = SymbolicRegression.Fit(x, y, new SymbolicRegressionOptions
+        {
+            Seed = 1, Threads = 1, Populations = 2, CyclesPerRound = 20, PlateauRounds = 3, MaxRounds = 200,
+            Progress = new SyncProgress(reports.Add),
+        });
+        Assert.Equal("plateau", r.StopReason);
+        Assert.True(r.Rounds < 200);
+        Assert.Equal(r.Rounds, reports.Count);
+        Assert.Equal(Enumerable.Range(1, r.Rounds), reports.Select(p => p.Round));
+        Assert.True(reports.Zip(reports.Skip(1), (a, b) => b.Evaluations > a.Evaluations).All(v => v));
+    }
+
+    [Fact]
+    public void Units_make_the_search_prefer_a_dimensionally_consistent_law()
+    {
+        // y = x0 / x1 (m / s); x0 * 0.9 + noise-free offsets would fit too if units were ignored
+        var (x, y) = Data(80, 2, v => v[0] / v[1] + 0.05 * v[0] * v[1], 13, 0.5, 2);
+        var r = SymbolicRegression.Fit(x, y, new SymbolicRegressionOptions
+        {
+            Seed = 2, Threads = 2, MaxEvaluations = 40_000, VariableUnits = ["m", "s"], OutputUnits = "m/s",
+        });
+        var units = new SearchConfig(new SymbolicRegressionOptions { VariableUnits = ["m", "s"], OutputUnits = "m/s" }, 2).Units!;
+        Assert.True(units.IsConsistent(r.Best.Expression.Nodes), r.Best.Infix);
+    }
+
+    sealed class SyncProgress(Action<SymbolicRegressionProgress> report) : IProgress<SymbolicRegressionProgress>
+    {
+        public void Report(SymbolicRegressionProgress value) => report(value);
+    }
 }
