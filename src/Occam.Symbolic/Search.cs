@@ -158,14 +158,15 @@ internal sealed class Search
 
     /// <summary>
     /// Simplifies every hall-of-fame member once more (members enter it between simplification passes) and prunes
-    /// constants that do not matter: each constant in turn is replaced by 0 or 1 and the result simplified; the
-    /// smaller equation is kept when its cost is not worse (relative 1e-6). This removes e.g. a 1e-16 offset left by
+    /// constants that do not matter: each constant in turn is replaced by 0 or 1 and the result simplified (and, if that alone does
+    /// not fit, its remaining constants refitted); the smaller equation is kept when its cost is not worse (relative 1e-6). This removes e.g. a 1e-16 offset left by
     /// the optimiser so that product constants can merge.
     /// </summary>
     void FinalSimplify()
     {
         var ev = new Evaluator<double>(fastMath: false);
         bool Acceptable(Member? sm, Member m) => sm is not null && sm.Cost <= m.Cost * (1 + 1e-6) + 1e-14;
+        var prune = new ConstantOptimizer(optData);
         foreach (var original in hof.Slots.ToArray())
         {
             if (original is null) continue;
@@ -189,6 +190,12 @@ internal sealed class Search
                         trial = Simplifier.Simplify(trial, allowNeg);
                         if (trial.Length >= m.Nodes.Length || !cfg.IsValid(trial, o.MaxSize)) continue;
                         var tm = Evaluate(trial, ev, m.Birth, out _);
+                        if (!Acceptable(tm, original) && trial.Any(t => t.Op == OpCode.Constant))
+                        {
+                            // the other constants may compensate (c·x·(C − C/r) → x·(1 − 1/r)): refit them
+                            prune.Optimize(trial, master, 30, 0, out _);
+                            tm = Evaluate(Simplifier.Simplify(trial, allowNeg), ev, m.Birth, out _);
+                        }
                         if (Acceptable(tm, original)) { m = tm!; changed = true; break; }
                     }
                 }
