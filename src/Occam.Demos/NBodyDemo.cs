@@ -203,7 +203,8 @@ public static class NBodyDemo
         md.AppendLine();
         md.AppendLine($"Data: {o.TrainSamples} train / {o.ValidationSamples} validation / {o.TestSamples} test, 5 charged particles in 3-D, " +
                       $"positions {o.Data.TargetFrame - o.Data.InputFrame} frames ({(o.Data.TargetFrame - o.Data.InputFrame) * o.Data.SampleEvery} steps) ahead, seed {o.Seed}.");
-        md.AppendLine($"Training: {o.Epochs} epochs, batch {o.BatchSize}, Adam lr {DemoReport.F(o.LearningRate)}, {o.Layers} layers × {o.Hidden}, " +
+        var budget = o.TimeLimit is { } limit ? $" (or {limit.TotalMinutes:F0} min per model, whichever comes first)" : "";
+        md.AppendLine($"Training: up to {o.Epochs} epochs{budget}, batch {o.BatchSize}, Adam lr {DemoReport.F(o.LearningRate)}, {o.Layers} layers × {o.Hidden}, " +
                       $"validation every {o.EvaluateEvery} epochs, TorchSharp threads: {result.Threads}.");
         md.AppendLine();
         md.AppendLine("| model | parameters | epochs run | best epoch | validation MSE | test MSE | published | time |");
