@@ -1,4 +1,3 @@
-using System.Globalization;
 using LinqExpr = System.Linq.Expressions.Expression;
 
 namespace Occam.Symbolic;
@@ -225,7 +224,6 @@ public sealed class Expression : IEquatable<Expression>
         return h.ToHashCode();
     }
 
-    internal static string Format(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 }
 
 /// <summary>Helpers over postfix arrays: subtree extents, depth.</summary>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -59,7 +58,6 @@ public static class HallOfFameFile
             try { list.Add(Expression.Parse(eq, variableNames)); }
             catch (FormatException e) { throw new InvalidDataException($"{path}: {e.Message}"); }
         }
-        _ = CultureInfo.InvariantCulture;
         return list;
     }
 }

@@ -88,7 +88,7 @@ public sealed class Units
                     sp--;
                     var (b, okb) = stack[sp];
                     var (a, oka) = stack[sp - 1];
-                    stack[sp - 1] = Binary(n, a, b, oka && okb, nodes, stack);
+                    stack[sp - 1] = Binary(n, a, b, oka && okb);
                     break;
                 }
             }
@@ -113,7 +113,7 @@ public sealed class Units
         _ => (a is null ? null : new double[D], ok && Dimensionless(a)),
     };
 
-    static (double[]?, bool) Binary(in Node n, double[]? a, double[]? b, bool ok, ReadOnlySpan<Node> nodes, (double[]?, bool)[] _)
+    static (double[]?, bool) Binary(in Node n, double[]? a, double[]? b, bool ok)
     {
         switch (n.Op)
         {
@@ -132,7 +132,7 @@ public sealed class Units
             case OpCode.Cond:
                 return (b, ok);
             case OpCode.Pow:
-                // a dimensioned base needs a constant exponent: accept only when the exponent is a wildcard
+                // a dimensioned base needs a constant exponent (a wildcard); the result's units are then left open
                 if (!Dimensionless(b)) return (a, false);
                 if (Dimensionless(a)) return (a is null ? null : new double[D], ok);
                 return (null, ok && b is null);
