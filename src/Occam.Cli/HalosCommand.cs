@@ -16,11 +16,11 @@ internal static class HalosCommand
     /// <summary>The halo-specific options; <see cref="Create"/> and <c>discover --task halos</c> share them.</summary>
     internal sealed class HaloOptions
     {
-        public readonly Option<int> Halos = new("--halos") { Description = "Synthetic catalogue size (100000+ works; default 4000).", DefaultValueFactory = _ => 4000 };
+        public readonly Option<int> Halos = new("--halos") { Description = "Synthetic catalogue size (default 4000); larger catalogues keep the density: the box grows as halos^(1/3).", DefaultValueFactory = _ => 4000 };
         public readonly Option<double> Noise = new("--noise") { Description = "Gaussian noise on the synthetic δ.", DefaultValueFactory = _ => 0.0 };
         public readonly Option<double?> Radius = new("--radius") { Description = "Neighbour radius (default: the synthetic law's 0.1; set it for --data)." };
         public readonly Option<int?> HalosPerBatch = new("--halos-per-batch") { Description = "Halos per spatial sub-volume (batch); default 500." };
-        public readonly Option<double?> L1 = new("--l1") { Description = "Weight of the L1 prior on messages (default 0.01)." };
+        public readonly Option<double?> L1 = new("--l1") { Description = "Weight of the L1 prior on messages (default 1)." };
         public readonly Option<int?> MessageSize = new("--message-size") { Description = "Message components (default 8; the L1 prior should leave one significant)." };
         public readonly Option<double?> SymbolicSeconds = new("--sr-seconds") { Description = "Time limit of each symbolic regression (default 40 s)." };
 
@@ -49,7 +49,7 @@ internal static class HalosCommand
             if (threads is < 1) throw new UserInputException($"--threads must be at least 1 (got {threads}).");
             var options = new HaloDiscoveryOptions
             {
-                Catalogue = new HaloCatalogueOptions { Count = halos, Noise = noise, Seed = seed },
+                Catalogue = new HaloCatalogueOptions { Noise = noise, Seed = seed }.ScaledTo(halos),
                 Radius = radius, Seed = seed, Threads = threads,
             };
             if (perBatch is int p) options = options with { HalosPerBatch = p };
@@ -58,6 +58,29 @@ internal static class HalosCommand
             if (messageSize is int ms) options = options with { MessageSize = ms };
             if (steps is int n) options = options with { Steps = n };
             return options;
+        }
+    }
+
+    /// <summary>The <c>--task particles|halos</c> switch of <c>occam discover</c>, with the halo options.</summary>
+    internal sealed class DiscoverTask
+    {
+        public readonly Option<string> TaskOption = new("--task") { Description = "particles (default) or halos (the dark-matter example, docs/halos.md).", DefaultValueFactory = _ => "particles" };
+        readonly HaloOptions halo = new();
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(TaskOption);
+            halo.AddTo(command);
+        }
+
+        /// <summary>Runs the halo example when <c>--task halos</c> was given and returns its exit code; null for particles.</summary>
+        public int? TryRun(ParseResult parse, DiscoverCommand.CommonOptions common, string outDir, string? jsonPath, CancellationToken cancel)
+        {
+            var task = parse.GetValue(TaskOption)!.Trim().ToLowerInvariant();
+            if (task == "particles") return null;
+            if (task != "halos") throw new UserInputException($"--task must be particles or halos (got '{task}').");
+            var options = halo.Resolve(parse, parse.GetValue(common.Seed), parse.GetValue(common.Steps), parse.GetValue(common.Threads));
+            return Execute(parse, options, parse.GetValue(common.Data), outDir, jsonPath, cancel);
         }
     }
 
@@ -89,7 +112,7 @@ internal static class HalosCommand
     {
         var halo = new HaloOptions();
         var seed = new Option<int>("--seed") { Description = "Random seed; the same seed gives the same run.", DefaultValueFactory = _ => 0 };
-        var steps = new Option<int?>("--steps") { Description = "Training steps (default 3000)." };
+        var steps = new Option<int?>("--steps") { Description = "Training steps (default 5000)." };
         var threads = new Option<int?>("--threads") { Description = "CPU threads (default: 1 for the network on ≤ 2 cores, else 2)." };
         var data = new Option<string?>("--data") { Description = "A real catalogue (.csv/.npy/.npz with x, y, z, vx, vy, vz, M, delta) instead of the synthetic one." };
         var output = new Option<string>("--out") { Description = "Report directory (report.md, summary.json).", DefaultValueFactory = _ => "halos-out" };

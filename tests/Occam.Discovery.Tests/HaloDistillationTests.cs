@@ -82,7 +82,7 @@ public sealed class HaloDistillationTests
         var options = new HaloDiscoveryOptions
         {
             Catalogue = new HaloCatalogueOptions { Count = 800, Clusters = 40, Seed = 4 },
-            Steps = 300, HalosPerBatch = 800, AnalysisEdges = 500, FreshPairs = 500, NodeFitHalos = 300,
+            Steps = 300, L1 = 0.01, HalosPerBatch = 800, AnalysisEdges = 500, FreshPairs = 500, NodeFitHalos = 300,
             SymbolicTimeLimit = TimeSpan.FromSeconds(2), Threads = 1, Seed = 1,
         };
         var result = HaloDistillation.Run(options);

@@ -158,3 +158,34 @@ public sealed class HaloCatalogueTests : IDisposable
         AssertOneLine(Assert.Throws<InvalidDataException>(() => HaloCatalogueFile.Load(txt)), txt, ".txt");
     }
 }
+
+public sealed class HaloCatalogueScalingTests
+{
+    static double MeanNeighbours(HaloCatalogue c, double radius)
+    {
+        var cells = HaloNeighbours.Build(c.Positions, radius);
+        long pairs = 0;
+        for (int i = 0; i < c.Count; i++)
+            foreach (int j in cells.Candidates(i))
+            {
+                if (j == i) continue;
+                double d2 = 0;
+                for (int a = 0; a < 3; a++) { double d = c.Positions[3 * i + a] - c.Positions[3 * j + a]; d2 += d * d; }
+                if (d2 < radius * radius) pairs++;
+            }
+        return (double)pairs / c.Count;
+    }
+
+    [Fact]
+    public void Scaled_catalogues_keep_the_number_of_neighbours_per_halo()
+    {
+        var small = new HaloCatalogueOptions { Seed = 5 };
+        var big = small.ScaledTo(32000);
+        Assert.Equal(2.0, big.Box, 1e-12);          // (32000/4000)^(1/3)
+        Assert.Equal(1200, big.Clusters);
+        double a = MeanNeighbours(HaloCatalogueGenerator.Generate(small).Catalogue, 0.1);
+        double b = MeanNeighbours(HaloCatalogueGenerator.Generate(big).Catalogue, 0.1);
+        Assert.InRange(b / a, 0.85, 1.15);
+        Assert.All(HaloCatalogueGenerator.Generate(big).Catalogue.Positions, x => Assert.InRange(x, 0, 2));
+    }
+}

@@ -23,11 +23,11 @@ public sealed record HaloDiscoveryOptions
     /// <summary>Hidden layer widths of the edge and node MLPs.</summary>
     public IReadOnlyList<int> Hidden { get; init; } = [64, 64];
     /// <summary>Optimizer steps; each step trains on one spatial sub-volume.</summary>
-    public int Steps { get; init; } = 3000;
+    public int Steps { get; init; } = 5000;
     /// <summary>Peak learning rate of the one-cycle schedule (Adam).</summary>
     public double LearningRate { get; init; } = 3e-3;
     /// <summary>Weight of the L1 prior on messages (mean over edges of Σ|message|).</summary>
-    public double L1 { get; init; } = 1e-2;
+    public double L1 { get; init; } = 1.0;
     /// <summary>Target number of halos per spatial sub-volume (batch); the box is cut into ⌈(N/this)^⅓⌉³ cells.</summary>
     public int HalosPerBatch { get; init; } = 500;
     /// <summary>Fraction of halos with the largest δ held out of training (the out-of-distribution test).</summary>

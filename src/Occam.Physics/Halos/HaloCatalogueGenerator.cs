@@ -32,6 +32,18 @@ public sealed record HaloCatalogueOptions
     /// <summary>Seed; the same seed gives the same catalogue.</summary>
     public long Seed { get; init; }
 
+    /// <summary>
+    /// These options with <paramref name="count"/> halos at the same number density and clustering: the box side and
+    /// the number of clusters grow with the count (side ∝ count^⅓), so a halo keeps ≈ the same number of neighbours
+    /// within the law's radius and the number of edges grows linearly.
+    /// </summary>
+    public HaloCatalogueOptions ScaledTo(int count)
+    {
+        if (count < 2) throw new ArgumentException($"Halo catalogue: Count must be at least 2 (got {count}).");
+        double factor = (double)count / Count;
+        return this with { Count = count, Box = Box * Math.Cbrt(factor), Clusters = Math.Max(1, (int)Math.Round(Clusters * factor)) };
+    }
+
     /// <summary>Checks every option; throws <see cref="ArgumentException"/> naming the bad one.</summary>
     public void Validate()
     {
