@@ -82,8 +82,11 @@ internal static class DiscoverCommand
         command.Options.Add(json);
         command.Options.Add(checkpoint);
         command.Options.Add(resume);
+        var halos = new HalosCommand.DiscoverTask(); // --task particles|halos (docs/halos.md)
+        halos.AddTo(command);
         command.SetAction((parse, cancel) =>
         {
+            if (halos.TryRun(parse, common, parse.GetValue(output)!, parse.GetValue(json), cancel) is int code) return Task.FromResult(code);
             var options = common.Resolve(parse);
             var dataset = common.LoadData(parse);
             var outDir = parse.GetValue(output)!;
