@@ -39,7 +39,7 @@ public sealed record DiscoveryOptions
     public double? Alpha { get; init; }
     /// <summary>Start the edge model translation invariant (see <see cref="NetworkOptions.DifferenceInit"/>).</summary>
     public bool DifferenceInit { get; init; } = true;
-    public int Steps { get; init; } = 12000;
+    public int Steps { get; init; } = 30000;
     public int BatchSize { get; init; } = 64;
     public double LearningRate { get; init; } = 1e-2;
     public double WeightDecay { get; init; } = 1e-8;
