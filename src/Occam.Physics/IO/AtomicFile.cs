@@ -12,12 +12,7 @@ public static class AtomicFile
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(write);
-        var full = Path.GetFullPath(path);
-        var folder = Path.GetDirectoryName(full) ?? ".";
-        if (!Directory.Exists(folder))
-            throw new DirectoryNotFoundException($"Cannot write {path}: the folder {folder} does not exist.");
-        if (Directory.Exists(full))
-            throw new IOException($"Cannot write {path}: it is a folder.");
+        var (full, folder) = Target(path);
         var temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
@@ -45,17 +40,24 @@ public static class AtomicFile
         }
     }
 
-    /// <summary>Checks early that a file can be created at <paramref name="path"/> (folder exists and is writable).</summary>
-    /// <exception cref="IOException">It cannot; the message says why.</exception>
-    public static void EnsureWritable(string path)
+    /// <summary>The full path and its folder; throws when the folder is missing or the path is a folder.</summary>
+    static (string Full, string Folder) Target(string path)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var full = Path.GetFullPath(path);
         var folder = Path.GetDirectoryName(full) ?? ".";
         if (!Directory.Exists(folder))
             throw new DirectoryNotFoundException($"Cannot write {path}: the folder {folder} does not exist.");
         if (Directory.Exists(full))
             throw new IOException($"Cannot write {path}: it is a folder.");
+        return (full, folder);
+    }
+
+    /// <summary>Checks early that a file can be created at <paramref name="path"/> (folder exists and is writable).</summary>
+    /// <exception cref="IOException">It cannot; the message says why.</exception>
+    public static void EnsureWritable(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var (full, folder) = Target(path);
         var probe = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.probe");
         try
         {
