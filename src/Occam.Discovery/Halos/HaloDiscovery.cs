@@ -68,6 +68,15 @@ public sealed record HaloDiscoveryOptions
 /// on the held-out halos (largest δ).</summary>
 public sealed record HaloOodRow(string Model, double TrainMae, double HeldOutMae);
 
+/// <summary>
+/// Pairs behind the pair-formula plots: the fresh pairs for a synthetic catalogue (with the planted pair term), the
+/// analysis edges for a real one (<see cref="Planted"/> null). Distances and masses in catalogue units.
+/// </summary>
+public sealed record HaloPairSample(double[] R, double[] Mj, double[] Message, double[]? Planted, double[] Formula);
+
+/// <summary>True δ, GN and recovered-formula predictions of every halo, and whether it was held out of training.</summary>
+public sealed record HaloDeltaSample(double[] Truth, double[] Network, double[] Formula, bool[] HeldOut);
+
 /// <summary>Everything <see cref="HaloDistillation.Run"/> found.</summary>
 public sealed record HaloDiscoveryResult
 {
@@ -100,6 +109,10 @@ public sealed record HaloDiscoveryResult
     public required IReadOnlyList<HaloOodRow> Ood { get; init; }
     /// <summary>The planted law (synthetic only).</summary>
     public HaloLaw? Law { get; init; }
+    /// <summary>Pairs with message, formula and (synthetic) planted pair term, for the plots.</summary>
+    public HaloPairSample? Pairs { get; init; }
+    /// <summary>Per-halo δ: truth, GN and formula, for the plots.</summary>
+    public HaloDeltaSample? Deltas { get; init; }
     public required double TrainSeconds { get; init; }
     public required double Seconds { get; init; }
     /// <summary>Peak working set of the process at the end of the run.</summary>
@@ -307,12 +320,17 @@ public static class HaloDistillation
         double varianceFraction = msgStd[component] * msgStd[component] / Math.Max(1e-300, msgStd.Sum(s => s * s));
         var y = Enumerable.Range(0, sample.Length).Select(k => messages[k, component]).ToArray();
 
-        // Symbolic regression on the significant component.
-        var pairSr = SymbolicRegression.Fit(pairX, y, SearchOptions(options, PairVariables, 1, "pair formula", progress));
-        var pairFormula = pairSr.Best;
+        // Symbolic regression on the significant component, with r in units of the radius (so that the constants of
+        // a fall-off inside the radius are of order one); the formulas are then written back in catalogue units.
+        var scaledX = (double[,])pairX.Clone();
+        for (int k = 0; k < sample.Length; k++) scaledX[k, 0] /= radius;
+        var pairSr = SymbolicRegression.Fit(scaledX, y, PairSearchOptions(options, progress));
+        var pairPareto = pairSr.Pareto.Select(e => InCatalogueUnits(e, radius)).ToList();
+        var pairFormula = InCatalogueUnits(pairSr.Best, radius);
 
         // Fresh pairs: message and formula against the planted pair term.
         double? messageR2 = null, formulaR2 = null;
+        HaloPairSample? pairs = null;
         if (law is not null)
         {
             progress?.Report(new DiscoveryProgress("fresh pairs", 0, "scoring on a fresh catalogue"));
@@ -330,8 +348,10 @@ public static class HaloDistillation
                 var f = new double[fs.Length, 1];
                 for (int k = 0; k < fs.Length; k++) f[k, 0] = formula[k];
                 formulaR2 = formula.All(double.IsFinite) ? LinearFit.Fit(f, truth).R2 : double.NaN;
+                pairs = new HaloPairSample(Column(fx, 0), Column(fx, 1), Column(fm, component), truth, formula);
             }
         }
+        pairs ??= new HaloPairSample(Column(pairX, 0), Column(pairX, 1), y, null, pairFormula.Expression.Evaluate(pairX));
 
         // Node formula: δ(Σ ê, mi), fitted on training halos.
         var eHat = SumPairFormula(graph, pairFormula.Expression);
@@ -361,8 +381,9 @@ public static class HaloDistillation
             Options = options, Source = catalogue.Source, Halos = n, Edges = edges, SubVolumes = volumes.Count, Radius = radius,
             HoldOutThreshold = threshold, LossCurve = curve, MessageStd = msgStd, Component = component,
             ComponentVarianceFraction = varianceFraction, MessageR2 = messageR2, PairFormula = pairFormula,
-            PairPareto = pairSr.Pareto, PairFormulaR2 = formulaR2, NodeFormula = nodeSr.Best, NodePareto = nodeSr.Pareto,
-            Ood = rows, Law = law, TrainSeconds = trainSeconds, Seconds = total.Elapsed.TotalSeconds,
+            PairPareto = pairPareto, PairFormulaR2 = formulaR2, NodeFormula = nodeSr.Best, NodePareto = nodeSr.Pareto,
+            Ood = rows, Law = law, Pairs = pairs, Deltas = new HaloDeltaSample(catalogue.Delta, gnDelta, formulaDelta, isHeld),
+            TrainSeconds = trainSeconds, Seconds = total.Elapsed.TotalSeconds,
             PeakWorkingSetBytes = Process.GetCurrentProcess().PeakWorkingSet64,
         };
     }
@@ -378,6 +399,31 @@ public static class HaloDistillation
             if (held[i]) { b += err; nb++; } else { a += err; na++; }
         }
         return new HaloOodRow(model, a / Math.Max(1, na), b / Math.Max(1, nb));
+    }
+
+    /// <summary>
+    /// The pair search: + − × ÷ and ^ with a constant (or single-variable) exponent and a base of at most three nodes
+    /// (so (c·r)^d, the shape of a steep fall-off, is one small subtree), no nested powers. No exp: with it the search
+    /// tends to settle on smooth exp-polynomial approximations of the fall-off.
+    /// </summary>
+    static SymbolicRegressionOptions PairSearchOptions(HaloDiscoveryOptions options, IProgress<DiscoveryProgress>? progress) =>
+        SearchOptions(options, PairVariables, 1, "pair formula", progress) with
+        {
+            UnaryOperators = [],
+            OperatorConstraints = new Dictionary<string, (int, int)> { ["^"] = (3, 1) },
+            NestedConstraints = new Dictionary<string, IReadOnlyDictionary<string, int>> { ["^"] = new Dictionary<string, int> { ["^"] = 0 } },
+        };
+
+    /// <summary>The entry with variable 0 (r / R in the search) replaced by r / R, so that it reads catalogue distances.</summary>
+    internal static ParetoEntry InCatalogueUnits(ParetoEntry entry, double radius)
+    {
+        var nodes = new List<Node>();
+        foreach (var n in entry.Expression.Nodes)
+        {
+            if (n.Op == OpCode.Variable && n.Index == 0) nodes.AddRange([n, Node.Const(radius), Node.Of(OpCode.Div)]);
+            else nodes.Add(n);
+        }
+        return entry with { Expression = new Expression(nodes, entry.Expression.VariableNames) };
     }
 
     static SymbolicRegressionOptions SearchOptions(HaloDiscoveryOptions options, IReadOnlyList<string> names, int which, string stage,
@@ -399,6 +445,13 @@ public static class HaloDistillation
         Progress = progress is null ? null : new SyncProgress<SymbolicRegressionProgress>(p => progress.Report(new DiscoveryProgress(stage,
             Math.Min(1, p.Elapsed.TotalSeconds / options.SymbolicTimeLimit.TotalSeconds), $"loss {p.BestLoss:G3}: {p.Best}"))),
     };
+
+    static double[] Column(double[,] x, int column)
+    {
+        var c = new double[x.GetLength(0)];
+        for (int k = 0; k < c.Length; k++) c[k] = x[k, column];
+        return c;
+    }
 
     static long[] SampleEdges(long edges, int count, int seed)
     {
