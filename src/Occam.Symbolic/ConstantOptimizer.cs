@@ -2,22 +2,32 @@ namespace Occam.Symbolic;
 
 /// <summary>
 /// Levenberg–Marquardt on the (weighted) squared error with an exact Jacobian from forward-mode automatic
-/// differentiation (dual numbers carrying one tangent per constant), with random restarts.
+/// differentiation (dual numbers carrying one tangent per constant), with random restarts. For a mean-absolute-error
+/// search, <c>leastAbsolute</c> follows with a few rounds of iteratively reweighted least squares (weights
+/// 1 / |residual|), so that the constants minimise the absolute error rather than being pulled by outliers.
 /// </summary>
 internal sealed class ConstantOptimizer
 {
     readonly double[] columns; // feature-major
     readonly int rows, features;
     readonly double[] y;
-    readonly double[]? w;
+    readonly double[]? baseWeights;
+    readonly bool leastAbsolute;
+    double[]? w;
+    double[]? residuals;
     double[] val = new double[64];
     double[] der = new double[64 * 4];
 
-    public ConstantOptimizer(Dataset<double> data)
+    public ConstantOptimizer(Dataset<double> data, bool leastAbsolute = false)
     {
         rows = data.Rows; features = data.Features;
-        columns = data.X; y = data.Y!; w = data.Weights;
+        columns = data.X; y = data.Y!; w = baseWeights = data.Weights;
+        this.leastAbsolute = leastAbsolute;
     }
+
+    /// <summary>At most this many rounds of reweighting for a least-absolute-error fit; they stop once the mean absolute
+    /// error improves by less than 1e-4 (relative).</summary>
+    const int ReweightRounds = 8;
 
     /// <summary>Optimises the constants in place; returns the squared-error loss reached (mean, weighted).</summary>
     public double Optimize(Node[] nodes, Rng rng, int iterations, int restarts, out long evaluations)
@@ -37,8 +47,41 @@ internal sealed class ConstantOptimizer
             double l = Run(nodes, p, iterations, ref evaluations);
             if (l < bestLoss) { bestLoss = l; best = p; }
         }
+        if (leastAbsolute) bestLoss = Reweighted(nodes, best, iterations, ref evaluations);
         Write(nodes, best);
         return bestLoss;
+    }
+
+    /// <summary>Iteratively reweighted least squares towards the least-absolute-error constants (in place); returns the
+    /// squared-error loss at the result.</summary>
+    double Reweighted(Node[] nodes, double[] p, int iterations, ref long evaluations)
+    {
+        residuals ??= new double[rows];
+        var irls = new double[rows];
+        var best = (double[])p.Clone();
+        double bestAbs = double.PositiveInfinity;
+        for (int round = 0; round <= ReweightRounds; round++)
+        {
+            w = baseWeights;
+            double loss = Accumulate(nodes, p, null, null, false);
+            evaluations++;
+            if (!double.IsFinite(loss)) break;
+            double meanAbs = 0;
+            for (int r = 0; r < rows; r++) meanAbs += Math.Abs(residuals[r]);
+            meanAbs /= rows;
+            bool progress = meanAbs < bestAbs * (1 - 1e-4);
+            if (meanAbs < bestAbs) { bestAbs = meanAbs; Array.Copy(p, best, p.Length); }
+            if (!progress || round == ReweightRounds) break;
+            double floor = 1e-6 * meanAbs + 1e-300;
+            for (int r = 0; r < rows; r++) irls[r] = (baseWeights is null ? 1.0 : baseWeights[r]) / Math.Max(Math.Abs(residuals[r]), floor);
+            w = irls;
+            Run(nodes, p, iterations, ref evaluations);
+        }
+        w = baseWeights;
+        Array.Copy(best, p, p.Length);
+        double result = Accumulate(nodes, p, null, null, false);
+        evaluations++;
+        return result;
     }
 
     static void Read(Node[] nodes, double[] p)
@@ -188,6 +231,7 @@ internal sealed class ConstantOptimizer
             }
             double wi = w is null ? 1.0 : w[r];
             double res = val[0] - y[r];
+            if (residuals is not null) residuals[r] = res;
             total += wi * res * res;
             wsum += wi;
             if (jac)

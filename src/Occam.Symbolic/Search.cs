@@ -81,6 +81,9 @@ internal sealed class Search
         for (int i = 0; i < islands.Length; i++) islands[i] = new Island(this, i);
     }
 
+    /// <summary>True when constants should minimise the absolute error (an L1 search).</summary>
+    bool LeastAbsolute => o.Loss == LossKind.L1 && o.CustomLoss is null;
+
     double CustomLossOf(Span<double> pred, double constant)
     {
         pred.Fill(constant);
@@ -166,7 +169,7 @@ internal sealed class Search
     {
         var ev = new Evaluator<double>(fastMath: false);
         bool Acceptable(Member? sm, Member m) => sm is not null && sm.Cost <= m.Cost * (1 + 1e-6) + 1e-14;
-        var prune = new ConstantOptimizer(optData);
+        var prune = new ConstantOptimizer(optData, LeastAbsolute);
         foreach (var original in hof.Slots.ToArray())
         {
             if (original is null) continue;
@@ -329,7 +332,7 @@ internal sealed class Search
         {
             this.s = s;
             rng = new Rng(Rng.Mix((ulong)(uint)s.o.Seed, (ulong)index + 1));
-            opt = new ConstantOptimizer(s.optData);
+            opt = new ConstantOptimizer(s.optData, s.LeastAbsolute);
             Best = new HallOfFame(s.o.MaxSize);
             SizeCounts = new long[s.o.MaxSize + 1];
             Population = new Member[s.o.PopulationSize];

@@ -54,19 +54,20 @@ public static class SymbolicRegression
 
     /// <summary>
     /// Fits the constants of a fixed expression to data by Levenberg–Marquardt (exact forward-mode Jacobian) with
-    /// random restarts; returns the fitted expression and its mean squared error.
+    /// random restarts; returns the fitted expression and its loss. With <paramref name="loss"/> = L1 the constants
+    /// minimise the mean absolute error (iteratively reweighted least squares) and the L1 loss is returned; otherwise the
+    /// mean squared error.
     /// </summary>
     public static (Expression Expression, double Loss) FitConstants(Expression expression, double[,] x, double[] y,
-        int iterations = 100, int restarts = 4, int seed = 0)
+        int iterations = 100, int restarts = 4, int seed = 0, LossKind loss = LossKind.L2)
     {
         ArgumentNullException.ThrowIfNull(expression);
         if (expression.MaxVariableIndex >= x.GetLength(1))
             throw new ArgumentException($"expression uses variable {expression.MaxVariableIndex} but x has {x.GetLength(1)} columns");
         var data = Dataset<double>.FromRows(x, y);
         var nodes = expression.NodeArray.ToArray();
-        double loss = new ConstantOptimizer(data).Optimize(nodes, new Rng(Rng.Mix((ulong)(uint)seed, 0xF17)), iterations, restarts, out _);
+        new ConstantOptimizer(data, loss == LossKind.L1).Optimize(nodes, new Rng(Rng.Mix((ulong)(uint)seed, 0xF17)), iterations, restarts, out _);
         var fitted = new Expression(nodes, expression.VariableNames, trusted: true);
-        if (double.IsNaN(loss)) loss = new Evaluator<double>().Loss(nodes, data);
-        return (fitted, loss);
+        return (fitted, new Evaluator<double>().Loss(nodes, data, loss == LossKind.L1 ? LossKind.L1 : LossKind.L2));
     }
 }

@@ -42,6 +42,28 @@ public sealed class ConstantOptimizerTests
     }
 
     [Fact]
+    public void Least_absolute_fit_ignores_outliers_that_pull_the_least_squares_fit()
+    {
+        // 90 % of the rows lie exactly on y = 2.5 x0 − 1.25, 10 % are gross outliers (+40): the least-absolute-error
+        // line is the exact line (it interpolates the majority), the least-squares line is pulled far off it.
+        var rng = new Random(5);
+        var x = new double[200, 1];
+        var y = new double[200];
+        for (int r = 0; r < 200; r++)
+        {
+            x[r, 0] = 4 * rng.NextDouble() - 2;
+            y[r] = 2.5 * x[r, 0] - 1.25 + (r % 10 == 0 ? 40 : 0);
+        }
+        var form = Expression.Parse("1 * x0 + 1", ["x0"]);
+        var (l1, l1Loss) = SymbolicRegression.FitConstants(form, x, y, loss: LossKind.L1);
+        var (l2, _) = SymbolicRegression.FitConstants(form, x, y);
+        Assert.Equal(2.5, l1.Constants[0], 1e-3);
+        Assert.Equal(-1.25, l1.Constants[1], 1e-3);
+        Assert.Equal(0.1 * 40, l1Loss, 1e-2); // the mean absolute error is the outliers' share
+        Assert.True(Math.Abs(l2.Constants[1] - -1.25) > 1, $"least squares intercept {l2.Constants[1]}");
+    }
+
+    [Fact]
     public void Forward_mode_jacobian_matches_finite_differences_through_every_operator()
     {
         // the optimiser's derivative rules, checked one operator at a time against central differences
