@@ -356,14 +356,16 @@ public static class HaloDistillation
         // Node formula: δ(Σ ê, mi), fitted on training halos.
         var eHat = SumPairFormula(graph, pairFormula.Expression);
         var nodeRng = new Random(options.Seed + 29);
-        var fitIdx = trainIdx.OrderBy(_ => nodeRng.Next()).Take(options.NodeFitHalos).ToArray();
-        var nodeX = new double[fitIdx.Length, 2];
-        var nodeY = new double[fitIdx.Length];
-        for (int k = 0; k < fitIdx.Length; k++) { nodeX[k, 0] = eHat[fitIdx[k]]; nodeX[k, 1] = catalogue.Mass[fitIdx[k]]; nodeY[k] = catalogue.Delta[fitIdx[k]]; }
+        var shuffled = trainIdx.OrderBy(_ => nodeRng.Next()).ToArray();
+        var fitIdx = shuffled.Take(options.NodeFitHalos).ToArray();
+        var validIdx = shuffled.Skip(fitIdx.Length).Take(options.NodeFitHalos).ToArray();
+        if (validIdx.Length < 10) validIdx = fitIdx;
+        var (nodeX, nodeY) = NodeRows(eHat, catalogue, fitIdx);
         var nodeSr = SymbolicRegression.Fit(nodeX, nodeY, SearchOptions(options, NodeVariables, 2, "node formula", progress));
+        var nodeFormula = SelectByValidation(nodeSr.Pareto, NodeRows(eHat, catalogue, validIdx), NodeSelectionTolerance);
         var allX = new double[n, 2];
         for (int i = 0; i < n; i++) { allX[i, 0] = eHat[i]; allX[i, 1] = catalogue.Mass[i]; }
-        var formulaDelta = nodeSr.Best.Expression.Evaluate(allX);
+        var formulaDelta = nodeFormula.Expression.Evaluate(allX);
 
         var rows = new List<HaloOodRow>
         {
@@ -381,7 +383,7 @@ public static class HaloDistillation
             Options = options, Source = catalogue.Source, Halos = n, Edges = edges, SubVolumes = volumes.Count, Radius = radius,
             HoldOutThreshold = threshold, LossCurve = curve, MessageStd = msgStd, Component = component,
             ComponentVarianceFraction = varianceFraction, MessageR2 = messageR2, PairFormula = pairFormula,
-            PairPareto = pairPareto, PairFormulaR2 = formulaR2, NodeFormula = nodeSr.Best, NodePareto = nodeSr.Pareto,
+            PairPareto = pairPareto, PairFormulaR2 = formulaR2, NodeFormula = nodeFormula, NodePareto = nodeSr.Pareto,
             Ood = rows, Law = law, Pairs = pairs, Deltas = new HaloDeltaSample(catalogue.Delta, gnDelta, formulaDelta, isHeld),
             TrainSeconds = trainSeconds, Seconds = total.Elapsed.TotalSeconds,
             PeakWorkingSetBytes = Process.GetCurrentProcess().PeakWorkingSet64,
@@ -445,6 +447,39 @@ public static class HaloDistillation
         Progress = progress is null ? null : new SyncProgress<SymbolicRegressionProgress>(p => progress.Report(new DiscoveryProgress(stage,
             Math.Min(1, p.Elapsed.TotalSeconds / options.SymbolicTimeLimit.TotalSeconds), $"loss {p.BestLoss:G3}: {p.Best}"))),
     };
+
+    /// <summary>
+    /// The node formula is the simplest entry of the Pareto front whose mean squared error on validation halos (training
+    /// halos not used by the search) is within this fraction of the lowest validation error on the front. PySR's
+    /// "best" rule (largest drop in log-loss per unit of complexity) stops at the affine law in e, since the planted
+    /// dependence on Mᵢ (C₃·Mᵢ/C₂ ≈ 2 %) improves the loss by tens of percent, not by a factor.
+    /// </summary>
+    public const double NodeSelectionTolerance = 0.1;
+
+    static (double[,] X, double[] Y) NodeRows(double[] eHat, HaloCatalogue c, int[] idx)
+    {
+        var x = new double[idx.Length, 2];
+        var y = new double[idx.Length];
+        for (int k = 0; k < idx.Length; k++) { x[k, 0] = eHat[idx[k]]; x[k, 1] = c.Mass[idx[k]]; y[k] = c.Delta[idx[k]]; }
+        return (x, y);
+    }
+
+    /// <summary>The simplest entry whose validation MSE is at most (1 + tolerance) × the lowest one on the front.</summary>
+    internal static ParetoEntry SelectByValidation(IReadOnlyList<ParetoEntry> pareto, (double[,] X, double[] Y) valid, double tolerance)
+    {
+        var mse = pareto.Select(e =>
+        {
+            var p = e.Expression.Evaluate(valid.X);
+            double s = 0;
+            for (int k = 0; k < p.Length; k++) s += (p[k] - valid.Y[k]) * (p[k] - valid.Y[k]);
+            s /= Math.Max(1, p.Length);
+            return double.IsFinite(s) ? s : double.PositiveInfinity;
+        }).ToArray();
+        double best = mse.Min();
+        for (int k = 0; k < pareto.Count; k++)
+            if (mse[k] <= (1 + tolerance) * best) return pareto[k];
+        return pareto[^1];
+    }
 
     static double[] Column(double[,] x, int column)
     {

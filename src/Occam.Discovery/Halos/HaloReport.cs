@@ -85,6 +85,10 @@ public static class HaloReport
         sb.AppendLine();
         foreach (var e in r.PairPareto) sb.AppendLine(CultureInfo.InvariantCulture, $"- {e.Complexity}, {F(e.Loss, "G3")}, `{e.Infix}`");
         sb.AppendLine();
+        sb.AppendLine("Node Pareto front (complexity, loss, expression):");
+        sb.AppendLine();
+        foreach (var e in r.NodePareto) sb.AppendLine(CultureInfo.InvariantCulture, $"- {e.Complexity}, {F(e.Loss, "G3")}, `{e.Infix}`");
+        sb.AppendLine();
         sb.AppendLine("## Out of distribution (largest δ held out of training)");
         sb.AppendLine();
         sb.Append(OodTable(r));
