@@ -1,6 +1,7 @@
 using Occam.Discovery.Halos;
 using Occam.Graphs;
 using Occam.Physics.Halos;
+using Occam.Symbolic;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -100,6 +101,35 @@ public sealed class HaloDistillationTests
         Assert.InRange(result.Component, 0, options.MessageSize - 1);
         Assert.NotNull(result.PairFormulaR2);
         Assert.Equal(800, result.Halos);
+    }
+
+    [Fact]
+    public void A_pair_formula_searched_on_r_over_R_reads_catalogue_distances_after_conversion()
+    {
+        // Searched on x = r / R: f(x, mj) = (0.4 + mj) / (7 + (1.5 x)^20); in catalogue units it must equal the planted-style
+        // term (0.4 + mj) / (7 + (15 r)^20) for R = 0.1, computed here directly.
+        var searched = Expression.Parse("(0.4 + mj) / (7 + (1.5 * r)^20)", HaloDistillation.PairVariables);
+        var entry = HaloDistillation.InCatalogueUnits(new ParetoEntry(searched.Complexity, 0, 0, searched), 0.1);
+        foreach (var (r, mj) in new[] { (0.01, 0.5), (0.06, 1.0), (0.07, 2.0), (0.095, 0.3) })
+            Assert.Equal((0.4 + mj) / (7 + Math.Pow(15 * r, 20)), entry.Expression.Evaluate([r, mj]), 1e-12);
+    }
+
+    [Fact]
+    public void Validation_selection_takes_the_simplest_entry_within_the_tolerance_of_the_best()
+    {
+        // δ = 0.1 + 2 e (1 − 0.02 mi) + tiny noise: the affine law in e misses the mass term by far more than 10 %, the exact
+        // form is within it, and a more complex exact form must not be preferred.
+        var rng = new Random(3);
+        var x = new double[500, 2];
+        var y = new double[500];
+        for (int k = 0; k < 500; k++)
+        {
+            x[k, 0] = 3 * rng.NextDouble(); x[k, 1] = 0.3 + 3 * rng.NextDouble();
+            y[k] = 0.1 + 2 * x[k, 0] * (1 - 0.02 * x[k, 1]) + 0.001 * (rng.NextDouble() - 0.5);
+        }
+        ParetoEntry E(string text) { var e = Expression.Parse(text, HaloDistillation.NodeVariables); return new ParetoEntry(e.Complexity, 0, 0, e); }
+        var front = new[] { E("e"), E("0.1 + 1.95 * e"), E("0.1 + (2 - 0.04 * mi) * e"), E("0.1 + (2 - 0.04 * mi) * e + 0 * (mi * mi)") };
+        Assert.Same(front[2], HaloDistillation.SelectByValidation(front, (x, y), 0.1));
     }
 
     [Fact]
