@@ -22,11 +22,12 @@ internal static class HalosCommand
         public readonly Option<int?> HalosPerBatch = new("--halos-per-batch") { Description = "Halos per spatial sub-volume (batch); default 500." };
         public readonly Option<double?> L1 = new("--l1") { Description = "Weight of the L1 prior on messages (default 1)." };
         public readonly Option<int?> MessageSize = new("--message-size") { Description = "Message components (default 8; the L1 prior should leave one significant)." };
-        public readonly Option<double?> SymbolicSeconds = new("--sr-seconds") { Description = "Time limit of each symbolic regression (default 40 s)." };
+        public readonly Option<int?> SymbolicRounds = new("--sr-rounds") { Description = "Rounds of each symbolic regression (default 40; a fixed number of rounds keeps the run deterministic)." };
+        public readonly Option<double?> SymbolicSeconds = new("--sr-seconds") { Description = "Wall-clock cap of each symbolic regression (default 300 s; reached only on a busy machine)." };
 
         public void AddTo(Command command)
         {
-            foreach (var o in new Option[] { Halos, Noise, Radius, HalosPerBatch, L1, MessageSize, SymbolicSeconds }) command.Options.Add(o);
+            foreach (var o in new Option[] { Halos, Noise, Radius, HalosPerBatch, L1, MessageSize, SymbolicRounds, SymbolicSeconds }) command.Options.Add(o);
         }
 
         public HaloDiscoveryOptions Resolve(ParseResult parse, int seed, int? steps, int? threads)
@@ -41,6 +42,8 @@ internal static class HalosCommand
             if (perBatch is < 1) throw new UserInputException($"--halos-per-batch must be at least 1 (got {perBatch}).");
             var sr = parse.GetValue(SymbolicSeconds);
             if (sr is double s && !(s > 0)) throw new UserInputException($"--sr-seconds must be positive (got {s}).");
+            var rounds = parse.GetValue(SymbolicRounds);
+            if (rounds is < 1) throw new UserInputException($"--sr-rounds must be at least 1 (got {rounds}).");
             var l1 = parse.GetValue(L1);
             if (l1 is double w && !(w >= 0)) throw new UserInputException($"--l1 must be ≥ 0 (got {w}).");
             var messageSize = parse.GetValue(MessageSize);
@@ -54,6 +57,7 @@ internal static class HalosCommand
             };
             if (perBatch is int p) options = options with { HalosPerBatch = p };
             if (sr is double t) options = options with { SymbolicTimeLimit = TimeSpan.FromSeconds(t) };
+            if (rounds is int sr2) options = options with { SymbolicRounds = sr2 };
             if (l1 is double a) options = options with { L1 = a };
             if (messageSize is int ms) options = options with { MessageSize = ms };
             if (steps is int n) options = options with { Steps = n };
