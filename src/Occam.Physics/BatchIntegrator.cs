@@ -121,41 +121,15 @@ internal sealed class BatchIntegrator<TKernel> : IBatchIntegrator where TKernel 
         double h = dt;
         for (int frame = 1; frame < steps; frame++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            double remaining = dt;
-            int substeps = 0;
-            while (remaining > 0)
-            {
-                if ((++substeps & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
-                if (substeps > Simulator.MaxSubStepsPerFrame)
-                    throw new InvalidOperationException(
-                        $"The integrator needed more than {Simulator.MaxSubStepsPerFrame} sub-steps between frames {frame - 1} and {frame}; the tolerance may be too strict.");
-                bool last = h >= remaining * (1 - 1e-12);
-                double step = last ? remaining : h;
-                double err = Attempt(step);
-                if (!double.IsFinite(err))
-                {
-                    h = step * 0.1;
-                    if (h < 1e-14 * dt) throw new InvalidOperationException("The state became non-finite during integration.");
-                    continue;
-                }
-                double factor = err == 0 ? 5 : Math.Clamp(0.9 * Math.Pow(err, -0.2), 0.2, 5);
-                if (err <= 1)
-                {
-                    Array.Copy(_yNew, _y, _size);
-                    Array.Copy(_k7, _k1, _size); // FSAL
-                    remaining = last ? 0 : remaining - step;
-                    h = last && factor >= 1 ? Math.Max(h, step * factor) : step * factor;
-                }
-                else
-                {
-                    h = step * Math.Max(factor, 0.1);
-                    if (h < 1e-14 * dt)
-                        throw new InvalidOperationException($"The step size underflowed between frames {frame - 1} and {frame}.");
-                }
-            }
+            AdaptiveStep.AdvanceFrame(dt, ref h, frame, Attempt, Accept, cancellationToken);
             Record(frame, outputs);
         }
+    }
+
+    void Accept()
+    {
+        Array.Copy(_yNew, _y, _size);
+        Array.Copy(_k7, _k1, _size); // FSAL
     }
 
     void Record(int frame, (Memory<double> X, Memory<double> V, Memory<double> A)?[] outputs)

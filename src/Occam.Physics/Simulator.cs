@@ -256,42 +256,15 @@ internal sealed class Integrator
         double h = dt;
         for (int frame = 1; frame < steps; frame++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            double remaining = dt;
-            int substeps = 0;
-            while (remaining > 0)
-            {
-                if ((++substeps & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
-                if (substeps > Simulator.MaxSubStepsPerFrame)
-                    throw new InvalidOperationException(
-                        $"The integrator needed more than {Simulator.MaxSubStepsPerFrame} sub-steps between frames {frame - 1} and {frame}; the tolerance may be too strict.");
-                bool last = h >= remaining * (1 - 1e-12);
-                double step = last ? remaining : h;
-                double err = Attempt(step);
-                if (!double.IsFinite(err))
-                {
-                    h = step * 0.1;
-                    if (h < 1e-300) throw new InvalidOperationException("The state became non-finite during integration.");
-                    continue;
-                }
-                double factor = err == 0 ? 5 : Math.Clamp(0.9 * Math.Pow(err, -0.2), 0.2, 5);
-                if (err <= 1)
-                {
-                    Array.Copy(_yNew, _y, _size);
-                    Array.Copy(_k7, _k1, _size); // FSAL
-                    remaining = last ? 0 : remaining - step;
-                    // After a step shortened to land on the frame keep the larger earlier proposal unless the error says shrink.
-                    h = last && factor >= 1 ? Math.Max(h, step * factor) : step * factor;
-                }
-                else
-                {
-                    h = step * Math.Max(factor, 0.1);
-                    if (h < 1e-14 * dt)
-                        throw new InvalidOperationException($"The step size underflowed between frames {frame - 1} and {frame}.");
-                }
-            }
+            AdaptiveStep.AdvanceFrame(dt, ref h, frame, Attempt, Accept, cancellationToken);
             Record(frame, xs, vs, accs);
         }
+    }
+
+    void Accept()
+    {
+        Array.Copy(_yNew, _y, _size);
+        Array.Copy(_k7, _k1, _size); // FSAL
     }
 
     void Record(int frame, Span<double> xs, Span<double> vs, Span<double> accs)
@@ -340,5 +313,56 @@ internal sealed class Integrator
             sum += ratio * ratio;
         }
         return Math.Sqrt(sum / s);
+    }
+}
+
+/// <summary>
+/// The adaptive step-size control shared by the scalar and the SIMD Dormand–Prince integrators: advances exactly one
+/// frame of length dt in sub-steps (the last one shortened to land on the frame), retries a non-finite attempt with a
+/// tenth of the step, and gives up with an <see cref="InvalidOperationException"/> after
+/// <see cref="Simulator.MaxSubStepsPerFrame"/> sub-steps or when the step underflows.
+/// </summary>
+internal static class AdaptiveStep
+{
+    /// <param name="dt">Time between frames.</param>
+    /// <param name="h">The proposed step; updated for the next frame.</param>
+    /// <param name="frame">The frame being reached (for messages).</param>
+    /// <param name="attempt">Tries a step of the given size and returns its scaled error (≤ 1 accepts it).</param>
+    /// <param name="accept">Makes the last attempt the current state.</param>
+    public static void AdvanceFrame(double dt, ref double h, int frame, Func<double, double> attempt, Action accept, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        double remaining = dt;
+        int substeps = 0;
+        while (remaining > 0)
+        {
+            if ((++substeps & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
+            if (substeps > Simulator.MaxSubStepsPerFrame)
+                throw new InvalidOperationException(
+                    $"The integrator needed more than {Simulator.MaxSubStepsPerFrame} sub-steps between frames {frame - 1} and {frame}; the tolerance may be too strict.");
+            bool last = h >= remaining * (1 - 1e-12);
+            double step = last ? remaining : h;
+            double err = attempt(step);
+            if (!double.IsFinite(err))
+            {
+                h = step * 0.1;
+                if (h < 1e-14 * dt) throw new InvalidOperationException("The state became non-finite during integration.");
+                continue;
+            }
+            double factor = err == 0 ? 5 : Math.Clamp(0.9 * Math.Pow(err, -0.2), 0.2, 5);
+            if (err <= 1)
+            {
+                accept();
+                remaining = last ? 0 : remaining - step;
+                // After a step shortened to land on the frame keep the larger earlier proposal unless the error says shrink.
+                h = last && factor >= 1 ? Math.Max(h, step * factor) : step * factor;
+            }
+            else
+            {
+                h = step * Math.Max(factor, 0.1);
+                if (h < 1e-14 * dt)
+                    throw new InvalidOperationException($"The step size underflowed between frames {frame - 1} and {frame}.");
+            }
+        }
     }
 }
