@@ -41,7 +41,7 @@ public sealed record HaloDiscoveryOptions
     /// <summary>
     /// Rounds of each of the two symbolic regressions (a round evolves every island once). A fixed number of rounds
     /// makes the searches, and so the whole run, deterministic whatever the thread count or the machine's load; 40
-    /// rounds take ≈ 55 s on one thread of the 2-core development machine.
+    /// rounds take ≈ 50 s on one thread of the 2-core development machine.
     /// </summary>
     public int SymbolicRounds { get; init; } = 40;
     /// <summary>Wall-clock cap of each symbolic regression; a search that reaches it stops early and its result then
@@ -425,7 +425,10 @@ public static class HaloDistillation
             NestedConstraints = new Dictionary<string, IReadOnlyDictionary<string, int>> { ["^"] = new Dictionary<string, int> { ["^"] = 0 } },
         };
 
-    /// <summary>The entry with variable 0 (r / R in the search) replaced by r / R, so that it reads catalogue distances.</summary>
+    /// <summary>
+    /// The entry with variable 0 (r / R in the search) replaced by r / R, so that it reads catalogue distances; its
+    /// complexity and loss stay those of the search.
+    /// </summary>
     internal static ParetoEntry InCatalogueUnits(ParetoEntry entry, double radius)
     {
         var nodes = new List<Node>();

@@ -81,7 +81,7 @@ public static class HaloReport
             sb.AppendLine(CultureInfo.InvariantCulture, $"- planted node law: `{r.Law.NodeInfix}`");
         }
         sb.AppendLine();
-        sb.AppendLine("Pair Pareto front (complexity, loss, expression):");
+        sb.AppendLine("Pair Pareto front (complexity and loss of the search, which ran on r/R; expression in catalogue units):");
         sb.AppendLine();
         foreach (var e in r.PairPareto) sb.AppendLine(CultureInfo.InvariantCulture, $"- {e.Complexity}, {F(e.Loss, "G3")}, `{e.Infix}`");
         sb.AppendLine();
