@@ -17,6 +17,18 @@ public enum NBodyModel
     Gnn,
 }
 
+/// <summary>Which charged N-body data set the demo trains and tests on.</summary>
+public enum NBodyDataSet
+{
+    /// <summary>
+    /// The published data set (Satorras et al. 2021, <c>nbody_small</c>) regenerated from its NumPy seed 43 by
+    /// <see cref="ChargedNBody.GenerateReference"/>: the same trajectories as the published numbers.
+    /// </summary>
+    Reference,
+    /// <summary>Occam's own split: every trajectory seeded from (<see cref="NBodyDemoOptions.Seed"/>, split, index).</summary>
+    Seeded,
+}
+
 /// <summary>
 /// Settings of the charged N-body benchmark. Defaults follow Satorras et al. (2021): 3,000 / 2,000 / 2,000 samples,
 /// 4 layers of width 64, SiLU, Adam with learning rate 5e-4, batch 100, test MSE at the best validation epoch
@@ -37,13 +49,22 @@ public sealed record NBodyDemoOptions
     /// <summary>Wall-clock budget per model: training stops (after a final evaluation) at the first epoch past it.</summary>
     public TimeSpan? TimeLimit { get; init; }
     public IReadOnlyList<NBodyModel> Models { get; init; } = [NBodyModel.Egnn, NBodyModel.Gnn];
-    /// <summary>Data generation options (defaults: the published data set).</summary>
+    /// <summary>Data generation options (defaults: the published simulation settings).</summary>
     public ChargedNBodyOptions Data { get; init; } = new();
+    /// <summary>
+    /// The published data set (default; <see cref="Seed"/> then only seeds the models and the batch order) or a
+    /// split seeded from <see cref="Seed"/>.
+    /// </summary>
+    public NBodyDataSet DataSet { get; init; } = NBodyDataSet.Reference;
 
     internal void Validate()
     {
         if (TrainSamples < 1 || ValidationSamples < 1 || TestSamples < 1)
             throw new ArgumentOutOfRangeException(nameof(TrainSamples), "NBodyDemoOptions: every split needs at least one sample.");
+        if (DataSet == NBodyDataSet.Reference && TrainSamples > ChargedNBody.ReferenceTrainSimulations)
+            throw new ArgumentOutOfRangeException(nameof(TrainSamples), TrainSamples, $"NBodyDemoOptions: the published data set has {ChargedNBody.ReferenceTrainSimulations} training trajectories.");
+        if (DataSet == NBodyDataSet.Reference && ValidationSamples > ChargedNBody.ReferenceValidationSimulations)
+            throw new ArgumentOutOfRangeException(nameof(ValidationSamples), ValidationSamples, $"NBodyDemoOptions: the published data set has {ChargedNBody.ReferenceValidationSimulations} validation trajectories.");
         if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "NBodyDemoOptions.Epochs must be at least 1.");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "NBodyDemoOptions.BatchSize must be at least 1.");
         if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "NBodyDemoOptions.LearningRate must be positive.");
@@ -67,7 +88,7 @@ public sealed record NBodyDemoResult(NBodyDemoOptions Options, double LinearBase
 /// <summary>
 /// The EGNN charged N-body benchmark (<c>occam demo nbody</c>): predict positions 1,000 steps ahead from positions,
 /// velocities and charges. EGNN: h⁰ = ‖v‖, a_ij = [q_i q_j, ‖x_i − x_j‖²], velocity variant, prediction = x after the
-/// last layer. GNN: h⁰ = [x, v], same edge attributes, prediction = linear read-out of h.
+/// last layer. GNN: h⁰ = Linear([x, v]), a_ij = q_i q_j, prediction = two-layer read-out of h.
 /// </summary>
 public static class NBodyDemo
 {
@@ -86,8 +107,11 @@ public static class NBodyDemo
         log ??= _ => { };
         var total = Stopwatch.StartNew();
         var clock = Stopwatch.StartNew();
-        log($"generating charged N-body data: {options.TrainSamples} train / {options.ValidationSamples} validation / {options.TestSamples} test (seed {options.Seed})");
-        var data = ChargedNBody.Generate(options.Seed, options.TrainSamples, options.ValidationSamples, options.TestSamples, options.Data);
+        log($"generating charged N-body data: {options.TrainSamples} train / {options.ValidationSamples} validation / {options.TestSamples} test " +
+            (options.DataSet == NBodyDataSet.Reference ? $"(the published set, NumPy seed {ChargedNBody.ReferenceSeed})" : $"(seeded split, seed {options.Seed})"));
+        var data = options.DataSet == NBodyDataSet.Reference
+            ? ChargedNBody.GenerateReference(options.TrainSamples, options.ValidationSamples, options.TestSamples, options.Data)
+            : ChargedNBody.Generate(options.Seed, options.TrainSamples, options.ValidationSamples, options.TestSamples, options.Data);
         var dataTime = clock.Elapsed;
         double tau = data.Train.LinearBaselineTime();
         double linear = data.Test.LinearBaselineMse(tau);
@@ -202,7 +226,8 @@ public static class NBodyDemo
         md.AppendLine("# Charged N-body (EGNN benchmark)");
         md.AppendLine();
         md.AppendLine($"Data: {o.TrainSamples} train / {o.ValidationSamples} validation / {o.TestSamples} test, 5 charged particles in 3-D, " +
-                      $"positions {o.Data.TargetFrame - o.Data.InputFrame} frames ({(o.Data.TargetFrame - o.Data.InputFrame) * o.Data.SampleEvery} steps) ahead, seed {o.Seed}.");
+                      $"positions {o.Data.TargetFrame - o.Data.InputFrame} frames ({(o.Data.TargetFrame - o.Data.InputFrame) * o.Data.SampleEvery} steps) ahead, " +
+                      (o.DataSet == NBodyDataSet.Reference ? $"the published data set (NumPy seed {ChargedNBody.ReferenceSeed}); model seed {o.Seed}." : $"seeded split, seed {o.Seed}."));
         var budget = o.TimeLimit is { } limit ? $" (or {limit.TotalMinutes:F0} min per model, whichever comes first)" : "";
         md.AppendLine($"Training: up to {o.Epochs} epochs{budget}, batch {o.BatchSize}, Adam lr {DemoReport.F(o.LearningRate)}, {o.Layers} layers × {o.Hidden}, " +
                       $"validation every {o.EvaluateEvery} epochs, TorchSharp threads: {result.Threads}.");
@@ -259,7 +284,7 @@ internal sealed class NBodyTensors
         var qq = q.index_select(0, receivers) * q.index_select(0, senders);
         var diff = x.index_select(0, receivers) - x.index_select(0, senders);
         var edges = cat([qq, diff.square().sum(1, keepdim: true)], 1);
-        return new NBodyBatch(x, v, xt, edges, senders, receivers);
+        return new NBodyBatch(x, v, xt, edges, qq, senders, receivers);
     }
 
     static (Tensor, Tensor) Edges(int graphs, int n)
@@ -277,8 +302,11 @@ internal sealed class NBodyTensors
     }
 }
 
-/// <summary>One batch: nodes flattened over graphs ([B·5, 3]), edge attributes [q_i q_j, ‖x_i − x_j‖²].</summary>
-internal sealed record NBodyBatch(Tensor X, Tensor V, Tensor XT, Tensor EdgeAttributes, Tensor Senders, Tensor Receivers);
+/// <summary>
+/// One batch: nodes flattened over graphs ([B·5, 3]), EGNN's edge attributes [q_i q_j, ‖x_i − x_j‖²] and the GNN's
+/// (the charge product q_i q_j alone, as in the reference).
+/// </summary>
+internal sealed record NBodyBatch(Tensor X, Tensor V, Tensor XT, Tensor EdgeAttributes, Tensor Charges, Tensor Senders, Tensor Receivers);
 
 internal interface INBodyNet
 {
@@ -306,7 +334,7 @@ internal sealed class EgnnNBodyNet : nn.Module, INBodyNet
 }
 
 /// <summary>
-/// The paper's GNN baseline: h⁰ = Linear([x, v]); per layer m_ij = φ_e(h_i, h_j, a_ij), h_i ← h_i + φ_h(h_i, Σ_j m_ij);
+/// The paper's GNN baseline: h⁰ = Linear([x, v]); per layer m_ij = φ_e(h_i, h_j, q_i q_j), h_i ← h_i + φ_h(h_i, Σ_j m_ij);
 /// the prediction is a two-layer read-out of h (not equivariant).
 /// </summary>
 internal sealed class GnnNBodyNet : nn.Module, INBodyNet
@@ -321,7 +349,7 @@ internal sealed class GnnNBodyNet : nn.Module, INBodyNet
         embedding = new Mlp(6, [hidden], Activation.SiLU, generator: generator);
         for (int l = 0; l < layers; l++)
         {
-            edgeModels.Add(new Mlp(2 * hidden + 2, [hidden, hidden], Activation.SiLU, activateFinal: true, generator: generator));
+            edgeModels.Add(new Mlp(2 * hidden + 1, [hidden, hidden], Activation.SiLU, activateFinal: true, generator: generator));
             nodeModels.Add(new Mlp(2 * hidden, [hidden, hidden], Activation.SiLU, generator: generator));
         }
         decoder = new Mlp(hidden, [hidden, 3], Activation.SiLU, generator: generator);
@@ -335,7 +363,7 @@ internal sealed class GnnNBodyNet : nn.Module, INBodyNet
         long n = h.shape[0];
         for (int l = 0; l < edgeModels.Count; l++)
         {
-            var m = edgeModels[l].forward(cat([h.index_select(0, b.Receivers), h.index_select(0, b.Senders), b.EdgeAttributes], 1));
+            var m = edgeModels[l].forward(cat([h.index_select(0, b.Receivers), h.index_select(0, b.Senders), b.Charges], 1));
             h = h + nodeModels[l].forward(cat([h, Aggregations.SegmentSum(m, b.Receivers, n)], 1));
         }
         return decoder.forward(h).MoveToOuterDisposeScope();

@@ -170,6 +170,57 @@ public sealed class ChargedNBodyTests
         return r;
     }
 
+    [Fact]
+    public void Mersenne_twister_matches_the_published_reference_output()
+    {
+        // The C++ standard fixes the 10,000th output of mt19937 with its default seed 5489 to 4123659995.
+        var random = new NumpyLegacyRandom(5489);
+        uint value = 0;
+        for (int i = 0; i < 10000; i++) value = random.NextUInt32();
+        Assert.Equal(4123659995u, value);
+    }
+
+    [Fact]
+    public void Numpy_legacy_stream_reproduces_numpy_uniforms_and_normals()
+    {
+        // Values printed by NumPy 1.24: np.random.seed(0); random_sample(3) / randn(3); np.random.seed(43); randn(5), random_sample().
+        var uniform = new NumpyLegacyRandom(0);
+        Assert.Equal(0.5488135039273248, uniform.NextDouble(), 15);
+        Assert.Equal(0.7151893663724195, uniform.NextDouble(), 15);
+        Assert.Equal(0.6027633760716439, uniform.NextDouble(), 15);
+        var normal = new NumpyLegacyRandom(0);
+        Assert.Equal(1.764052345967664, normal.NextGaussian(), 14);
+        Assert.Equal(0.4001572083672233, normal.NextGaussian(), 14);
+        Assert.Equal(0.9787379841057392, normal.NextGaussian(), 14);
+        var seed43 = new NumpyLegacyRandom(43);
+        double[] expected = [0.25739992534469336, -0.9084814327806611, -0.37850310605882326, -0.5349155987755707, 0.8580733460716252];
+        foreach (var e in expected) Assert.Equal(e, seed43.NextGaussian(), 14);
+        // The fifth normal's partner is cached; the uniform draw that follows comes from the twister directly.
+        Assert.Equal(0.6660902130980257, seed43.NextDouble(), 15);
+    }
+
+    [Fact]
+    public void Reference_data_set_reproduces_trajectories_of_the_published_generator()
+    {
+        // Frame 30 (input) and 40 (target) of the first training and first test trajectory, computed with NumPy by
+        // running the published generator's draws and integration (seed 43, 10,000 training trajectories first).
+        var data = ChargedNBody.GenerateReference(train: 1, validation: 1, test: 1);
+        Assert.Equal([-1.0, 1.0, -1.0, -1.0, -1.0], data.Train.Charges);
+        Assert.Equal([1.0, 1.0, -1.0, -1.0, 1.0], data.Test.Charges);
+        double[] trainX30 = [2.9891163171666544, 1.7693701204465264, -1.1712942795381607, 0.0699511269959332, 0.112283592463222, 1.3656530512661103];
+        double[] trainV30 = [1.133811040666845, 0.39568061256372017, -0.22660657308868654];
+        double[] trainX40 = [4.1654998367653935, 2.1913091384156544, -1.3826188023600459];
+        double[] testX30 = [1.7298977492711582, 0.7635153613745062, 0.3273713700122107, 1.3471559881426876, -0.24460236668838817, -1.4030607259937333];
+        double[] testV30 = [0.16719938178712582, 0.7315009774494367, -0.8391265006667872];
+        double[] testX40 = [2.202854589119618, 0.9621634480550953, -0.6795641975233547];
+        for (int i = 0; i < trainX30.Length; i++) Assert.Equal(trainX30[i], data.Train.X0[i], 10);
+        for (int i = 0; i < 3; i++) Assert.Equal(trainV30[i], data.Train.V0[i], 10);
+        for (int i = 0; i < 3; i++) Assert.Equal(trainX40[i], data.Train.XT[i], 10);
+        for (int i = 0; i < testX30.Length; i++) Assert.Equal(testX30[i], data.Test.X0[i], 10);
+        for (int i = 0; i < 3; i++) Assert.Equal(testV30[i], data.Test.V0[i], 10);
+        for (int i = 0; i < 3; i++) Assert.Equal(testX40[i], data.Test.XT[i], 10);
+    }
+
     static double Gaussian(Random random)
     {
         double u1 = 1.0 - random.NextDouble();

@@ -18,6 +18,11 @@ public sealed record ChargedNBodyOptions
     public int Steps { get; init; } = 5000;
     public int SampleEvery { get; init; } = 100;
     public double MaxForce { get; init; } = 100.0;
+    /// <summary>
+    /// Half-width of the reference's box: an initial coordinate beyond ±BoxSize is reflected back inside (the
+    /// trajectory itself is not confined, as in the reference). PositiveInfinity disables the reflection.
+    /// </summary>
+    public double BoxSize { get; init; } = 5.0;
     /// <summary>Saved frame used as input (frame k is the state after step (k + 1)·SampleEvery).</summary>
     public int InputFrame { get; init; } = 30;
     /// <summary>Saved frame used as target.</summary>
@@ -35,6 +40,7 @@ public sealed record ChargedNBodyOptions
         if (Steps % SampleEvery != 0) throw new ArgumentException($"ChargedNBodyOptions.Steps ({Steps}) must be a multiple of SampleEvery ({SampleEvery}).", nameof(Steps));
         if (SavedFrames < 1) throw new ArgumentException($"ChargedNBodyOptions: Steps ({Steps}) / SampleEvery ({SampleEvery}) leaves no saved frame.", nameof(Steps));
         if (!(MaxForce > 0)) throw new ArgumentOutOfRangeException(nameof(MaxForce), MaxForce, "ChargedNBodyOptions.MaxForce must be positive.");
+        if (!(BoxSize > 0)) throw new ArgumentOutOfRangeException(nameof(BoxSize), BoxSize, "ChargedNBodyOptions.BoxSize must be positive (PositiveInfinity for no box).");
     }
 
     internal void ValidateFrames()
@@ -138,21 +144,26 @@ public static class ChargedNBody
         ArgumentNullException.ThrowIfNull(random);
         options ??= new ChargedNBodyOptions();
         options.Validate();
-        int n = options.Particles, d = options.Dimensions, frames = options.SavedFrames;
+        int n = options.Particles, d = options.Dimensions;
         var charges = new double[n];
         for (int i = 0; i < n; i++) charges[i] = random.NextDouble() < 0.5 ? -1.0 : 1.0;
         var x = new double[n * d];
         var v = new double[n * d];
         for (int i = 0; i < n * d; i++) x[i] = Gaussian(random) * options.PositionStd;
         for (int i = 0; i < n * d; i++) v[i] = Gaussian(random);
-        for (int i = 0; i < n; i++)
-        {
-            double norm = 0;
-            for (int k = 0; k < d; k++) norm += v[i * d + k] * v[i * d + k];
-            norm = Math.Sqrt(norm);
-            for (int k = 0; k < d; k++) v[i * d + k] *= options.VelocityNorm / norm;
-        }
+        ScaleVelocities(v, n, d, options.VelocityNorm);
+        ReflectIntoBox(x, v, options.BoxSize);
+        return Integrate(charges, x, v, options);
+    }
 
+    /// <summary>
+    /// Integrates from the initial state (x, v are [particle, dim] and are overwritten): the reference kick-drift
+    /// scheme, v ← v + dt F(x) once, then for steps 1 … Steps − 1: x ← x + dt v, save (x, v) every SampleEvery steps,
+    /// v ← v + dt F(x).
+    /// </summary>
+    internal static ChargedNBodyTrajectory Integrate(double[] charges, double[] x, double[] v, ChargedNBodyOptions options)
+    {
+        int n = options.Particles, d = options.Dimensions, frames = options.SavedFrames;
         var positions = new double[frames * n * d];
         var velocities = new double[frames * n * d];
         var force = new double[n * d];
@@ -174,6 +185,32 @@ public static class ChargedNBody
             for (int i = 0; i < n * d; i++) v[i] += dt * force[i];
         }
         return new ChargedNBodyTrajectory(frames, n, d, positions, velocities, charges);
+    }
+
+    /// <summary>Rescales each particle's velocity to the given norm (v ← v · norm / ‖v‖).</summary>
+    static void ScaleVelocities(double[] v, int n, int d, double norm)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            double s = 0;
+            for (int k = 0; k < d; k++) s += v[i * d + k] * v[i * d + k];
+            s = Math.Sqrt(s);
+            for (int k = 0; k < d; k++) v[i * d + k] = v[i * d + k] * norm / s;
+        }
+    }
+
+    /// <summary>
+    /// The reference's wall treatment of the initial state: a coordinate beyond ±box is reflected back inside and
+    /// its velocity component turned inwards (with positions N(0, 1) and box 5 this almost never happens).
+    /// </summary>
+    static void ReflectIntoBox(double[] x, double[] v, double box)
+    {
+        if (double.IsPositiveInfinity(box)) return;
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (x[i] > box) { x[i] = 2 * box - x[i]; v[i] = -Math.Abs(v[i]); }
+            else if (x[i] < -box) { x[i] = -2 * box - x[i]; v[i] = Math.Abs(v[i]); }
+        }
     }
 
     /// <summary>
@@ -215,6 +252,102 @@ public static class ChargedNBody
             GenerateSet(seed, 1, validation, options, maxDegreeOfParallelism),
             GenerateSet(seed, 2, test, options, maxDegreeOfParallelism),
             options);
+    }
+
+    /// <summary>NumPy seed of the published EGNN data set (<c>nbody_small</c>).</summary>
+    public const int ReferenceSeed = 43;
+
+    /// <summary>Training trajectories drawn by the published generator before the validation ones (the benchmark uses the first 3,000).</summary>
+    public const int ReferenceTrainSimulations = 10000;
+
+    /// <summary>Validation trajectories drawn by the published generator before the test ones.</summary>
+    public const int ReferenceValidationSimulations = 2000;
+
+    /// <summary>
+    /// Regenerates the published EGNN data set (Satorras et al. 2021, <c>nbody_small</c>): the random stream is NumPy's
+    /// legacy <c>np.random.seed(seed)</c> (<see cref="ReferenceSeed"/> = 43), drawn in the reference generator's order:
+    /// per trajectory the charges (one uniform each, −1 below ½), positions and velocities as <c>randn(dim, particles)</c>,
+    /// then the two observation-noise arrays <c>randn(frames, dim, particles)</c> that the reference draws even though
+    /// their scale is 0; first <paramref name="generatedTrain"/> training trajectories (the benchmark keeps the first
+    /// <paramref name="train"/>), then <paramref name="generatedValidation"/> validation ones (the first
+    /// <paramref name="validation"/> are kept), then the test ones. The integration is the same as
+    /// <see cref="Generate"/>'s; it is chaotic, so trajectories match the reference's to rounding at the input frame
+    /// but may drift apart by the target frame after close encounters.
+    /// </summary>
+    public static ChargedNBodyDataset GenerateReference(int train = 3000, int validation = 2000, int test = 2000,
+        ChargedNBodyOptions? options = null, int seed = ReferenceSeed, int generatedTrain = ReferenceTrainSimulations,
+        int generatedValidation = ReferenceValidationSimulations, int maxDegreeOfParallelism = -1)
+    {
+        options ??= new ChargedNBodyOptions();
+        options.ValidateFrames();
+        if (train < 1 || train > generatedTrain)
+            throw new ArgumentOutOfRangeException(nameof(train), train, $"ChargedNBody.GenerateReference: the training split must have 1 to {generatedTrain} samples.");
+        if (validation < 1 || validation > generatedValidation)
+            throw new ArgumentOutOfRangeException(nameof(validation), validation, $"ChargedNBody.GenerateReference: the validation split must have 1 to {generatedValidation} samples.");
+        if (test < 1) throw new ArgumentOutOfRangeException(nameof(test), test, "ChargedNBody.GenerateReference: the test split needs at least one sample.");
+        if (seed < 0) throw new ArgumentOutOfRangeException(nameof(seed), seed, "ChargedNBody.GenerateReference: NumPy seeds are non-negative.");
+        var random = new NumpyLegacyRandom((uint)seed);
+        var trainStates = Draw(generatedTrain, train);
+        var validationStates = Draw(generatedValidation, validation);
+        var testStates = Enumerable.Range(0, test).Select(_ => ReferenceInitialState(random, options)).ToList();
+        return new ChargedNBodyDataset(
+            SimulateSet(trainStates, options, maxDegreeOfParallelism),
+            SimulateSet(validationStates, options, maxDegreeOfParallelism),
+            SimulateSet(testStates, options, maxDegreeOfParallelism),
+            options);
+
+        List<InitialState> Draw(int drawn, int kept)
+        {
+            var states = new List<InitialState>(kept);
+            for (int i = 0; i < drawn; i++)
+            {
+                var state = ReferenceInitialState(random, options);
+                if (i < kept) states.Add(state);
+            }
+            return states;
+        }
+    }
+
+    sealed record InitialState(double[] Charges, double[] X, double[] V);
+
+    /// <summary>Draws one trajectory's initial state (and skips its noise draws) from the NumPy stream, in the reference's order.</summary>
+    static InitialState ReferenceInitialState(NumpyLegacyRandom random, ChargedNBodyOptions options)
+    {
+        int n = options.Particles, d = options.Dimensions;
+        var charges = new double[n];
+        for (int i = 0; i < n; i++) charges[i] = random.NextDouble() < 0.5 ? -1.0 : 1.0;
+        // randn(dim, particles) is filled dimension-major; our arrays are [particle, dim].
+        var x = new double[n * d];
+        var v = new double[n * d];
+        for (int k = 0; k < d; k++)
+            for (int i = 0; i < n; i++) x[i * d + k] = random.NextGaussian() * options.PositionStd;
+        for (int k = 0; k < d; k++)
+            for (int i = 0; i < n; i++) v[i * d + k] = random.NextGaussian();
+        ScaleVelocities(v, n, d, options.VelocityNorm);
+        ReflectIntoBox(x, v, options.BoxSize);
+        for (long i = 2L * options.SavedFrames * d * n; i > 0; i--) random.NextGaussian();
+        return new InitialState(charges, x, v);
+    }
+
+    static ChargedNBodySet SimulateSet(IReadOnlyList<InitialState> states, ChargedNBodyOptions options, int parallelism)
+    {
+        int count = states.Count, n = options.Particles, d = options.Dimensions, size = n * d;
+        var x0 = new double[count * size];
+        var v0 = new double[count * size];
+        var xt = new double[count * size];
+        var vt = new double[count * size];
+        var q = new double[count * n];
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, i =>
+        {
+            var s = states[i];
+            var trajectory = Integrate(s.Charges, (double[])s.X.Clone(), (double[])s.V.Clone(), options);
+            Array.Copy(trajectory.Positions, options.InputFrame * size, x0, i * size, size);
+            Array.Copy(trajectory.Velocities, options.InputFrame * size, v0, i * size, size);
+            Array.Copy(trajectory.Positions, options.TargetFrame * size, xt, i * size, size);
+            Array.Copy(trajectory.Velocities, options.TargetFrame * size, vt, i * size, size);
+            Array.Copy(trajectory.Charges, 0, q, i * n, n);
+        });
+        return new ChargedNBodySet(count, n, d, x0, v0, q, xt, vt);
     }
 
     static ChargedNBodySet GenerateSet(int seed, int split, int count, ChargedNBodyOptions options, int parallelism)
