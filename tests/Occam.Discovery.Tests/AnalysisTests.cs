@@ -16,6 +16,58 @@ public sealed class AnalysisTests
         return MessageRecord.Record(net, data, SymbolicDistillation.LawOf(ParticleSystem.Spring), 400, 1);
     }
 
+    static MessageRecord SyntheticRecord(ParticleSystem system, int edges, int seed)
+    {
+        var rng = new Random(seed);
+        double Normal() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+        var names = MessageRecord.PairFeatureNames(2);
+        var features = new double[edges, names.Length];
+        var force = new double[edges, 2];
+        var mass = new double[edges];
+        var law = SymbolicDistillation.LawOf(system);
+        var f = new double[2];
+        for (int i = 0; i < edges; i++)
+        {
+            double r = 0.003 * Math.Pow(1000, rng.NextDouble()), angle = 2 * Math.PI * rng.NextDouble();
+            double[] delta = [r * Math.Cos(angle), r * Math.Sin(angle)];
+            double m1 = Math.Exp(Normal()), m2 = Math.Exp(Normal());
+            law(delta, m1, m2, 1, 1, f);
+            double[] row = [delta[0], delta[1], r, m1, m2, 1, 1];
+            for (int j = 0; j < row.Length; j++) features[i, j] = row[j];
+            force[i, 0] = f[0];
+            force[i, 1] = f[1];
+            mass[i] = m1;
+        }
+        return new MessageRecord
+        {
+            Dim = 2, FeatureNames = names, Features = features, Messages = new double[edges, 2], Force = force,
+            Potential = new double[edges], ReceiverMass = mass,
+        };
+    }
+
+    [Fact]
+    public void Recovery_judges_the_unsoftened_law_outside_the_softening_core()
+    {
+        // r1: F/m1 = −m2·Δ/(r·(r + 0.01)) in the simulator; the law's form is m2·Δ/r². Edges at distances log-uniform in
+        // [0.003, 3] (so about a third lie inside 0.1), log-normal masses, forces from the simulator's law.
+        var record = SyntheticRecord(ParticleSystem.R1, 3000, seed: 2);
+        var names = record.FeatureNames;
+        Expression[] Pair(string scale) => [Expression.Parse($"m2*dx{scale}", names), Expression.Parse($"m2*dy{scale}", names)];
+        var law = SymbolicDistillation.CheckRecovery(Pair("/(r*r)"), record, ParticleSystem.R1, hamiltonian: false);
+        Assert.True(law.Recovered, law.Reason);
+        Assert.Equal(0.1, law.MinDistance, 12);
+        Assert.All(law.R2, r2 => Assert.True(r2 > 0.995, $"R² {r2}"));
+        // On every edge the few closest pairs, where the softening matters most and the force is largest, sink it.
+        Assert.False(SymbolicDistillation.CheckRecovery(Pair("/(r*r)"), record, ParticleSystem.R1, hamiltonian: false, minDistance: 0).Recovered);
+        // The simulator's own softened form passes on every edge, so the cut removes only the softening's effect.
+        var softened = SymbolicDistillation.CheckRecovery(Pair("/(r*(r + 0.01))"), record, ParticleSystem.R1, hamiltonian: false, minDistance: 0);
+        Assert.All(softened.R2, r2 => Assert.True(r2 > 0.999999, $"R² {r2}"));
+        Assert.Equal(softened.R2, softened.R2AllEdges!);
+        // Wrong laws stay wrong outside the core: another power, or a much larger softening.
+        Assert.False(SymbolicDistillation.CheckRecovery(Pair("/(r*r*r)"), record, ParticleSystem.R1, hamiltonian: false).Recovered);
+        Assert.False(SymbolicDistillation.CheckRecovery(Pair("/(r*(r + 0.3))"), record, ParticleSystem.R1, hamiltonian: false).Recovered);
+    }
+
     [Fact]
     public void Recorded_pair_features_and_forces_match_the_simulator_law()
     {
