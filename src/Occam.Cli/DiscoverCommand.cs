@@ -26,10 +26,16 @@ internal static class DiscoverCommand
         public readonly Option<string?> Data = new("--data") { Description = "Train on your own simulation (.npz/.csv/.npy folder as written by 'occam simulate') instead of simulating." };
         public readonly Option<int?> Steps = new("--steps") { Description = "Training steps (overrides the preset)." };
         public readonly Option<int?> Threads = new("--threads") { Description = "CPU threads (default: 1 for the network when the machine has 2 cores or fewer, else 2)." };
+        public readonly Option<int?> SymbolicRounds = new("--sr-rounds") { Description = "Rounds of each symbolic regression (quick preset 30, paper preset none, halos 40; a fixed number of rounds keeps the run deterministic)." };
+        public readonly Option<double?> SymbolicSeconds = new("--sr-seconds") { Description = "Wall-clock cap of each symbolic regression (quick preset and halos 300 s, paper preset 600 s; the whole budget when no rounds are set)." };
 
-        public void AddTo(Command command)
+        /// <param name="symbolic">Also the symbolic-regression options (not for <c>train</c>).</param>
+        public void AddTo(Command command, bool symbolic = true)
         {
             foreach (var o in new Option[] { System, Potential, Dim, Bodies, Variant, Preset, Seed, Data, Steps, Threads }) command.Options.Add(o);
+            if (!symbolic) return;
+            command.Options.Add(SymbolicRounds);
+            command.Options.Add(SymbolicSeconds);
         }
 
         public DiscoveryOptions Resolve(ParseResult parse)
@@ -53,6 +59,12 @@ internal static class DiscoverCommand
                 Threads = threads,
             };
             if (steps is int s) options = options with { Steps = s };
+            var rounds = parse.GetValue(SymbolicRounds);
+            if (rounds is < 1) throw new UserInputException($"--sr-rounds must be at least 1 (got {rounds}).");
+            if (rounds is int r) options = options with { SymbolicRounds = r };
+            var seconds = parse.GetValue(SymbolicSeconds);
+            if (seconds is double t && !(t > 0 && double.IsFinite(t))) throw new UserInputException($"--sr-seconds must be positive (got {t}).");
+            if (seconds is double sec) options = options with { SymbolicTimeLimit = TimeSpan.FromSeconds(sec) };
             return options;
         }
 
@@ -82,7 +94,7 @@ internal static class DiscoverCommand
         command.Options.Add(json);
         command.Options.Add(checkpoint);
         command.Options.Add(resume);
-        var halos = new HalosCommand.DiscoverTask(); // --task particles|halos (docs/halos.md)
+        var halos = new HalosCommand.DiscoverTask(common); // --task particles|halos (docs/halos.md)
         halos.AddTo(command);
         command.SetAction((parse, cancel) =>
         {

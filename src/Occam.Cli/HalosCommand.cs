@@ -22,12 +22,26 @@ internal static class HalosCommand
         public readonly Option<int?> HalosPerBatch = new("--halos-per-batch") { Description = "Halos per spatial sub-volume (batch); default 500." };
         public readonly Option<double?> L1 = new("--l1") { Description = "Weight of the L1 prior on messages (default 1)." };
         public readonly Option<int?> MessageSize = new("--message-size") { Description = "Message components (default 8; the L1 prior should leave one significant)." };
-        public readonly Option<int?> SymbolicRounds = new("--sr-rounds") { Description = "Rounds of each symbolic regression (default 40; a fixed number of rounds keeps the run deterministic)." };
-        public readonly Option<double?> SymbolicSeconds = new("--sr-seconds") { Description = "Wall-clock cap of each symbolic regression (default 300 s; reached only on a busy machine)." };
+        public readonly Option<int?> SymbolicRounds;
+        public readonly Option<double?> SymbolicSeconds;
+        readonly bool ownSymbolicOptions;
+
+        /// <param name="symbolic">The command's own --sr-rounds / --sr-seconds when it already has them (discover).</param>
+        public HaloOptions((Option<int?> Rounds, Option<double?> Seconds)? symbolic = null)
+        {
+            ownSymbolicOptions = symbolic is null;
+            SymbolicRounds = symbolic?.Rounds ?? new("--sr-rounds") { Description = "Rounds of each symbolic regression (default 40; a fixed number of rounds keeps the run deterministic)." };
+            SymbolicSeconds = symbolic?.Seconds ?? new("--sr-seconds") { Description = "Wall-clock cap of each symbolic regression (default 300 s; reached only on a busy machine)." };
+        }
 
         public void AddTo(Command command)
         {
-            foreach (var o in new Option[] { Halos, Noise, Radius, HalosPerBatch, L1, MessageSize, SymbolicRounds, SymbolicSeconds }) command.Options.Add(o);
+            foreach (var o in new Option[] { Halos, Noise, Radius, HalosPerBatch, L1, MessageSize }) command.Options.Add(o);
+            if (ownSymbolicOptions)
+            {
+                command.Options.Add(SymbolicRounds);
+                command.Options.Add(SymbolicSeconds);
+            }
         }
 
         public HaloDiscoveryOptions Resolve(ParseResult parse, int seed, int? steps, int? threads)
@@ -69,7 +83,9 @@ internal static class HalosCommand
     internal sealed class DiscoverTask
     {
         public readonly Option<string> TaskOption = new("--task") { Description = "particles (default) or halos (the dark-matter example, docs/halos.md).", DefaultValueFactory = _ => "particles" };
-        readonly HaloOptions halo = new();
+        readonly HaloOptions halo;
+
+        public DiscoverTask(DiscoverCommand.CommonOptions common) => halo = new((common.SymbolicRounds, common.SymbolicSeconds));
 
         public void AddTo(Command command)
         {

@@ -14,7 +14,7 @@ internal static class TrainCommand
         var model = new Option<string>("--model") { Description = "Checkpoint directory to write (and resume from).", DefaultValueFactory = _ => "occam-model" };
         var resume = new Option<bool>("--resume") { Description = "Continue a killed run from its last checkpoint." };
         var command = new Command("train", "Train the message-passing network with a sparsity prior on its messages and save it (see 'occam analyze').");
-        common.AddTo(command);
+        common.AddTo(command, symbolic: false);
         command.Options.Add(model);
         command.Options.Add(resume);
         command.SetAction((parse, cancel) =>
