@@ -329,28 +329,14 @@ public static class ChargedNBody
         return new InitialState(charges, x, v);
     }
 
-    static ChargedNBodySet SimulateSet(IReadOnlyList<InitialState> states, ChargedNBodyOptions options, int parallelism)
-    {
-        int count = states.Count, n = options.Particles, d = options.Dimensions, size = n * d;
-        var x0 = new double[count * size];
-        var v0 = new double[count * size];
-        var xt = new double[count * size];
-        var vt = new double[count * size];
-        var q = new double[count * n];
-        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, i =>
-        {
-            var s = states[i];
-            var trajectory = Integrate(s.Charges, (double[])s.X.Clone(), (double[])s.V.Clone(), options);
-            Array.Copy(trajectory.Positions, options.InputFrame * size, x0, i * size, size);
-            Array.Copy(trajectory.Velocities, options.InputFrame * size, v0, i * size, size);
-            Array.Copy(trajectory.Positions, options.TargetFrame * size, xt, i * size, size);
-            Array.Copy(trajectory.Velocities, options.TargetFrame * size, vt, i * size, size);
-            Array.Copy(trajectory.Charges, 0, q, i * n, n);
-        });
-        return new ChargedNBodySet(count, n, d, x0, v0, q, xt, vt);
-    }
+    static ChargedNBodySet SimulateSet(IReadOnlyList<InitialState> states, ChargedNBodyOptions options, int parallelism) =>
+        BuildSet(states.Count, options, parallelism, i => Integrate(states[i].Charges, (double[])states[i].X.Clone(), (double[])states[i].V.Clone(), options));
 
-    static ChargedNBodySet GenerateSet(int seed, int split, int count, ChargedNBodyOptions options, int parallelism)
+    static ChargedNBodySet GenerateSet(int seed, int split, int count, ChargedNBodyOptions options, int parallelism) =>
+        BuildSet(count, options, parallelism, i => Simulate(new Random(SampleSeed(seed, split, i)), options));
+
+    /// <summary>Runs <paramref name="trajectory"/> for every sample (in parallel) and keeps its input and target frames.</summary>
+    static ChargedNBodySet BuildSet(int count, ChargedNBodyOptions options, int parallelism, Func<int, ChargedNBodyTrajectory> trajectory)
     {
         int n = options.Particles, d = options.Dimensions, size = n * d;
         var x0 = new double[count * size];
@@ -360,13 +346,12 @@ public static class ChargedNBody
         var q = new double[count * n];
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, i =>
         {
-            var random = new Random(SampleSeed(seed, split, i));
-            var trajectory = Simulate(random, options);
-            Array.Copy(trajectory.Positions, options.InputFrame * size, x0, i * size, size);
-            Array.Copy(trajectory.Velocities, options.InputFrame * size, v0, i * size, size);
-            Array.Copy(trajectory.Positions, options.TargetFrame * size, xt, i * size, size);
-            Array.Copy(trajectory.Velocities, options.TargetFrame * size, vt, i * size, size);
-            Array.Copy(trajectory.Charges, 0, q, i * n, n);
+            var t = trajectory(i);
+            Array.Copy(t.Positions, options.InputFrame * size, x0, i * size, size);
+            Array.Copy(t.Velocities, options.InputFrame * size, v0, i * size, size);
+            Array.Copy(t.Positions, options.TargetFrame * size, xt, i * size, size);
+            Array.Copy(t.Velocities, options.TargetFrame * size, vt, i * size, size);
+            Array.Copy(t.Charges, 0, q, i * n, n);
         });
         return new ChargedNBodySet(count, n, d, x0, v0, q, xt, vt);
     }
