@@ -37,25 +37,17 @@ out, dims, systems, variants = sys.argv[1], sys.argv[2].split(), sys.argv[3].spl
 def load(s, d, v):
     p = os.path.join(out, f"{s}-{d}d-{v}", "summary.json")
     return json.load(open(p)) if os.path.exists(p) else None
-print("Table 1: R² of the significant message components vs the true force (max of F and F/m_receiver)")
-print("| system | " + " | ".join(variants) + " |")
-print("|---|" + "---|" * len(variants))
-for d in dims:
-    for s in systems:
-        cells = []
-        for v in variants:
-            j = load(s, d, v)
-            cells.append("–" if j is None else f"{max(j['r2_vs_force'] or 0, j['r2_vs_force_per_mass'] or 0):.3f}")
-        print(f"| {s}-{d} | " + " | ".join(cells) + " |")
+def table(title, cell):
+    print(title)
+    print("| system | " + " | ".join(variants) + " |")
+    print("|---|" + "---|" * len(variants))
+    for d in dims:
+        for s in systems:
+            cells = ["–" if (j := load(s, d, v)) is None else cell(j) for v in variants]
+            print(f"| {s}-{d} | " + " | ".join(cells) + " |")
+table("Table 1: R² of the significant message components vs the true force (max of F and F/m_receiver)",
+      lambda j: f"{max(j['r2_vs_force'] or 0, j['r2_vs_force_per_mass'] or 0):.3f}")
 print()
-print("Table 5: law recovered (fresh-edge R² ≥ 0.99 and the right variables), seconds in brackets")
-print("| system | " + " | ".join(variants) + " |")
-print("|---|" + "---|" * len(variants))
-for d in dims:
-    for s in systems:
-        cells = []
-        for v in variants:
-            j = load(s, d, v)
-            cells.append("–" if j is None else ("✓" if j["recovered"] else "✗") + f" ({j['seconds']:.0f} s)")
-        print(f"| {s}-{d} | " + " | ".join(cells) + " |")
+table("Table 5: law recovered (fresh-edge R² ≥ 0.99 and the right variables), seconds in brackets",
+      lambda j: ("✓" if j["recovered"] else "✗") + f" ({j['seconds']:.0f} s)")
 PY

@@ -364,11 +364,15 @@ public static class SymbolicDistillation
         var values = expressions.Select(x => x.Evaluate(fresh.Features)).ToArray();
         var outside = Enumerable.Range(0, fresh.Edges).Where(i => fresh.Features[i, dim] >= minDistance).ToArray();
         int targets = hamiltonian ? 1 : dim;
-        double[] Fits(bool perMass, int[] rows)
+        double[,] Design(int[] rows)
         {
             var e = new double[rows.Length, k];
             for (int j = 0; j < k; j++)
                 for (int i = 0; i < rows.Length; i++) e[i, j] = double.IsFinite(values[j][rows[i]]) ? values[j][rows[i]] : 0;
+            return e;
+        }
+        double[] Fits(bool perMass, int[] rows, double[,] e)
+        {
             var r2 = new double[targets];
             for (int d = 0; d < targets; d++)
             {
@@ -383,11 +387,13 @@ public static class SymbolicDistillation
             }
             return r2;
         }
-        var plain = Fits(false, outside);
-        var perMassFits = Fits(true, outside);
+        var design = Design(outside);
+        var plain = Fits(false, outside, design);
+        var perMassFits = Fits(true, outside, design);
         bool usePerMass = perMassFits.Min() > plain.Min();
         var best = usePerMass ? perMassFits : plain;
-        var all = Fits(usePerMass, Enumerable.Range(0, fresh.Edges).ToArray());
+        var everyEdge = Enumerable.Range(0, fresh.Edges).ToArray();
+        var all = Fits(usePerMass, everyEdge, Design(everyEdge));
         var used = expressions.SelectMany(x => x.Nodes.ToArray()
             .Where(n => n.Op == OpCode.Variable).Select(n => x.VariableNames[n.Index])).ToHashSet();
         var missing = RequiredVariables(system, dim, usePerMass, hamiltonian).Where(v => !used.Contains(v)).ToArray();
