@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Occam.Discovery;
@@ -117,16 +118,24 @@ internal static class DiscoverCommand
         return command;
     }
 
+    /// <summary>How often progress is logged when standard error is not a terminal.</summary>
+    static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(30);
+
     internal static T RunWithProgress<T>(ParseResult parse, string title, Func<IProgress<DiscoveryProgress>, T> work)
     {
         var error = parse.InvocationConfiguration.Error;
         bool interactive = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected;
         if (!interactive)
         {
+            // Logs and pipes: one line when a stage begins, then one at most every LogInterval.
             string lastStage = "";
+            var sinceLine = Stopwatch.StartNew();
             return work(new SyncProgress<DiscoveryProgress>(p =>
             {
-                if (p.Stage != lastStage) { error.WriteLine($"{title}: {p.Stage} ({p.Detail})"); lastStage = p.Stage; }
+                if (p.Stage == lastStage && sinceLine.Elapsed < LogInterval) return;
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{title}: {p.Stage} {Math.Clamp(p.Fraction, 0, 1):P0} ({p.Detail})"));
+                lastStage = p.Stage;
+                sinceLine.Restart();
             }));
         }
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });

@@ -299,6 +299,8 @@ public static class SymbolicDistillation
             int index = i;
             var sr = SearchOptions(options, system?.Name ?? "", record.FeatureNames, i) with
             {
+                // Every component is a linear map of the same force: seed it with the fronts found so far.
+                WarmStart = components.Take(i).SelectMany(c => c.Search.Pareto.Select(e => e.Expression)).ToArray(),
                 Progress = progress is null ? null : new Progress<SymbolicRegressionProgress>(p =>
                     progress.Report(new DiscoveryProgress("symbolic regression",
                         (index + Math.Min(1, options.SymbolicRounds is int rounds ? (double)p.Round / rounds

@@ -96,6 +96,11 @@ public sealed record SymbolicRegressionOptions
     public IProgress<SymbolicRegressionProgress>? Progress { get; init; }
     /// <summary>Hall of fame file: rewritten (atomically) whenever the front improves; read at the start to warm-start.</summary>
     public string? HallOfFameFile { get; init; }
+    /// <summary>
+    /// Expressions to seed every island with, e.g. the front of a related fit. Their constants are refitted to this data
+    /// before they enter; seeds that use a variable the data lacks are skipped.
+    /// </summary>
+    public IReadOnlyList<Expression>? WarmStart { get; init; }
     /// <summary>Model selection for <see cref="SymbolicRegressionResult.Best"/>.</summary>
     public ModelSelection ModelSelection { get; init; } = ModelSelection.Best;
     /// <summary>Mutation weights.</summary>

@@ -249,15 +249,28 @@ internal sealed class Search
         }
     }
 
+    /// <summary>Seeds the hall of fame and the first half of every island with the given expressions (constants refitted).</summary>
     void WarmStart(IEnumerable<Expression> seeds)
     {
         var ev = new Evaluator<double>();
+        var fit = new ConstantOptimizer(optData, LeastAbsolute);
         var members = new List<Member>();
         foreach (var e in seeds)
         {
             if (e.MaxVariableIndex >= data.Features) continue;
-            var m = Evaluate(e.NodeArray.ToArray(), ev, 0, out _);
-            if (m is not null && hof.Update(m)) members.Add(m);
+            var nodes = e.NodeArray.ToArray();
+            if (!cfg.IsValid(nodes, o.MaxSize)) continue;
+            var m = Evaluate(nodes, ev, 0, out _);
+            if (nodes.Any(n => n.Op == OpCode.Constant))
+            {
+                var refit = (Node[])nodes.Clone();
+                fit.Optimize(refit, master, o.OptimizerIterations, o.OptimizerRestarts, out _);
+                var rm = Evaluate(refit, ev, 0, out _);
+                if (rm is not null && (m is null || rm.Cost < m.Cost)) m = rm;
+            }
+            if (m is null) continue;
+            hof.Update(m);
+            members.Add(m);
         }
         if (members.Count == 0) return;
         foreach (var isl in islands)

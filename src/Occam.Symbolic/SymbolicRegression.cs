@@ -31,9 +31,9 @@ public static class SymbolicRegression
             if (w.Any(v => !double.IsFinite(v) || v < 0)) throw new ArgumentException("Weights must be finite and non-negative");
         }
         var data = Dataset<double>.FromRows(x, y, w);
-        IReadOnlyList<Expression>? warm = null;
+        var warm = new List<Expression>(options.WarmStart ?? []);
         if (options.HallOfFameFile is not null && File.Exists(options.HallOfFameFile))
-            warm = HallOfFameFile.Load(options.HallOfFameFile, names);
+            warm.AddRange(HallOfFameFile.Load(options.HallOfFameFile, names));
         var search = new Search(data, options, names);
         var result = search.Run(warm);
         if (options.HallOfFameFile is not null) HallOfFameFile.Save(options.HallOfFameFile, result.Pareto, result.Best);

@@ -152,6 +152,28 @@ public sealed class SearchDeterminismAndFeatureTests
     }
 
     [Fact]
+    public void Warm_start_refits_the_constants_of_a_related_fit()
+    {
+        // Target (0.7·x0 − 1.9·x1)·(1 − 1/x2); the seed has the same form with another component's constants.
+        static double Law(double[] v) => (0.7 * v[0] - 1.9 * v[1]) * (1 - 1 / v[2]);
+        var (x, y) = Data(200, 3, Law, 4, 0.5, 3);
+        var seed = Expression.Parse("(2.3*x0 + 0.4*x1) * (1.5 - 1.5/x2)", ["x0", "x1", "x2"]);
+        var tiny = new SymbolicRegressionOptions
+        {
+            Seed = 3, MaxRounds = 1, CyclesPerRound = 1, Populations = 1, PopulationSize = 20, Threads = 1,
+            BinaryOperators = ["+", "-", "*", "/"], UnaryOperators = [],
+        };
+        var cold = SymbolicRegression.Fit(x, y, tiny);
+        var warm = SymbolicRegression.Fit(x, y, tiny with { WarmStart = [seed] });
+        Assert.True(cold.MostAccurate.Loss > 1e-3, $"a one-round search should not find the law unaided: {cold.MostAccurate.Infix}");
+        Assert.True(warm.MostAccurate.Loss < 1e-12, $"warm start: {warm.MostAccurate.Infix}, loss {warm.MostAccurate.Loss}");
+        // independent check: the refitted seed is the law on fresh points
+        var (xt, yt) = Data(50, 3, Law, 77, 0.5, 3);
+        var pred = warm.MostAccurate.Expression.Evaluate(xt);
+        for (int i = 0; i < yt.Length; i++) Assert.Equal(yt[i], pred[i], 1e-6 * (1 + Math.Abs(yt[i])));
+    }
+
+    [Fact]
     public void Dimensional_analysis_penalises_adding_a_length_to_a_time()
     {
         var units = new SymbolicRegressionOptions { VariableUnits = ["m", "s"], OutputUnits = "m/s" };
