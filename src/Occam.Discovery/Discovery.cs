@@ -69,8 +69,15 @@ public sealed record DiscoveryOptions
     /// <summary>Wall-clock cap of each component's symbolic regression (the budget itself when
     /// <see cref="SymbolicRounds"/> is null).</summary>
     public TimeSpan SymbolicTimeLimit { get; init; } = TimeSpan.FromSeconds(300);
-    /// <summary>Maximum expression size of the symbolic regression.</summary>
+    /// <summary>Maximum expression size of the symbolic regression in 2D; 3D searches allow
+    /// <see cref="SymbolicMaxSizeExtra3D"/> more.</summary>
     public int SymbolicMaxSize { get; init; } = 20;
+    /// <summary>
+    /// Extra expression size for 3D: a component there combines three coordinates, not two. Spring 3D bottleneck
+    /// (seed 0): with size 20 every search settled on r·(a·dx + b·dy + c·dz)/m1 (size 15; fresh-edge R² 0.94–0.96), with
+    /// 25 on (a + b/r)·(…)/m1 (size 19–23; R² ≥ 0.9998, recovered).
+    /// </summary>
+    public const int SymbolicMaxSizeExtra3D = 5;
     /// <summary>Threads for the symbolic regression and the simulator (null: all cores).</summary>
     public int? Threads { get; init; }
 
@@ -261,7 +268,7 @@ public static class SymbolicDistillation
     }
 
     /// <summary>The symbolic regression settings used on one message component.</summary>
-    public static SymbolicRegressionOptions SearchOptions(DiscoveryOptions options, string system, string[] names, int component)
+    public static SymbolicRegressionOptions SearchOptions(DiscoveryOptions options, string system, int dim, string[] names, int component)
     {
         bool discontinuous = system == "discontinuous";
         return new SymbolicRegressionOptions
@@ -269,7 +276,7 @@ public static class SymbolicDistillation
             VariableNames = names,
             BinaryOperators = discontinuous ? ["+", "-", "*", "/", "cond"] : ["+", "-", "*", "/"],
             UnaryOperators = [],
-            MaxSize = options.SymbolicMaxSize,
+            MaxSize = options.SymbolicMaxSize + (dim == 3 ? DiscoveryOptions.SymbolicMaxSizeExtra3D : 0),
             Seed = options.Seed * 31 + component,
             TimeLimit = options.SymbolicTimeLimit,
             MaxRounds = options.SymbolicRounds,
@@ -297,7 +304,7 @@ public static class SymbolicDistillation
             var fit = analysis.Significant[i];
             var y = MessageRecord.Column(record.Messages, fit.Component);
             int index = i;
-            var sr = SearchOptions(options, system?.Name ?? "", record.FeatureNames, i) with
+            var sr = SearchOptions(options, system?.Name ?? "", record.Dim, record.FeatureNames, i) with
             {
                 // Every component is a linear map of the same force: seed it with the fronts found so far.
                 WarmStart = components.Take(i).SelectMany(c => c.Search.Pareto.Select(e => e.Expression)).ToArray(),
