@@ -52,13 +52,18 @@ internal static class DemoCommand
         var every = new Option<int?>("--evaluate-every") { Description = "Validate (and test) every this many epochs (default 5; 2 with --quick)." };
         var minutes = new Option<double?>("--max-minutes") { Description = "Wall-clock budget per model; training stops after the first epoch past it and reports the epochs run." };
         var models = new Option<string>("--models") { Description = "Comma-separated models to train: egnn, gnn.", DefaultValueFactory = _ => "egnn,gnn" };
+        var dataSet = new Option<string>("--data")
+        {
+            Description = "reference: the published data set, regenerated from its NumPy seed (the published numbers' trajectories); seeded: a fresh split drawn from --seed.",
+            DefaultValueFactory = _ => "reference",
+        };
         var quick = QuickOption();
         var seed = SeedOption();
         var threads = ThreadsOption();
         var output = OutOption("nbody");
         var command = new Command("nbody", "EGNN vs a plain GNN on the charged N-body data set (Satorras et al. 2021): test MSE at the best validation epoch.")
         {
-            epochs, train, validation, test, batch, lr, every, minutes, models, quick, seed, threads, output,
+            epochs, train, validation, test, batch, lr, every, minutes, models, dataSet, quick, seed, threads, output,
         };
         command.SetAction((parse, cancellation) =>
         {
@@ -75,6 +80,12 @@ internal static class DemoCommand
                 LearningRate = parse.GetValue(lr),
                 EvaluateEvery = parse.GetValue(every) ?? (isQuick ? 2 : 5),
                 Models = ParseModels(parse.GetValue(models)!),
+                DataSet = parse.GetValue(dataSet)!.Trim().ToLowerInvariant() switch
+                {
+                    "reference" => NBodyDataSet.Reference,
+                    "seeded" => NBodyDataSet.Seeded,
+                    var other => throw new ArgumentException($"--data must be reference or seeded; got '{other}'."),
+                },
                 TimeLimit = parse.GetValue(minutes) is { } budget ? (budget > 0 ? TimeSpan.FromMinutes(budget) : throw new ArgumentException($"--max-minutes must be positive; got {budget}.")) : null,
             };
             var writer = parse.InvocationConfiguration.Output;

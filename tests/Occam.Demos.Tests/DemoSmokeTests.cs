@@ -72,6 +72,19 @@ public sealed class DemoSmokeTests : IDisposable
     }
 
     [Fact]
+    public void Seeded_nbody_data_set_is_reported_and_an_unknown_one_is_a_one_line_error()
+    {
+        var (code, _, error) = Run("demo", "nbody", "--models", "egnn", "--data", "seeded", "--epochs", "1", "--evaluate-every", "1",
+            "--train", "20", "--validation", "10", "--test", "10", "--batch-size", "10", "--out", directory);
+        Assert.True(code == 0, error);
+        Assert.Contains("seeded split, seed 1", File.ReadAllText(Path.Combine(directory, "nbody.md")));
+        (code, _, error) = Run("demo", "nbody", "--data", "qm9", "--out", directory);
+        Assert.Equal(1, code);
+        Assert.Contains("--data must be reference or seeded; got 'qm9'", error);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+
+    [Fact]
     public void Unknown_nbody_model_is_a_one_line_error()
     {
         var (code, _, error) = Run("demo", "nbody", "--models", "egnn,transformer", "--out", directory);
