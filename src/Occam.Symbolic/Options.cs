@@ -98,7 +98,7 @@ public sealed record SymbolicRegressionOptions
     public string? HallOfFameFile { get; init; }
     /// <summary>
     /// Expressions to seed every island with, e.g. the front of a related fit. Their constants are refitted to this data
-    /// before they enter; seeds that use a variable the data lacks are skipped.
+    /// before they enter; seeds that use a variable the data lacks, or break the size and depth limits, are skipped.
     /// </summary>
     public IReadOnlyList<Expression>? WarmStart { get; init; }
     /// <summary>Model selection for <see cref="SymbolicRegressionResult.Best"/>.</summary>
