@@ -53,8 +53,7 @@ public static class LinearFit
         var coefficients = new double[q];
         Array.Copy(w, coefficients, p);
         coefficients[p] = c;
-        double r2 = ssTot > 0 ? 1 - ssRes / ssTot : (ssRes == 0 ? 1 : 0);
-        return (coefficients, r2);
+        return (coefficients, R2(ssRes, ssTot));
     }
 
     /// <summary>Predictions X·w + c for coefficients from <see cref="Fit"/>.</summary>
@@ -83,8 +82,12 @@ public static class LinearFit
             ssRes += (target[i] - prediction[i]) * (target[i] - prediction[i]);
             ssTot += (target[i] - mean) * (target[i] - mean);
         }
-        return ssTot > 0 ? 1 - ssRes / ssTot : (ssRes == 0 ? 1 : 0);
+        return R2(ssRes, ssTot);
     }
+
+    /// <summary>1 − SS_res / SS_tot; 0 for a target without variance: a constant (e.g. a dead message component) explains
+    /// nothing, and calling its trivial fit perfect would put R² 1 in the tables.</summary>
+    static double R2(double ssRes, double ssTot) => ssTot > 0 ? 1 - ssRes / ssTot : 0;
 
     /// <summary>Solves a small dense system by Gaussian elimination with partial pivoting.</summary>
     internal static double[] Solve(double[,] a, double[] b)

@@ -227,4 +227,14 @@ public sealed class ModelTests
         Assert.Equal(0.5, c[2], 8);
         Assert.Equal(1, r2, 10);
     }
+
+    [Fact]
+    public void Constant_target_has_r2_zero_not_one()
+    {
+        // A dead message component (every value 0) says nothing about the force; the charge L1 run once reported R² 1.
+        var x = new double[50, 2];
+        for (int i = 0; i < 50; i++) { x[i, 0] = i; x[i, 1] = i * i % 7; }
+        Assert.Equal(0, LinearFit.Fit(x, new double[50]).R2);
+        Assert.Equal(0, LinearFit.RSquared(new double[50], new double[50]));
+    }
 }
