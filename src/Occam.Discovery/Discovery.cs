@@ -317,7 +317,6 @@ public static class SymbolicDistillation
             };
             components[i] = new DistilledComponent(fit, SymbolicRegression.Fit(record.Features, y, sr));
         }
-        CrossSeed(components, record, options, system?.Name ?? "", cancel);
         RecoveryCheck recovery;
         if (system is null || law is null)
             recovery = new RecoveryCheck(false, [], false, false, [], "no known law to compare with");
@@ -327,39 +326,6 @@ public static class SymbolicDistillation
             recovery = CheckRecovery(components.Select(c => c.Best.Expression).ToArray(), freshRecord, system, hamiltonian);
         }
         return new DistillationResult(record, analysis, components, recovery);
-    }
-
-    /// <summary>
-    /// Second pass: one more round for every component, seeded with its own front and with every other component's, so
-    /// that a form found only on a later component reaches the earlier ones too (the first pass seeds forward only). The
-    /// seeds' constants are refitted, so a component's front can only improve. r1 2D bottleneck (seed 0): the first
-    /// component's front ended at m2·(6.57 dy/r − dx)/r (fresh-edge R² 0.9898) while the second found
-    /// (0.578 dy + dx)·6.30 m2/r².
-    /// </summary>
-    static void CrossSeed(DistilledComponent[] components, MessageRecord record, DiscoveryOptions options, string system, CancellationToken cancel)
-    {
-        if (components.Length < 2) return;
-        var fronts = components.Select(c => c.Search.Pareto.Select(e => e.Expression).ToArray()).ToArray();
-        for (int i = 0; i < components.Length; i++)
-        {
-            cancel.ThrowIfCancellationRequested();
-            var first = components[i].Search;
-            var y = MessageRecord.Column(record.Messages, components[i].Fit.Component);
-            var sr = SearchOptions(options, system, record.Dim, record.FeatureNames, i) with
-            {
-                WarmStart = fronts[i].Concat(fronts.Where((_, j) => j != i).SelectMany(f => f)).ToArray(),
-                MaxRounds = 1,
-            };
-            var second = SymbolicRegression.Fit(record.Features, y, sr);
-            components[i] = components[i] with
-            {
-                Search = second with
-                {
-                    Evaluations = first.Evaluations + second.Evaluations, Rounds = first.Rounds + second.Rounds,
-                    Elapsed = first.Elapsed + second.Elapsed, StopReason = first.StopReason,
-                },
-            };
-        }
     }
 
     /// <summary>Variables the law's force (or F / m_receiver) must name.</summary>
