@@ -263,9 +263,7 @@ internal sealed class Search
             var m = Evaluate(nodes, ev, 0, out _);
             if (nodes.Any(n => n.Op == OpCode.Constant))
             {
-                var refit = (Node[])nodes.Clone();
-                fit.Optimize(refit, master, o.OptimizerIterations, o.OptimizerRestarts, out _);
-                var rm = Evaluate(refit, ev, 0, out _);
+                var rm = WithFittedConstants(nodes, fit, master, ev, 0, o.OptimizerRestarts, out _);
                 if (rm is not null && (m is null || rm.Cost < m.Cost)) m = rm;
             }
             if (m is null) continue;
@@ -308,6 +306,15 @@ internal sealed class Search
                 return ok.MaxBy(e => e.Score)!;
             }
         }
+    }
+
+    /// <summary>A copy of <paramref name="nodes"/> with its constants fitted, evaluated into a member (null when invalid).</summary>
+    internal Member? WithFittedConstants(Node[] nodes, ConstantOptimizer opt, Rng rng, Evaluator<double> ev, long birth, int restarts,
+        out long evaluations)
+    {
+        var copy = (Node[])nodes.Clone();
+        opt.Optimize(copy, rng, o.OptimizerIterations, restarts, out evaluations);
+        return Evaluate(copy, ev, birth, out _);
     }
 
     /// <summary>Evaluates a tree into a member (null when invalid).</summary>
@@ -395,11 +402,8 @@ internal sealed class Search
         Member Optimize(Member m, int? restarts = null)
         {
             if (!m.Nodes.Any(n => n.Op == OpCode.Constant)) return m;
-            var nodes = (Node[])m.Nodes.Clone();
-            opt.Optimize(nodes, rng, s.o.OptimizerIterations, restarts ?? s.o.OptimizerRestarts, out long e);
-            Evaluations += e;
-            var nm = s.Evaluate(nodes, ev, m.Birth, out _);
-            Evaluations++;
+            var nm = s.WithFittedConstants(m.Nodes, opt, rng, ev, m.Birth, restarts ?? s.o.OptimizerRestarts, out long e);
+            Evaluations += e + 1;
             return nm is not null && nm.Cost < m.Cost ? nm : m;
         }
 
