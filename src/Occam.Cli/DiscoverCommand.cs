@@ -27,7 +27,7 @@ internal static class DiscoverCommand
         public readonly Option<string?> Data = new("--data") { Description = "Train on your own simulation (.npz/.csv/.npy folder as written by 'occam simulate') instead of simulating." };
         public readonly Option<int?> Steps = new("--steps") { Description = "Training steps (overrides the preset)." };
         public readonly Option<int?> Threads = new("--threads") { Description = "CPU threads (default: 1 for the network when the machine has 2 cores or fewer, else 2)." };
-        public readonly Option<int?> SymbolicRounds = new("--sr-rounds") { Description = "Rounds of each symbolic regression (quick preset 30, paper preset none, halos 40; a fixed number of rounds keeps the run deterministic)." };
+        public readonly Option<int?> SymbolicRounds = new("--sr-rounds") { Description = "Rounds of each symbolic regression (quick preset 10, paper preset none, halos 40; a fixed number of rounds keeps the run deterministic)." };
         public readonly Option<double?> SymbolicSeconds = new("--sr-seconds") { Description = "Wall-clock cap of each symbolic regression (quick preset and halos 300 s, paper preset 600 s; the whole budget when no rounds are set)." };
 
         /// <param name="symbolic">Also the symbolic-regression options (not for <c>train</c>).</param>
@@ -170,8 +170,13 @@ internal static class DiscoverCommand
         var d = result.Distillation;
         var inv = CultureInfo.InvariantCulture;
         output.WriteLine($"{result.System} {result.Options.Dim}D, {result.Options.Variant.Name()}: trained {result.Options.Steps} steps in {result.TrainSeconds.ToString("F0", inv)} s, final loss {result.TrainLoss.ToString("G4", inv)}");
+        bool aligned = d.Axes is { Length: > 0 };
         foreach (var c in d.Components)
-            output.WriteLine($"  message {c.Fit.Component}: std {c.Fit.Std.ToString("G3", inv)}, R² vs F {c.Fit.R2VsForce.ToString("F3", inv)}, vs F/m {c.Fit.R2VsForcePerMass.ToString("F3", inv)}; {c.Best.Infix}");
+            output.WriteLine($"  message {c.Fit.Component}: std {c.Fit.Std.ToString("G3", inv)}, R² vs F {c.Fit.R2VsForce.ToString("F3", inv)}, vs F/m {c.Fit.R2VsForcePerMass.ToString("F3", inv)}{(aligned ? "" : "; " + c.Best.Infix)}");
+        if (d.Frame is { } frame)
+            output.WriteLine($"  force frame: {(100 * frame.Misalignment).ToString("F2", inv)} % off-axis{(aligned ? "; searched each axis" : "; not used, searched each component")}");
+        foreach (var a in d.Axes ?? [])
+            output.WriteLine($"  u_{a.Name} = {a.Best.Infix}   (R² vs F_{a.Name} {a.R2VsForce.ToString("F3", inv)}, vs F_{a.Name}/m {a.R2VsForcePerMass.ToString("F3", inv)})");
         output.WriteLine($"recovered: {(d.Recovery.Recovered ? "true" : "false")} ({d.Recovery.Reason}); {result.Seconds.ToString("F0", inv)} s; report in {outDir}");
     }
 }

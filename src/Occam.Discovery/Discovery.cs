@@ -63,10 +63,12 @@ public sealed record DiscoveryOptions
     public int AnalysisEdges { get; init; } = 1200;
     /// <summary>Fresh edges for the recovery check.</summary>
     public int FreshEdges { get; init; } = 5000;
-    /// <summary>Rounds of each component's symbolic regression (a round evolves every island once); null: run until
-    /// <see cref="SymbolicTimeLimit"/>. A fixed number of rounds makes the run deterministic whatever the machine's load;
-    /// 30 rounds took ≈ 120 s on the loaded 2-core machine and recovered r1 (bottleneck) where 60 s did not.</summary>
-    public int? SymbolicRounds { get; init; } = 30;
+    /// <summary>Rounds of each search (one per force-frame axis, or per component; a round evolves every island once);
+    /// null: run until <see cref="SymbolicTimeLimit"/>. A fixed number of rounds makes the run deterministic whatever the
+    /// machine's load. On force-frame axes 10 rounds (≈ 40–110 s each on the loaded 2-core machine) recovered r1 2D
+    /// bottleneck, spring 2D L1 and r2 3D bottleneck from the same networks on which 30 rounds per raw component
+    /// recovered only spring (docs/discover.md).</summary>
+    public int? SymbolicRounds { get; init; } = 10;
     /// <summary>Wall-clock cap of each component's symbolic regression (the budget itself when
     /// <see cref="SymbolicRounds"/> is null).</summary>
     public TimeSpan SymbolicTimeLimit { get; init; } = TimeSpan.FromSeconds(300);
@@ -126,9 +128,21 @@ public sealed record DiscoveryOptions
 public sealed record DiscoveryProgress(string Stage, double Fraction, string Detail);
 
 /// <summary>The symbolic distillation of one significant message component.</summary>
-public sealed record DistilledComponent(ComponentFit Fit, SymbolicRegressionResult Search)
+/// <param name="Fit">The component's linear fit to the force.</param>
+/// <param name="Best">Its equation: the search's selection, or, when the search ran on force-frame axes, the
+/// component's linear map of the axes' equations.</param>
+/// <param name="Search">The search on this component; null when the searches ran on force-frame axes.</param>
+public sealed record DistilledComponent(ComponentFit Fit, ParetoEntry Best, SymbolicRegressionResult? Search);
+
+/// <summary>The symbolic distillation of one force-frame axis (see <see cref="ForceFrame"/>).</summary>
+/// <param name="Axis">0, 1, 2 for the x, y, z axis.</param>
+/// <param name="R2VsForce">R² of a linear fit of the axis values on the force component along the same axis.</param>
+/// <param name="R2VsForcePerMass">The same against F / m_receiver.</param>
+/// <param name="Search">The search on the axis values.</param>
+public sealed record DistilledAxis(int Axis, double R2VsForce, double R2VsForcePerMass, SymbolicRegressionResult Search)
 {
     public ParetoEntry Best => Search.Best;
+    public string Name => "xyz"[Axis].ToString();
 }
 
 /// <summary>The check of the recovered expressions against the known law on fresh edges.</summary>
@@ -144,8 +158,18 @@ public sealed record RecoveryCheck(bool Recovered, double[] R2, bool PerMass, bo
     double MinDistance = 0, double[]? R2AllEdges = null);
 
 /// <summary>The outcome of <see cref="SymbolicDistillation.Distill"/>.</summary>
+/// <param name="Frame">The force frame fitted to the significant components (null for the Hamiltonian variant or when
+/// their number differs from the dimension).</param>
+/// <param name="Axes">The searches on the frame's axes, when the frame was usable; otherwise empty and each component
+/// was searched itself.</param>
 public sealed record DistillationResult(MessageRecord Record, MessageAnalysisResult Analysis, DistilledComponent[] Components,
-    RecoveryCheck Recovery);
+    RecoveryCheck Recovery, ForceFrame? Frame = null, DistilledAxis[]? Axes = null)
+{
+    /// <summary>The expressions the recovery check judged: the axes' equations, or else the components'.</summary>
+    public Expression[] Expressions => Axes is { Length: > 0 } axes
+        ? axes.Select(a => a.Best.Expression).ToArray()
+        : Components.Select(c => c.Best.Expression).ToArray();
+}
 
 /// <summary>Acceleration error (mean over nodes of ‖a_pred − a_true‖₁) of the network and of the recovered equations
 /// (mapped linearly onto the force, summed over senders, divided by the receiver mass where needed), in distribution
@@ -269,7 +293,10 @@ public static class SymbolicDistillation
     }
 
     /// <summary>The symbolic regression settings used on one message component.</summary>
-    public static SymbolicRegressionOptions SearchOptions(DiscoveryOptions options, string system, int dim, string[] names, int component)
+    /// <param name="aligned">True for a force-frame axis, whose equation needs one coordinate only; a raw component mixes
+    /// them, so in 3D it gets <see cref="DiscoveryOptions.SymbolicMaxSizeExtra3D"/> more nodes.</param>
+    public static SymbolicRegressionOptions SearchOptions(DiscoveryOptions options, string system, int dim, string[] names, int component,
+        bool aligned = false)
     {
         bool discontinuous = system == "discontinuous";
         return new SymbolicRegressionOptions
@@ -277,7 +304,7 @@ public static class SymbolicDistillation
             VariableNames = names,
             BinaryOperators = discontinuous ? ["+", "-", "*", "/", "cond"] : ["+", "-", "*", "/"],
             UnaryOperators = [],
-            MaxSize = options.SymbolicMaxSize + (dim == 3 ? DiscoveryOptions.SymbolicMaxSizeExtra3D : 0),
+            MaxSize = options.SymbolicMaxSize + (dim == 3 && !aligned ? DiscoveryOptions.SymbolicMaxSizeExtra3D : 0),
             Seed = options.Seed * 31 + component,
             TimeLimit = options.SymbolicTimeLimit,
             MaxRounds = options.SymbolicRounds,
@@ -298,34 +325,99 @@ public static class SymbolicDistillation
         bool hamiltonian = network.Options.Variant == MessageVariant.Hamiltonian;
         var record = MessageRecord.Record(network, data, law, options.AnalysisEdges, options.Seed + 17);
         var analysis = MessageAnalysis.Analyze(record, hamiltonian: hamiltonian);
-        var components = new DistilledComponent[analysis.Significant.Length];
-        for (int i = 0; i < components.Length; i++)
+        var significant = analysis.Significant;
+        var frame = hamiltonian || significant.Length != record.Dim ? null : ForceFrame.Fit(SignificantColumns(record, significant), Separations(record));
+        DistilledComponent[] components;
+        DistilledAxis[] axes = [];
+        if (frame is { Usable: true })
         {
-            cancel.ThrowIfCancellationRequested();
-            var fit = analysis.Significant[i];
-            var y = MessageRecord.Column(record.Messages, fit.Component);
-            int index = i;
-            var sr = SearchOptions(options, system?.Name ?? "", record.Dim, record.FeatureNames, i) with
-            {
-                // Every component is a linear map of the same force: seed it with the fronts found so far.
-                WarmStart = components.Take(i).SelectMany(c => c.Search.Pareto.Select(e => e.Expression)).ToArray(),
-                Progress = progress is null ? null : new Progress<SymbolicRegressionProgress>(p =>
-                    progress.Report(new DiscoveryProgress("symbolic regression",
-                        (index + Math.Min(1, options.SymbolicRounds is int rounds ? (double)p.Round / rounds
-                            : p.Elapsed.TotalSeconds / options.SymbolicTimeLimit.TotalSeconds)) / components.Length,
-                        $"component {fit.Component}: {p.Best}"))),
-            };
-            components[i] = new DistilledComponent(fit, SymbolicRegression.Fit(record.Features, y, sr));
+            var values = frame.Apply(SignificantColumns(record, significant));
+            var searches = Search(record.Dim, a => MessageRecord.Column(values, a), a => $"axis {"xyz"[a]}", aligned: true);
+            axes = searches.Select((s, a) => AxisFit(record, MessageRecord.Column(values, a), a, s)).ToArray();
+            components = Compose(record, significant, frame, searches);
         }
-        RecoveryCheck recovery;
-        if (system is null || law is null)
-            recovery = new RecoveryCheck(false, [], false, false, [], "no known law to compare with");
         else
         {
-            var freshRecord = MessageRecord.Record(network, fresh ?? data, law, options.FreshEdges, options.Seed + 991);
-            recovery = CheckRecovery(components.Select(c => c.Best.Expression).ToArray(), freshRecord, system, hamiltonian);
+            var searches = Search(significant.Length, i => MessageRecord.Column(record.Messages, significant[i].Component),
+                i => $"component {significant[i].Component}", aligned: false);
+            components = significant.Select((fit, i) => new DistilledComponent(fit, searches[i].Best, searches[i])).ToArray();
         }
-        return new DistillationResult(record, analysis, components, recovery);
+        var result = new DistillationResult(record, analysis, components,
+            new RecoveryCheck(false, [], false, false, [], "no known law to compare with"), frame, axes);
+        if (system is null || law is null) return result;
+        var freshRecord = MessageRecord.Record(network, fresh ?? data, law, options.FreshEdges, options.Seed + 991);
+        return result with { Recovery = CheckRecovery(result.Expressions, freshRecord, system, hamiltonian) };
+
+        // One search per target, each seeded with the fronts found before it: every target is a linear map of the same
+        // force (an axis: the same function times another coordinate).
+        SymbolicRegressionResult[] Search(int count, Func<int, double[]> target, Func<int, string> label, bool aligned)
+        {
+            var results = new SymbolicRegressionResult[count];
+            for (int i = 0; i < count; i++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                int index = i;
+                var sr = SearchOptions(options, system?.Name ?? "", record.Dim, record.FeatureNames, i, aligned) with
+                {
+                    WarmStart = results.Take(i).SelectMany(r => r.Pareto.Select(e => e.Expression)).ToArray(),
+                    Progress = progress is null ? null : new Progress<SymbolicRegressionProgress>(p =>
+                        progress.Report(new DiscoveryProgress("symbolic regression",
+                            (index + Math.Min(1, options.SymbolicRounds is int rounds ? (double)p.Round / rounds
+                                : p.Elapsed.TotalSeconds / options.SymbolicTimeLimit.TotalSeconds)) / count,
+                            $"{label(index)}: {p.Best}"))),
+                };
+                results[i] = SymbolicRegression.Fit(record.Features, target(i), sr);
+            }
+            return results;
+        }
+    }
+
+    static double[,] SignificantColumns(MessageRecord record, ComponentFit[] significant)
+    {
+        var columns = new double[record.Edges, significant.Length];
+        for (int i = 0; i < record.Edges; i++)
+            for (int j = 0; j < significant.Length; j++) columns[i, j] = record.Messages[i, significant[j].Component];
+        return columns;
+    }
+
+    static double[,] Separations(MessageRecord record)
+    {
+        var delta = new double[record.Edges, record.Dim];
+        for (int i = 0; i < record.Edges; i++)
+            for (int d = 0; d < record.Dim; d++) delta[i, d] = record.Features[i, d];
+        return delta;
+    }
+
+    static DistilledAxis AxisFit(MessageRecord record, double[] values, int axis, SymbolicRegressionResult search)
+    {
+        var force = new double[record.Edges, 1];
+        var perMass = new double[record.Edges, 1];
+        for (int i = 0; i < record.Edges; i++)
+        {
+            force[i, 0] = record.Force[i, axis];
+            perMass[i, 0] = record.Force[i, axis] / record.ReceiverMass[i];
+        }
+        return new DistilledAxis(axis, LinearFit.Fit(force, values).R2, LinearFit.Fit(perMass, values).R2, search);
+    }
+
+    /// <summary>Each component's equation as its linear map of the axes' equations, with its loss (mean absolute error,
+    /// the searches' loss) on the recorded edges.</summary>
+    static DistilledComponent[] Compose(MessageRecord record, ComponentFit[] significant, ForceFrame frame, SymbolicRegressionResult[] axes)
+    {
+        var inverse = frame.Inverse();
+        int dim = axes.Length;
+        var components = new DistilledComponent[significant.Length];
+        for (int j = 0; j < significant.Length; j++)
+        {
+            var terms = Enumerable.Range(0, dim).Select(a => FormattableString.Invariant($"{inverse[j, a]:R} * ({axes[a].Best.Expression.ToInfix()})"));
+            var text = string.Join(" + ", terms) + FormattableString.Invariant($" + {inverse[j, dim]:R}");
+            var expression = Expression.Parse(text, record.FeatureNames).Simplify();
+            var predicted = expression.Evaluate(record.Features);
+            double loss = 0;
+            for (int i = 0; i < record.Edges; i++) loss += Math.Abs(predicted[i] - record.Messages[i, significant[j].Component]);
+            components[j] = new DistilledComponent(significant[j], new ParetoEntry(expression.Complexity, loss / record.Edges, 0, expression), null);
+        }
+        return components;
     }
 
     /// <summary>Variables the law's force (or F / m_receiver) must name.</summary>
@@ -583,7 +675,7 @@ public static class SymbolicDistillation
         var wide = ToParticleData(Simulate(opts with { Sims = Math.Max(4, opts.Sims / 20), Frames = Math.Min(opts.Frames, 50) },
             seedOffset: 104729, positionScale: 2, cancel: cancel));
         var calibration = MessageRecord.Record(network, fresh, LawOf(system), opts.FreshEdges, opts.Seed + 3);
-        return CompareOutOfDistribution(network, distillation.Components.Select(c => c.Best.Expression).ToArray(), calibration,
+        return CompareOutOfDistribution(network, distillation.Expressions, calibration,
             distillation.Recovery.PerMass, fresh, wide);
     }
 

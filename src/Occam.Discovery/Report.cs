@@ -24,20 +24,24 @@ public static class DiscoveryReport
                 ["mean_kl"] = c.Fit.MeanKl is double kl ? Num(kl) : null,
                 ["r2_vs_force"] = Num(c.Fit.R2VsForce),
                 ["r2_vs_force_per_mass"] = Num(c.Fit.R2VsForcePerMass),
-                ["best"] = new JsonObject
-                {
-                    ["equation"] = c.Best.Infix,
-                    ["sympy"] = c.Best.Sympy,
-                    ["latex"] = c.Best.Latex,
-                    ["complexity"] = c.Best.Complexity,
-                    ["loss"] = Num(c.Best.Loss),
-                },
-                ["pareto"] = new JsonArray(c.Search.Pareto.Select(p => (JsonNode)new JsonObject
-                {
-                    ["complexity"] = p.Complexity, ["loss"] = Num(p.Loss), ["equation"] = p.Infix,
-                }).ToArray()),
+                ["best"] = Entry(c.Best),
+                ["pareto"] = c.Search is null ? null : Front(c.Search),
             });
         }
+        var frame = d.Frame is not { } f ? null : new JsonObject
+        {
+            ["used"] = d.Axes is { Length: > 0 },
+            ["misalignment"] = Num(f.Misalignment),
+            ["condition"] = Num(f.Condition),
+            ["axes"] = new JsonArray((d.Axes ?? []).Select(a => (JsonNode)new JsonObject
+            {
+                ["axis"] = a.Name,
+                ["r2_vs_force"] = Num(a.R2VsForce),
+                ["r2_vs_force_per_mass"] = Num(a.R2VsForcePerMass),
+                ["best"] = Entry(a.Best),
+                ["pareto"] = Front(a.Search),
+            }).ToArray()),
+        };
         var o = result.Options;
         var rc = d.Recovery;
         return new JsonObject
@@ -54,6 +58,7 @@ public static class DiscoveryReport
             ["r2_vs_force"] = Num(d.Analysis.R2VsForce),
             ["r2_vs_force_per_mass"] = Num(d.Analysis.R2VsForcePerMass),
             ["components"] = components,
+            ["force_frame"] = frame,
             ["recovered"] = rc.Recovered,
             ["recovery"] = new JsonObject
             {
@@ -78,6 +83,22 @@ public static class DiscoveryReport
     }
 
     static JsonNode? Num(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
+
+    static JsonObject Entry(Occam.Symbolic.ParetoEntry e) => new()
+    {
+        ["equation"] = e.Infix, ["sympy"] = e.Sympy, ["latex"] = e.Latex, ["complexity"] = e.Complexity, ["loss"] = Num(e.Loss),
+    };
+
+    static JsonArray Front(Occam.Symbolic.SymbolicRegressionResult search) => new(search.Pareto.Select(p => (JsonNode)new JsonObject
+    {
+        ["complexity"] = p.Complexity, ["loss"] = Num(p.Loss), ["equation"] = p.Infix,
+    }).ToArray());
+
+    /// <summary>The searches that ran: one per force-frame axis, or else one per component (label, file-name key, result).</summary>
+    static IEnumerable<(string Label, string Key, Occam.Symbolic.SymbolicRegressionResult Search)> Searches(DistillationResult d) =>
+        d.Axes is { Length: > 0 } axes
+            ? axes.Select(a => ($"axis {a.Name}", $"axis_{a.Name}", a.Search))
+            : d.Components.Where(c => c.Search is not null).Select(c => ($"component {c.Fit.Component}", $"{c.Fit.Component}", c.Search!));
 
     /// <summary>Writes summary JSON to a file (temporary file, then rename).</summary>
     public static void WriteSummary(DiscoveryResult result, string path)
@@ -131,8 +152,42 @@ public static class DiscoveryReport
             md.AppendLine($"| recovered equations | {F(ood.EquationError, "G4")} | {F(ood.EquationErrorOod, "G4")} |");
             md.AppendLine();
         }
+        if (d.Frame is { } frame)
+        {
+            md.AppendLine("## Force frame");
+            md.AppendLine();
+            md.AppendLine("The significant components are a linear map of the pair force. For a central force, u = B·m + t is parallel to Δx on every " +
+                "edge for one B (up to scale); B is the smallest eigenvector of that linear condition, fitted without the law. " +
+                $"Here {F(100 * frame.Misalignment, "F2")} % of ‖u‖² is perpendicular to Δx and B has condition number {F(frame.Condition, "G3")}.");
+            md.AppendLine();
+            if (d.Axes is { Length: > 0 } axes)
+            {
+                md.AppendLine("The symbolic regression ran on each axis u_x, u_y(, u_z); each component's equation above is its linear map of them.");
+                md.AppendLine();
+                md.AppendLine("| axis | R² vs F_axis | R² vs F_axis/m₁ | best equation | complexity | loss |");
+                md.AppendLine("|---|---|---|---|---|---|");
+                foreach (var a in axes)
+                    md.AppendLine($"| {a.Name} | {F(a.R2VsForce, "F4")} | {F(a.R2VsForcePerMass, "F4")} | `{a.Best.Infix}` | {a.Best.Complexity} | {F(a.Best.Loss, "G4")} |");
+            }
+            else
+            {
+                md.AppendLine($"That is more than {F(100 * ForceFrame.MaxMisalignment, "G3")} % (or the map is near singular), so the symbolic regression ran on each component instead.");
+            }
+            md.AppendLine();
+        }
         md.AppendLine("## Equations");
         md.AppendLine();
+        foreach (var a in d.Axes ?? [])
+        {
+            md.AppendLine($"u_{a.Name}:");
+            md.AppendLine();
+            md.AppendLine("$$");
+            md.AppendLine(a.Best.Latex);
+            md.AppendLine("$$");
+            md.AppendLine();
+            md.AppendLine($"SymPy: `{a.Best.Sympy}`");
+            md.AppendLine();
+        }
         foreach (var c in d.Components)
         {
             md.AppendLine($"φ{c.Fit.Component}:");
@@ -149,17 +204,19 @@ public static class DiscoveryReport
         md.AppendLine("![message std](message_std.png) ![loss](loss.png)");
         md.AppendLine();
         foreach (var c in d.Components)
-            md.AppendLine($"![component {c.Fit.Component}](component_{c.Fit.Component}.png) ![Pareto front {c.Fit.Component}](pareto_{c.Fit.Component}.png)");
+            md.AppendLine($"![component {c.Fit.Component}](component_{c.Fit.Component}.png)");
+        foreach (var (label, key, _) in Searches(d))
+            md.AppendLine($"![Pareto front, {label}](pareto_{key}.png)");
         md.AppendLine();
         md.AppendLine("## Pareto fronts");
-        foreach (var c in d.Components)
+        foreach (var (label, _, search) in Searches(d))
         {
             md.AppendLine();
-            md.AppendLine($"Component {c.Fit.Component} ({c.Search.StopReason}, {c.Search.Evaluations} evaluations, {F(c.Search.Elapsed.TotalSeconds, "F1")} s):");
+            md.AppendLine($"{char.ToUpperInvariant(label[0])}{label[1..]} ({search.StopReason}, {search.Evaluations} evaluations, {F(search.Elapsed.TotalSeconds, "F1")} s):");
             md.AppendLine();
             md.AppendLine("| complexity | loss | equation |");
             md.AppendLine("|---|---|---|");
-            foreach (var p in c.Search.Pareto) md.AppendLine($"| {p.Complexity} | {F(p.Loss, "G4")} | `{p.Infix}` |");
+            foreach (var p in search.Pareto) md.AppendLine($"| {p.Complexity} | {F(p.Loss, "G4")} | `{p.Infix}` |");
         }
         WriteAtomically(Path.Combine(directory, "report.md"), md.ToString());
         WriteSummary(result, Path.Combine(directory, "summary.json"));
@@ -189,15 +246,17 @@ public static class DiscoveryReport
             plot.XLabel(c.Fit.PerMass ? "best linear combination of F / m_receiver" : "best linear combination of F");
             plot.YLabel("message component");
             plot.SavePng(Path.Combine(directory, $"component_{c.Fit.Component}.png"), 600, 450);
-
+        }
+        foreach (var (label, name, search) in Searches(d))
+        {
             var pareto = new ScottPlot.Plot();
-            var cx = c.Search.Pareto.Select(p => (double)p.Complexity).ToArray();
-            var loss = c.Search.Pareto.Select(p => Math.Log10(Math.Max(p.Loss, 1e-300))).ToArray();
+            var cx = search.Pareto.Select(p => (double)p.Complexity).ToArray();
+            var loss = search.Pareto.Select(p => Math.Log10(Math.Max(p.Loss, 1e-300))).ToArray();
             pareto.Add.Scatter(cx, loss);
-            pareto.Title($"Pareto front, component {c.Fit.Component}");
+            pareto.Title($"Pareto front, {label}");
             pareto.XLabel("complexity");
             pareto.YLabel("log10 loss");
-            pareto.SavePng(Path.Combine(directory, $"pareto_{c.Fit.Component}.png"), 600, 450);
+            pareto.SavePng(Path.Combine(directory, $"pareto_{name}.png"), 600, 450);
         }
         var a = d.Analysis;
         var key = a.MeanKl ?? a.Std;
