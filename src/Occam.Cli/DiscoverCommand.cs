@@ -170,13 +170,13 @@ internal static class DiscoverCommand
         var d = result.Distillation;
         var inv = CultureInfo.InvariantCulture;
         output.WriteLine($"{result.System} {result.Options.Dim}D, {result.Options.Variant.Name()}: trained {result.Options.Steps} steps in {result.TrainSeconds.ToString("F0", inv)} s, final loss {result.TrainLoss.ToString("G4", inv)}");
-        bool aligned = d.Axes is { Length: > 0 };
+        bool aligned = d.Radial is not null;
         foreach (var c in d.Components)
             output.WriteLine($"  message {c.Fit.Component}: std {c.Fit.Std.ToString("G3", inv)}, R² vs F {c.Fit.R2VsForce.ToString("F3", inv)}, vs F/m {c.Fit.R2VsForcePerMass.ToString("F3", inv)}{(aligned ? "" : "; " + c.Best.Infix)}");
         if (d.Frame is { } frame)
-            output.WriteLine($"  force frame: {(100 * frame.Misalignment).ToString("F2", inv)} % off-axis{(aligned ? "; searched each axis" : "; not used, searched each component")}");
-        foreach (var a in d.Axes ?? [])
-            output.WriteLine($"  u_{a.Name} = {a.Best.Infix}   (R² vs F_{a.Name} {a.R2VsForce.ToString("F3", inv)}, vs F_{a.Name}/m {a.R2VsForcePerMass.ToString("F3", inv)})");
+            output.WriteLine($"  force frame from messages {string.Join(", ", frame.Components)}: {(100 * frame.Misalignment).ToString("F2", inv)} % off-axis{(aligned ? "" : "; not used, searched each component")}");
+        if (d.Radial is { } radial)
+            output.WriteLine($"  signed magnitude h = u·Δx/r = {radial.Best.Infix}   (R² vs F·Δx/r {radial.R2VsForce.ToString("F3", inv)}, per mass {radial.R2VsForcePerMass.ToString("F3", inv)})");
         output.WriteLine($"recovered: {(d.Recovery.Recovered ? "true" : "false")} ({d.Recovery.Reason}); {result.Seconds.ToString("F0", inv)} s; report in {outDir}");
     }
 }

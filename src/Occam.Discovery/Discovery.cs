@@ -134,15 +134,17 @@ public sealed record DiscoveryProgress(string Stage, double Fraction, string Det
 /// <param name="Search">The search on this component; null when the searches ran on force-frame axes.</param>
 public sealed record DistilledComponent(ComponentFit Fit, ParetoEntry Best, SymbolicRegressionResult? Search);
 
-/// <summary>The symbolic distillation of one force-frame axis (see <see cref="ForceFrame"/>).</summary>
-/// <param name="Axis">0, 1, 2 for the x, y, z axis.</param>
-/// <param name="R2VsForce">R² of a linear fit of the axis values on the force component along the same axis.</param>
-/// <param name="R2VsForcePerMass">The same against F / m_receiver.</param>
-/// <param name="Search">The search on the axis values.</param>
-public sealed record DistilledAxis(int Axis, double R2VsForce, double R2VsForcePerMass, SymbolicRegressionResult Search)
+/// <summary>
+/// The distillation in the force frame (see <see cref="ForceFrame"/>): its axes u are parallel to Δx, u = h·Δx / r, so
+/// one search on the signed magnitude h = u·Δx / r (the force law itself, up to scale) gives every axis.
+/// </summary>
+/// <param name="Search">The search on h with the pair features as inputs.</param>
+/// <param name="R2VsForce">R² of a linear fit of h on the true force's signed magnitude F·Δx / r.</param>
+/// <param name="R2VsForcePerMass">The same against F·Δx / (r·m_receiver).</param>
+/// <param name="Axes">Each axis's equation, (best h)·Δx_a / r.</param>
+public sealed record RadialDistillation(SymbolicRegressionResult Search, double R2VsForce, double R2VsForcePerMass, Expression[] Axes)
 {
     public ParetoEntry Best => Search.Best;
-    public string Name => "xyz"[Axis].ToString();
 }
 
 /// <summary>The check of the recovered expressions against the known law on fresh edges.</summary>
@@ -158,17 +160,15 @@ public sealed record RecoveryCheck(bool Recovered, double[] R2, bool PerMass, bo
     double MinDistance = 0, double[]? R2AllEdges = null);
 
 /// <summary>The outcome of <see cref="SymbolicDistillation.Distill"/>.</summary>
-/// <param name="Frame">The force frame fitted to the significant components (null for the Hamiltonian variant or when
-/// their number differs from the dimension).</param>
-/// <param name="Axes">The searches on the frame's axes, when the frame was usable; otherwise empty and each component
-/// was searched itself.</param>
+/// <param name="Frame">The force frame fitted to the components (null for the Hamiltonian variant or when the number
+/// of significant components differs from the dimension).</param>
+/// <param name="Radial">The search on the frame's signed magnitude, when the frame was usable; otherwise null and each
+/// component was searched itself.</param>
 public sealed record DistillationResult(MessageRecord Record, MessageAnalysisResult Analysis, DistilledComponent[] Components,
-    RecoveryCheck Recovery, ForceFrame? Frame = null, DistilledAxis[]? Axes = null)
+    RecoveryCheck Recovery, ForceFrame? Frame = null, RadialDistillation? Radial = null)
 {
-    /// <summary>The expressions the recovery check judged: the axes' equations, or else the components'.</summary>
-    public Expression[] Expressions => Axes is { Length: > 0 } axes
-        ? axes.Select(a => a.Best.Expression).ToArray()
-        : Components.Select(c => c.Best.Expression).ToArray();
+    /// <summary>The expressions the recovery check judged: the frame's axes, or else the components' equations.</summary>
+    public Expression[] Expressions => Radial?.Axes ?? Components.Select(c => c.Best.Expression).ToArray();
 }
 
 /// <summary>Acceleration error (mean over nodes of ‖a_pred − a_true‖₁) of the network and of the recovered equations
@@ -325,16 +325,33 @@ public static class SymbolicDistillation
         bool hamiltonian = network.Options.Variant == MessageVariant.Hamiltonian;
         var record = MessageRecord.Record(network, data, law, options.AnalysisEdges, options.Seed + 17);
         var analysis = MessageAnalysis.Analyze(record, hamiltonian: hamiltonian);
+        var result = DistillRecord(record, analysis, system?.Name ?? "", hamiltonian, options, progress, cancel);
+        if (system is null || law is null) return result;
+        var freshRecord = MessageRecord.Record(network, fresh ?? data, law, options.FreshEdges, options.Seed + 991);
+        return result with { Recovery = CheckRecovery(result.Expressions, freshRecord, system, hamiltonian) };
+    }
+
+    /// <summary>
+    /// The symbolic regression of a recorded, analysed set of messages: on the force frame's signed magnitude when the
+    /// significant components behave like a central force, else on each component. The recovery check is left to the caller
+    /// (the result's says "no known law").
+    /// </summary>
+    internal static DistillationResult DistillRecord(MessageRecord record, MessageAnalysisResult analysis, string system, bool hamiltonian,
+        DiscoveryOptions options, IProgress<DiscoveryProgress>? progress = null, CancellationToken cancel = default)
+    {
         var significant = analysis.Significant;
-        var frame = hamiltonian || significant.Length != record.Dim ? null : ForceFrame.Fit(SignificantColumns(record, significant), Separations(record));
+        var frameComponents = hamiltonian || significant.Length != record.Dim ? null : FrameComponents(analysis, record.Dim);
+        var frame = frameComponents is null ? null
+            : ForceFrame.Fit(Columns(record, frameComponents), Separations(record)) with { Components = frameComponents };
         DistilledComponent[] components;
-        DistilledAxis[] axes = [];
+        RadialDistillation? radial = null;
         if (frame is { Usable: true })
         {
-            var values = frame.Apply(SignificantColumns(record, significant));
-            var searches = Search(record.Dim, a => MessageRecord.Column(values, a), a => $"axis {"xyz"[a]}", aligned: true);
-            axes = searches.Select((s, a) => AxisFit(record, MessageRecord.Column(values, a), a, s)).ToArray();
-            components = Compose(record, significant, frame, searches);
+            var values = frame.Apply(Columns(record, frame.Components));
+            var magnitude = Magnitude(values, record);
+            var search = Search(1, _ => magnitude, _ => "signed magnitude h = u·Δx/r", aligned: true)[0];
+            radial = Radial(record, magnitude, search);
+            components = Compose(record, significant, values, radial.Axes);
         }
         else
         {
@@ -342,14 +359,10 @@ public static class SymbolicDistillation
                 i => $"component {significant[i].Component}", aligned: false);
             components = significant.Select((fit, i) => new DistilledComponent(fit, searches[i].Best, searches[i])).ToArray();
         }
-        var result = new DistillationResult(record, analysis, components,
-            new RecoveryCheck(false, [], false, false, [], "no known law to compare with"), frame, axes);
-        if (system is null || law is null) return result;
-        var freshRecord = MessageRecord.Record(network, fresh ?? data, law, options.FreshEdges, options.Seed + 991);
-        return result with { Recovery = CheckRecovery(result.Expressions, freshRecord, system, hamiltonian) };
+        return new DistillationResult(record, analysis, components,
+            new RecoveryCheck(false, [], false, false, [], "no known law to compare with"), frame, radial);
 
-        // One search per target, each seeded with the fronts found before it: every target is a linear map of the same
-        // force (an axis: the same function times another coordinate).
+        // One search per target, each seeded with the fronts found before it: every target is a linear map of the same force.
         SymbolicRegressionResult[] Search(int count, Func<int, double[]> target, Func<int, string> label, bool aligned)
         {
             var results = new SymbolicRegressionResult[count];
@@ -357,7 +370,7 @@ public static class SymbolicDistillation
             {
                 cancel.ThrowIfCancellationRequested();
                 int index = i;
-                var sr = SearchOptions(options, system?.Name ?? "", record.Dim, record.FeatureNames, i, aligned) with
+                var sr = SearchOptions(options, system, record.Dim, record.FeatureNames, i, aligned) with
                 {
                     WarmStart = results.Take(i).SelectMany(r => r.Pareto.Select(e => e.Expression)).ToArray(),
                     Progress = progress is null ? null : new Progress<SymbolicRegressionProgress>(p =>
@@ -372,11 +385,25 @@ public static class SymbolicDistillation
         }
     }
 
-    static double[,] SignificantColumns(MessageRecord record, ComponentFit[] significant)
+    /// <summary>At most this many components per dimension feed the force frame.</summary>
+    public const int FrameComponentsPerDim = 3;
+
+    /// <summary>The components that feed the force frame: the significant ones, then the next by rank (at most
+    /// <see cref="FrameComponentsPerDim"/>·dim in all) whose standard deviation is at least 5 % of the largest. L1 messages
+    /// that are not yet sparse spread the force over more components than the dimension; the frame gathers it back.</summary>
+    static int[] FrameComponents(MessageAnalysisResult analysis, int dim)
     {
-        var columns = new double[record.Edges, significant.Length];
+        var significant = analysis.Significant.Select(c => c.Component).ToArray();
+        double top = significant.Max(j => analysis.Std[j]);
+        var extra = analysis.Ranking.Where(j => !significant.Contains(j) && analysis.Std[j] >= 0.05 * top);
+        return significant.Concat(extra).Take(FrameComponentsPerDim * dim).ToArray();
+    }
+
+    static double[,] Columns(MessageRecord record, int[] components)
+    {
+        var columns = new double[record.Edges, components.Length];
         for (int i = 0; i < record.Edges; i++)
-            for (int j = 0; j < significant.Length; j++) columns[i, j] = record.Messages[i, significant[j].Component];
+            for (int j = 0; j < components.Length; j++) columns[i, j] = record.Messages[i, components[j]];
         return columns;
     }
 
@@ -388,29 +415,50 @@ public static class SymbolicDistillation
         return delta;
     }
 
-    static DistilledAxis AxisFit(MessageRecord record, double[] values, int axis, SymbolicRegressionResult search)
+    /// <summary>The signed magnitude h = u·Δx / r of the axes <paramref name="values"/> (edges × dim) on every edge.</summary>
+    static double[] Magnitude(double[,] values, MessageRecord record)
     {
+        int dim = record.Dim;
+        var h = new double[record.Edges];
+        for (int i = 0; i < record.Edges; i++)
+        {
+            double dot = 0;
+            for (int a = 0; a < dim; a++) dot += values[i, a] * record.Features[i, a];
+            h[i] = dot / record.Features[i, dim];
+        }
+        return h;
+    }
+
+    /// <summary>R² of the magnitude against the true force's (F·Δx / r, and per receiver mass) and the axes' equations.</summary>
+    static RadialDistillation Radial(MessageRecord record, double[] magnitude, SymbolicRegressionResult search)
+    {
+        int dim = record.Dim;
         var force = new double[record.Edges, 1];
         var perMass = new double[record.Edges, 1];
         for (int i = 0; i < record.Edges; i++)
         {
-            force[i, 0] = record.Force[i, axis];
-            perMass[i, 0] = record.Force[i, axis] / record.ReceiverMass[i];
+            double dot = 0;
+            for (int a = 0; a < dim; a++) dot += record.Force[i, a] * record.Features[i, a];
+            force[i, 0] = dot / record.Features[i, dim];
+            perMass[i, 0] = force[i, 0] / record.ReceiverMass[i];
         }
-        return new DistilledAxis(axis, LinearFit.Fit(force, values).R2, LinearFit.Fit(perMass, values).R2, search);
+        var h = search.Best.Expression.ToInfix();
+        var axes = record.FeatureNames.Take(dim)
+            .Select(coordinate => Expression.Parse($"({h}) * {coordinate} / r", record.FeatureNames)).ToArray();
+        return new RadialDistillation(search, LinearFit.Fit(force, magnitude).R2, LinearFit.Fit(perMass, magnitude).R2, axes);
     }
 
-    /// <summary>Each component's equation as its linear map of the axes' equations, with its loss (mean absolute error,
-    /// the searches' loss) on the recorded edges.</summary>
-    static DistilledComponent[] Compose(MessageRecord record, ComponentFit[] significant, ForceFrame frame, SymbolicRegressionResult[] axes)
+    /// <summary>Each component's equation: its least-squares linear map of the axes (<paramref name="axisValues"/>, edges × dim)
+    /// applied to the axes' equations, with its loss (mean absolute error, the searches' loss) on the recorded edges.</summary>
+    static DistilledComponent[] Compose(MessageRecord record, ComponentFit[] significant, double[,] axisValues, Expression[] axes)
     {
-        var inverse = frame.Inverse();
         int dim = axes.Length;
         var components = new DistilledComponent[significant.Length];
         for (int j = 0; j < significant.Length; j++)
         {
-            var terms = Enumerable.Range(0, dim).Select(a => FormattableString.Invariant($"{inverse[j, a]:R} * ({axes[a].Best.Expression.ToInfix()})"));
-            var text = string.Join(" + ", terms) + FormattableString.Invariant($" + {inverse[j, dim]:R}");
+            var map = LinearFit.Fit(axisValues, MessageRecord.Column(record.Messages, significant[j].Component)).Coefficients;
+            var terms = Enumerable.Range(0, dim).Select(a => FormattableString.Invariant($"{map[a]:R} * ({axes[a].ToInfix()})"));
+            var text = string.Join(" + ", terms) + FormattableString.Invariant($" + {map[dim]:R}");
             var expression = Expression.Parse(text, record.FeatureNames).Simplify();
             var predicted = expression.Evaluate(record.Features);
             double loss = 0;

@@ -3,39 +3,44 @@ using MathNet.Numerics.LinearAlgebra;
 namespace Occam.Discovery;
 
 /// <summary>
-/// A linear map of the significant message components onto axes along which they behave like a central force.
-/// The trained messages are (close to) an invertible linear map of the pair force, m = A·F + c; for a central force
-/// F ∥ Δx, so u = B·m + t with B = s·A⁻¹ satisfies u × Δx = 0 on every edge. That condition is linear and homogeneous
-/// in (B, t): the smallest eigenvector of its normal matrix gives them without knowing the law. Each axis of u is then
-/// f(r, m, q)·Δx_a, the same function times one coordinate, which is far easier for the symbolic regression than a
-/// component that mixes coordinates with arbitrary weights (a·Δx + b·Δy)·f.
+/// A linear map of message components onto axes along which they behave like a central force. The trained messages are
+/// (close to) a linear map of the pair force, m = A·F + c; for a central force F ∥ Δx, so u = B·m + t with B·A = s·I
+/// satisfies u × Δx = 0 on every edge. That condition is linear and homogeneous in (B, t): minimising its weighted sum
+/// of squares relative to that of ‖u‖² (a generalised symmetric eigenproblem) gives them without knowing the law. Each
+/// axis of u is then f(r, m, q)·Δx_a, the same function times one coordinate, which is far easier for the symbolic
+/// regression than a component that mixes coordinates with arbitrary weights, (a·Δx + b·Δy)·f. With more components
+/// than dimensions (L1 messages that are not yet sparse) the map gathers the force from all of them.
 /// </summary>
 /// <param name="Map">B (dim × k): row a gives axis a as a combination of the k standardised components.</param>
 /// <param name="Offset">t (dim).</param>
 /// <param name="Mean">Mean of each component (the standardisation's centre).</param>
 /// <param name="Scale">Standard deviation of each component (the standardisation's scale).</param>
 /// <param name="Misalignment">Weighted fraction of ‖u‖² perpendicular to Δx: 0 for an exactly central force.</param>
-/// <param name="Condition">Condition number of B; large means the axes are not independent.</param>
+/// <param name="Condition">Square root of the condition number of the axes' covariance over the edges; large means the
+/// axes are not independent.</param>
 public sealed record ForceFrame(double[,] Map, double[] Offset, double[] Mean, double[] Scale, double Misalignment, double Condition)
 {
+    /// <summary>Which message components the columns were (set by the caller; reported).</summary>
+    public int[] Components { get; init; } = [];
+
     /// <summary>Axes are used only when at most this fraction of their weight is perpendicular to Δx.</summary>
     public const double MaxMisalignment = 0.05;
 
-    /// <summary>Axes are used only when the map's condition number is below this.</summary>
+    /// <summary>Axes are used only when <see cref="Condition"/> is below this.</summary>
     public const double MaxCondition = 1e3;
 
     /// <summary>True when the components behave like a central force in these axes (and the map is invertible).</summary>
     public bool Usable => Misalignment <= MaxMisalignment && Condition <= MaxCondition;
 
     /// <summary>
-    /// Fits the frame to <paramref name="components"/> (edges × k) and the separations <paramref name="delta"/>
-    /// (edges × dim); k must equal dim. Each edge's equations are scaled to unit weight, so the few close pairs with
-    /// huge messages do not decide the fit.
+    /// Fits the frame to <paramref name="components"/> (edges × k, k ≥ dim) and the separations <paramref name="delta"/>
+    /// (edges × dim). Each edge's equations are scaled to unit weight, so the few close pairs with huge messages do not
+    /// decide the fit.
     /// </summary>
     public static ForceFrame Fit(double[,] components, double[,] delta)
     {
         int n = components.GetLength(0), k = components.GetLength(1), dim = delta.GetLength(1);
-        if (k != dim) throw new ArgumentException($"a force frame needs as many components as dimensions, got {k} for {dim}D");
+        if (k < dim) throw new ArgumentException($"a force frame needs at least as many components as dimensions, got {k} for {dim}D");
         if (delta.GetLength(0) != n) throw new ArgumentException($"{n} component rows but {delta.GetLength(0)} separations");
         var mean = new double[k];
         var scale = new double[k];
@@ -47,21 +52,36 @@ public sealed record ForceFrame(double[,] Map, double[] Offset, double[] Mean, d
             scale[j] = Math.Sqrt(Math.Max(s2 / n - mean[j] * mean[j], 0));
             if (!(scale[j] > 0)) scale[j] = 1;
         }
+        // Minimise Σ w‖u × Δx̂‖² subject to Σ w‖u‖² = 1 over W = [B t] (axis-major): M y = λ N y, N = I_dim ⊗ P.
         int p = k + 1, unknowns = dim * p;
-        var normal = new double[unknowns, unknowns];
+        var cross = Matrix<double>.Build.Dense(unknowns, unknowns);
+        var gram = Matrix<double>.Build.Dense(p, p);
         var features = new double[p];
         var unit = new double[dim];
         for (int i = 0; i < n; i++)
         {
             if (!Features(components, delta, mean, scale, i, features, unit, out double weight)) continue;
             foreach (var row in CrossRows(features, unit))
-            {
                 for (int a = 0; a < unknowns; a++)
-                    for (int b = 0; b < unknowns; b++) normal[a, b] += weight * row[a] * row[b];
-            }
+                {
+                    if (row[a] == 0) continue;
+                    for (int b = 0; b < unknowns; b++) cross[a, b] += weight * row[a] * row[b];
+                }
+            for (int a = 0; a < p; a++)
+                for (int b = 0; b < p; b++) gram[a, b] += weight * features[a] * features[b];
         }
-        var evd = Matrix<double>.Build.DenseOfArray(normal).Evd(Symmetricity.Symmetric);
-        var w = evd.EigenVectors.Column(0).ToArray(); // eigenvalues ascending
+        // Whiten with P's eigenvectors, leaving out directions the data do not span (components that duplicate each other).
+        var gramEvd = gram.Evd(Symmetricity.Symmetric);
+        double largest = gramEvd.EigenValues[p - 1].Real;
+        var kept = Enumerable.Range(0, p).Where(i => gramEvd.EigenValues[i].Real > 1e-10 * largest).ToArray();
+        var reduce = Matrix<double>.Build.Dense(kept.Length, p);   // T = Λ^(-1/2)·Vᵀ on the kept directions
+        for (int r = 0; r < kept.Length; r++)
+            reduce.SetRow(r, gramEvd.EigenVectors.Column(kept[r]) / Math.Sqrt(gramEvd.EigenValues[kept[r]].Real));
+        var whiten = Matrix<double>.Build.Dense(dim * kept.Length, unknowns);
+        for (int a = 0; a < dim; a++) whiten.SetSubMatrix(a * kept.Length, a * p, reduce);
+        var evd = (whiten * cross * whiten.Transpose()).Evd(Symmetricity.Symmetric);
+        var w = (whiten.Transpose() * evd.EigenVectors.Column(0)).ToArray();   // eigenvalues ascending
+        double misalignment = Math.Max(0, evd.EigenValues[0].Real);
         var map = new double[dim, k];
         var offset = new double[dim];
         for (int a = 0; a < dim; a++)
@@ -69,23 +89,26 @@ public sealed record ForceFrame(double[,] Map, double[] Offset, double[] Mean, d
             for (int j = 0; j < k; j++) map[a, j] = w[a * p + j];
             offset[a] = w[a * p + k];
         }
-        // Misalignment: the weighted share of ‖u‖² perpendicular to Δx; sign: make u point along Δx on average.
-        double perpendicular = 0, total = 0, along = 0;
+        // Sign: make u point along Δx on average. Condition: of the axes' covariance on the edges (independent axes, as
+        // for a force that points every way, give a small one).
+        double along = 0;
+        var covariance = new double[dim, dim];
+        var sum = new double[dim];
         var u = new double[dim];
+        int used = 0;
         for (int i = 0; i < n; i++)
         {
-            if (!Features(components, delta, mean, scale, i, features, unit, out double weight)) continue;
-            double dot = 0, norm2 = 0;
+            if (!Features(components, delta, mean, scale, i, features, unit, out _)) continue;
+            used++;
             for (int a = 0; a < dim; a++)
             {
                 u[a] = offset[a];
                 for (int j = 0; j < k; j++) u[a] += map[a, j] * features[j];
-                dot += u[a] * unit[a];
-                norm2 += u[a] * u[a];
+                along += u[a] * unit[a];
+                sum[a] += u[a];
             }
-            perpendicular += weight * (norm2 - dot * dot);
-            total += weight * norm2;
-            along += dot;
+            for (int a = 0; a < dim; a++)
+                for (int b = 0; b < dim; b++) covariance[a, b] += u[a] * u[b];
         }
         if (along < 0)
         {
@@ -95,9 +118,11 @@ public sealed record ForceFrame(double[,] Map, double[] Offset, double[] Mean, d
                 for (int j = 0; j < k; j++) map[a, j] = -map[a, j];
             }
         }
-        var sv = Matrix<double>.Build.DenseOfArray(map).Svd(computeVectors: false).S;
-        double condition = sv[sv.Count - 1] > 0 ? sv[0] / sv[sv.Count - 1] : double.PositiveInfinity;
-        return new ForceFrame(map, offset, mean, scale, total > 0 ? perpendicular / total : 1, condition);
+        for (int a = 0; a < dim; a++)
+            for (int b = 0; b < dim; b++) covariance[a, b] = covariance[a, b] / Math.Max(1, used) - sum[a] * sum[b] / ((double)used * used);
+        var spread = Matrix<double>.Build.DenseOfArray(covariance).Evd(Symmetricity.Symmetric).EigenValues;
+        double condition = spread[0].Real > 0 ? Math.Sqrt(spread[dim - 1].Real / spread[0].Real) : double.PositiveInfinity;
+        return new ForceFrame(map, offset, mean, scale, misalignment, condition);
     }
 
     /// <summary>The axes u = B·((m − mean) / scale) + t for every row of <paramref name="components"/> (edges × dim).</summary>
@@ -113,29 +138,6 @@ public sealed record ForceFrame(double[,] Map, double[] Offset, double[] Mean, d
                 u[i, a] = v;
             }
         return u;
-    }
-
-    /// <summary>
-    /// The inverse: component j ≈ Σ_a Inverse[j, a]·u_a + Inverse[j, dim] (k × (dim + 1)), so that an expression for each
-    /// axis gives one for each message component.
-    /// </summary>
-    public double[,] Inverse()
-    {
-        int k = Mean.Length, dim = Offset.Length;
-        var inv = Matrix<double>.Build.DenseOfArray(Map).Inverse();
-        var result = new double[k, dim + 1];
-        for (int j = 0; j < k; j++)
-        {
-            // m_j = mean_j + scale_j · Σ_a inv[j, a] (u_a − t_a)
-            double constant = Mean[j];
-            for (int a = 0; a < dim; a++)
-            {
-                result[j, a] = Scale[j] * inv[j, a];
-                constant -= Scale[j] * inv[j, a] * Offset[a];
-            }
-            result[j, dim] = constant;
-        }
-        return result;
     }
 
     /// <summary>Row i's standardised components with a trailing 1, the unit separation, and the row's weight

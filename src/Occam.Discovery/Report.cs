@@ -30,17 +30,18 @@ public static class DiscoveryReport
         }
         var frame = d.Frame is not { } f ? null : new JsonObject
         {
-            ["used"] = d.Axes is { Length: > 0 },
+            ["used"] = d.Radial is not null,
+            ["components"] = new JsonArray(f.Components.Select(j => (JsonNode)j).ToArray()),
             ["misalignment"] = Num(f.Misalignment),
             ["condition"] = Num(f.Condition),
-            ["axes"] = new JsonArray((d.Axes ?? []).Select(a => (JsonNode)new JsonObject
+            ["magnitude"] = d.Radial is not { } radial ? null : new JsonObject
             {
-                ["axis"] = a.Name,
-                ["r2_vs_force"] = Num(a.R2VsForce),
-                ["r2_vs_force_per_mass"] = Num(a.R2VsForcePerMass),
-                ["best"] = Entry(a.Best),
-                ["pareto"] = Front(a.Search),
-            }).ToArray()),
+                ["r2_vs_force"] = Num(radial.R2VsForce),
+                ["r2_vs_force_per_mass"] = Num(radial.R2VsForcePerMass),
+                ["best"] = Entry(radial.Best),
+                ["pareto"] = Front(radial.Search),
+            },
+            ["axes"] = d.Radial is not { } r ? null : new JsonArray(r.Axes.Select(a => (JsonNode)a.ToInfix()).ToArray()),
         };
         var o = result.Options;
         var rc = d.Recovery;
@@ -94,10 +95,10 @@ public static class DiscoveryReport
         ["complexity"] = p.Complexity, ["loss"] = Num(p.Loss), ["equation"] = p.Infix,
     }).ToArray());
 
-    /// <summary>The searches that ran: one per force-frame axis, or else one per component (label, file-name key, result).</summary>
+    /// <summary>The searches that ran: one on the force frame's magnitude, or else one per component (label, file-name key, result).</summary>
     static IEnumerable<(string Label, string Key, Occam.Symbolic.SymbolicRegressionResult Search)> Searches(DistillationResult d) =>
-        d.Axes is { Length: > 0 } axes
-            ? axes.Select(a => ($"axis {a.Name}", $"axis_{a.Name}", a.Search))
+        d.Radial is { } radial
+            ? [("signed magnitude h", "magnitude", radial.Search)]
             : d.Components.Where(c => c.Search is not null).Select(c => ($"component {c.Fit.Component}", $"{c.Fit.Component}", c.Search!));
 
     /// <summary>Writes summary JSON to a file (temporary file, then rename).</summary>
@@ -158,34 +159,36 @@ public static class DiscoveryReport
             md.AppendLine();
             md.AppendLine("The significant components are a linear map of the pair force. For a central force, u = B·m + t is parallel to Δx on every " +
                 "edge for one B (up to scale); B is the smallest eigenvector of that linear condition, fitted without the law. " +
-                $"Here {F(100 * frame.Misalignment, "F2")} % of ‖u‖² is perpendicular to Δx and B has condition number {F(frame.Condition, "G3")}.");
+                $"Here B combines components {string.Join(", ", frame.Components)}; {F(100 * frame.Misalignment, "F2")} % of ‖u‖² is perpendicular to Δx and B has condition number {F(frame.Condition, "G3")}.");
             md.AppendLine();
-            if (d.Axes is { Length: > 0 } axes)
+            if (d.Radial is { } radial)
             {
-                md.AppendLine("The symbolic regression ran on each axis u_x, u_y(, u_z); each component's equation above is its linear map of them.");
+                md.AppendLine("The axes are parallel to Δx, u = h·Δx / r, so one search ran on the signed magnitude h = u·Δx / r, and each " +
+                    "component's equation above is its linear map of the axes' equations.");
                 md.AppendLine();
-                md.AppendLine("| axis | R² vs F_axis | R² vs F_axis/m₁ | best equation | complexity | loss |");
-                md.AppendLine("|---|---|---|---|---|---|");
-                foreach (var a in axes)
-                    md.AppendLine($"| {a.Name} | {F(a.R2VsForce, "F4")} | {F(a.R2VsForcePerMass, "F4")} | `{a.Best.Infix}` | {a.Best.Complexity} | {F(a.Best.Loss, "G4")} |");
+                md.AppendLine($"h: R² {F(radial.R2VsForce, "F4")} against the true F·Δx / r, {F(radial.R2VsForcePerMass, "F4")} against F·Δx / (r·m₁).");
+                md.AppendLine();
+                md.AppendLine($"h = `{radial.Best.Infix}` (complexity {radial.Best.Complexity}, loss {F(radial.Best.Loss, "G4")})");
+                md.AppendLine();
+                for (int a = 0; a < radial.Axes.Length; a++) md.AppendLine($"- u_{"xyz"[a]} = `{radial.Axes[a].ToInfix()}`");
             }
             else
             {
-                md.AppendLine($"That is more than {F(100 * ForceFrame.MaxMisalignment, "G3")} % (or the map is near singular), so the symbolic regression ran on each component instead.");
+                md.AppendLine($"That is more than {F(100 * ForceFrame.MaxMisalignment, "G3")} % (or the axes are nearly dependent), so the symbolic regression ran on each component instead.");
             }
             md.AppendLine();
         }
         md.AppendLine("## Equations");
         md.AppendLine();
-        foreach (var a in d.Axes ?? [])
+        if (d.Radial is { } h)
         {
-            md.AppendLine($"u_{a.Name}:");
+            md.AppendLine("Signed magnitude h (u = h·Δx / r):");
             md.AppendLine();
             md.AppendLine("$$");
-            md.AppendLine(a.Best.Latex);
+            md.AppendLine(h.Best.Latex);
             md.AppendLine("$$");
             md.AppendLine();
-            md.AppendLine($"SymPy: `{a.Best.Sympy}`");
+            md.AppendLine($"SymPy: `{h.Best.Sympy}`");
             md.AppendLine();
         }
         foreach (var c in d.Components)
