@@ -63,16 +63,16 @@ public sealed record DiscoveryOptions
     public int AnalysisEdges { get; init; } = 1200;
     /// <summary>Fresh edges for the recovery check.</summary>
     public int FreshEdges { get; init; } = 5000;
-    /// <summary>Rounds of each search (one per force-frame axis, or per component; a round evolves every island once);
-    /// null: run until <see cref="SymbolicTimeLimit"/>. A fixed number of rounds makes the run deterministic whatever the
-    /// machine's load. On force-frame axes 10 rounds (≈ 40–110 s each on the loaded 2-core machine) recovered r1 2D
-    /// bottleneck, spring 2D L1 and r2 3D bottleneck from the same networks on which 30 rounds per raw component
-    /// recovered only spring (docs/discover.md).</summary>
+    /// <summary>Rounds of each search (one on the force frame's magnitude, or one per component; a round evolves every
+    /// island once); null: run until <see cref="SymbolicTimeLimit"/>. A fixed number of rounds makes the run
+    /// deterministic whatever the machine's load. On the magnitude, 10 rounds (≈ 40–70 s on the loaded 2-core machine)
+    /// recovered r1 2D bottleneck, spring 3D L1 and r2 3D L1 from networks on which 30 rounds per component did not
+    /// (docs/discover.md).</summary>
     public int? SymbolicRounds { get; init; } = 10;
     /// <summary>Wall-clock cap of each component's symbolic regression (the budget itself when
     /// <see cref="SymbolicRounds"/> is null).</summary>
     public TimeSpan SymbolicTimeLimit { get; init; } = TimeSpan.FromSeconds(300);
-    /// <summary>Maximum expression size of the symbolic regression in 2D; 3D searches allow
+    /// <summary>Maximum expression size of the symbolic regression; per-component searches in 3D allow
     /// <see cref="SymbolicMaxSizeExtra3D"/> more.</summary>
     public int SymbolicMaxSize { get; init; } = 20;
     /// <summary>
