@@ -340,9 +340,17 @@ public static class SymbolicDistillation
         DiscoveryOptions options, IProgress<DiscoveryProgress>? progress = null, CancellationToken cancel = default)
     {
         var significant = analysis.Significant;
-        var frameComponents = hamiltonian || significant.Length != record.Dim ? null : FrameComponents(analysis, record.Dim);
-        var frame = frameComponents is null ? null
-            : ForceFrame.Fit(Columns(record, frameComponents), Separations(record)) with { Components = frameComponents };
+        ForceFrame? frame = null;
+        if (!hamiltonian && significant.Length == record.Dim)
+        {
+            // The significant components alone when they make a central force; else gather it from the next ones too.
+            // (Extra components are not the first choice: any mixture of F and F/m1 is central too, so they can blend laws.)
+            var delta = Separations(record);
+            ForceFrame FitOn(int[] components) => ForceFrame.Fit(Columns(record, components), delta) with { Components = components };
+            frame = FitOn(significant.Select(c => c.Component).ToArray());
+            if (!frame.Usable && FrameComponents(analysis, record.Dim) is { } extended && extended.Length > significant.Length)
+                frame = FitOn(extended);
+        }
         DistilledComponent[] components;
         RadialDistillation? radial = null;
         if (frame is { Usable: true })
@@ -388,9 +396,10 @@ public static class SymbolicDistillation
     /// <summary>At most this many components per dimension feed the force frame.</summary>
     public const int FrameComponentsPerDim = 3;
 
-    /// <summary>The components that feed the force frame: the significant ones, then the next by rank (at most
-    /// <see cref="FrameComponentsPerDim"/>·dim in all) whose standard deviation is at least 5 % of the largest. L1 messages
-    /// that are not yet sparse spread the force over more components than the dimension; the frame gathers it back.</summary>
+    /// <summary>The components that feed the force frame when the significant ones alone are not central: those, then the
+    /// next by rank (at most <see cref="FrameComponentsPerDim"/>·dim in all) whose standard deviation is at least 5 % of the
+    /// largest. L1 messages that are not yet sparse spread the force over more components than the dimension; the frame
+    /// gathers it back.</summary>
     static int[] FrameComponents(MessageAnalysisResult analysis, int dim)
     {
         var significant = analysis.Significant.Select(c => c.Component).ToArray();
