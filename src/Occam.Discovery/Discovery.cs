@@ -129,9 +129,9 @@ public sealed record DiscoveryProgress(string Stage, double Fraction, string Det
 
 /// <summary>The symbolic distillation of one significant message component.</summary>
 /// <param name="Fit">The component's linear fit to the force.</param>
-/// <param name="Best">Its equation: the search's selection, or, when the search ran on force-frame axes, the
-/// component's linear map of the axes' equations.</param>
-/// <param name="Search">The search on this component; null when the searches ran on force-frame axes.</param>
+/// <param name="Best">Its equation: the search's selection, or, when the search ran on the force frame's magnitude, the
+/// component's linear map of the frame's axes' equations.</param>
+/// <param name="Search">The search on this component; null when the search ran on the force frame's magnitude.</param>
 public sealed record DistilledComponent(ComponentFit Fit, ParetoEntry Best, SymbolicRegressionResult? Search);
 
 /// <summary>
@@ -292,9 +292,9 @@ public static class SymbolicDistillation
         return (network, trainer.LossCurve.ToList(), trainer.LastLoss);
     }
 
-    /// <summary>The symbolic regression settings used on one message component.</summary>
-    /// <param name="aligned">True for a force-frame axis, whose equation needs one coordinate only; a raw component mixes
-    /// them, so in 3D it gets <see cref="DiscoveryOptions.SymbolicMaxSizeExtra3D"/> more nodes.</param>
+    /// <summary>The symbolic regression settings of one search (a message component, or the force frame's magnitude).</summary>
+    /// <param name="aligned">True for the force frame's magnitude, a function of r, masses and charges; a raw component
+    /// also mixes the coordinates, so in 3D it gets <see cref="DiscoveryOptions.SymbolicMaxSizeExtra3D"/> more nodes.</param>
     public static SymbolicRegressionOptions SearchOptions(DiscoveryOptions options, string system, int dim, string[] names, int component,
         bool aligned = false)
     {
