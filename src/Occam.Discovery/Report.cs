@@ -180,28 +180,19 @@ public static class DiscoveryReport
         }
         md.AppendLine("## Equations");
         md.AppendLine();
-        if (d.Radial is { } h)
+        void Equation(string label, Occam.Symbolic.ParetoEntry e)
         {
-            md.AppendLine("Signed magnitude h (u = h·Δx / r):");
+            md.AppendLine($"{label}:");
             md.AppendLine();
             md.AppendLine("$$");
-            md.AppendLine(h.Best.Latex);
+            md.AppendLine(e.Latex);
             md.AppendLine("$$");
             md.AppendLine();
-            md.AppendLine($"SymPy: `{h.Best.Sympy}`");
+            md.AppendLine($"SymPy: `{e.Sympy}`");
             md.AppendLine();
         }
-        foreach (var c in d.Components)
-        {
-            md.AppendLine($"φ{c.Fit.Component}:");
-            md.AppendLine();
-            md.AppendLine("$$");
-            md.AppendLine(c.Best.Latex);
-            md.AppendLine("$$");
-            md.AppendLine();
-            md.AppendLine($"SymPy: `{c.Best.Sympy}`");
-            md.AppendLine();
-        }
+        if (d.Radial is { } h) Equation("Signed magnitude h (u = h·Δx / r)", h.Best);
+        foreach (var c in d.Components) Equation($"φ{c.Fit.Component}", c.Best);
         md.AppendLine("## Plots");
         md.AppendLine();
         md.AppendLine("![message std](message_std.png) ![loss](loss.png)");
