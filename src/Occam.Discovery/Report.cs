@@ -157,8 +157,8 @@ public static class DiscoveryReport
         {
             md.AppendLine("## Force frame");
             md.AppendLine();
-            md.AppendLine("The significant components are a linear map of the pair force. For a central force, u = B·m + t is parallel to Δx on every " +
-                "edge for one B (up to scale); B is the smallest eigenvector of that linear condition, fitted without the law. " +
+            md.AppendLine("The message components are a linear map of the pair force. For a central force, u = B·m + t is parallel to Δx on every " +
+                "edge for some B; B and t minimise the share of ‖u‖² off the Δx direction (a generalised eigenproblem), fitted without the law. " +
                 $"Here B combines components {string.Join(", ", frame.Components)}; {F(100 * frame.Misalignment, "F2")} % of ‖u‖² is perpendicular to Δx and B has condition number {F(frame.Condition, "G3")}.");
             md.AppendLine();
             if (d.Radial is { } radial)
