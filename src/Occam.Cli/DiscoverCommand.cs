@@ -41,11 +41,11 @@ internal static class DiscoverCommand
 
         public DiscoveryOptions Resolve(ParseResult parse)
         {
-            var preset = DiscoveryOptions.FromPreset(parse.GetValue(Preset)!);
             var potential = parse.GetValue(Potential);
             var system = parse.GetValue(System)!;
             if (!string.IsNullOrWhiteSpace(potential)) system = "custom";
             ParticleSystem.FromName(system, potential); // validates the name
+            var preset = DiscoveryOptions.FromPreset(parse.GetValue(Preset)!, system.ToLowerInvariant());
             int dim = parse.GetValue(Dim), bodies = parse.GetValue(Bodies);
             if (dim is not (2 or 3)) throw new UserInputException($"--dim must be 2 or 3 (got {dim}).");
             if (bodies < 2) throw new UserInputException($"--bodies must be at least 2 (got {bodies}).");

@@ -22,6 +22,17 @@ public sealed class DataTests
         Assert.Equal((paper.Sims, paper.Frames), (paper.WithDataShape().Sims, paper.WithDataShape().Frames));
     }
 
+    [Theory]
+    [InlineData("quick", "charge", 60000, 1e-3)]
+    [InlineData("quick", "spring", 30000, 1e-2)]
+    [InlineData("quick", "r2", 30000, 1e-2)]
+    [InlineData("paper", "charge", 1000000, 1e-3)]
+    public void Quick_preset_trains_charge_longer_at_a_lower_learning_rate(string preset, string system, int steps, double lr)
+    {
+        var options = DiscoveryOptions.FromPreset(preset, system);
+        Assert.Equal((system, steps, lr), (options.System, options.Steps, options.LearningRate));
+    }
+
     [Fact]
     public void Missing_data_file_gives_a_one_line_error_naming_it()
     {
