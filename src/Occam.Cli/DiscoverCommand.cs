@@ -55,7 +55,7 @@ internal static class DiscoverCommand
             if (steps is < 1) throw new UserInputException($"--steps must be at least 1 (got {steps}).");
             var options = preset with
             {
-                System = system.ToLowerInvariant(), Potential = potential, Dim = dim, Bodies = bodies,
+                Potential = potential, Dim = dim, Bodies = bodies,
                 Variant = MessageVariants.Parse(parse.GetValue(Variant)!), Seed = parse.GetValue(Seed),
                 Threads = threads,
             };

@@ -434,7 +434,8 @@ public static class SymbolicDistillation
         return delta;
     }
 
-    /// <summary>The signed magnitude h = u·Δx / r of the axes <paramref name="values"/> (edges × dim) on every edge.</summary>
+    /// <summary>The signed magnitude v·Δx / r of a vector per edge, <paramref name="values"/> (edges × dim): the axes' h,
+    /// or the true force's.</summary>
     static double[] Magnitude(double[,] values, MessageRecord record)
     {
         int dim = record.Dim;
@@ -451,18 +452,16 @@ public static class SymbolicDistillation
     /// <summary>R² of the magnitude against the true force's (F·Δx / r, and per receiver mass) and the axes' equations.</summary>
     static RadialDistillation Radial(MessageRecord record, double[] magnitude, SymbolicRegressionResult search)
     {
-        int dim = record.Dim;
+        var trueMagnitude = Magnitude(record.Force, record);
         var force = new double[record.Edges, 1];
         var perMass = new double[record.Edges, 1];
         for (int i = 0; i < record.Edges; i++)
         {
-            double dot = 0;
-            for (int a = 0; a < dim; a++) dot += record.Force[i, a] * record.Features[i, a];
-            force[i, 0] = dot / record.Features[i, dim];
-            perMass[i, 0] = force[i, 0] / record.ReceiverMass[i];
+            force[i, 0] = trueMagnitude[i];
+            perMass[i, 0] = trueMagnitude[i] / record.ReceiverMass[i];
         }
         var h = search.Best.Expression.ToInfix();
-        var axes = record.FeatureNames.Take(dim)
+        var axes = record.FeatureNames.Take(record.Dim)
             .Select(coordinate => Expression.Parse($"({h}) * {coordinate} / r", record.FeatureNames)).ToArray();
         return new RadialDistillation(search, LinearFit.Fit(force, magnitude).R2, LinearFit.Fit(perMass, magnitude).R2, axes);
     }

@@ -90,11 +90,12 @@ public sealed record ForceFrame(double[,] Map, double[] Offset, double[] Mean, d
             offset[a] = w[a * p + k];
         }
         // Sign: make u point along Δx on average. Condition: of the axes' covariance on the edges (independent axes, as
-        // for a force that points every way, give a small one).
+        // for a force that points every way, give a small one; a sign flip leaves it unchanged).
+        var frame = new ForceFrame(map, offset, mean, scale, misalignment, double.PositiveInfinity);
+        var u = frame.Apply(components);
         double along = 0;
         var covariance = new double[dim, dim];
         var sum = new double[dim];
-        var u = new double[dim];
         int used = 0;
         for (int i = 0; i < n; i++)
         {
@@ -102,15 +103,12 @@ public sealed record ForceFrame(double[,] Map, double[] Offset, double[] Mean, d
             used++;
             for (int a = 0; a < dim; a++)
             {
-                u[a] = offset[a];
-                for (int j = 0; j < k; j++) u[a] += map[a, j] * features[j];
-                along += u[a] * unit[a];
-                sum[a] += u[a];
+                along += u[i, a] * unit[a];
+                sum[a] += u[i, a];
+                for (int b = 0; b < dim; b++) covariance[a, b] += u[i, a] * u[i, b];
             }
-            for (int a = 0; a < dim; a++)
-                for (int b = 0; b < dim; b++) covariance[a, b] += u[a] * u[b];
         }
-        if (along < 0)
+        if (along < 0) // flips the frame's own arrays
         {
             for (int a = 0; a < dim; a++)
             {
@@ -121,8 +119,7 @@ public sealed record ForceFrame(double[,] Map, double[] Offset, double[] Mean, d
         for (int a = 0; a < dim; a++)
             for (int b = 0; b < dim; b++) covariance[a, b] = covariance[a, b] / Math.Max(1, used) - sum[a] * sum[b] / ((double)used * used);
         var spread = Matrix<double>.Build.DenseOfArray(covariance).Evd(Symmetricity.Symmetric).EigenValues;
-        double condition = spread[0].Real > 0 ? Math.Sqrt(spread[dim - 1].Real / spread[0].Real) : double.PositiveInfinity;
-        return new ForceFrame(map, offset, mean, scale, misalignment, condition);
+        return frame with { Condition = spread[0].Real > 0 ? Math.Sqrt(spread[dim - 1].Real / spread[0].Real) : double.PositiveInfinity };
     }
 
     /// <summary>The axes u = B·((m − mean) / scale) + t for every row of <paramref name="components"/> (edges × dim).</summary>
