@@ -81,6 +81,17 @@ public sealed record DiscoveryOptions
     /// 25 on (a + b/r)·(…)/m1 (size 19–23; R² ≥ 0.9998, recovered).
     /// </summary>
     public const int SymbolicMaxSizeExtra3D = 5;
+    /// <summary>
+    /// Take the receiver-mass factor out of the selected magnitude: when h = s(m1)·g(r, m2, q1, q2) at its top level, the
+    /// recovered law is g. The node model sees the receiver's own features, so messages s(m1)·F predict the accelerations
+    /// as well as F for any factor s of the receiver's mass (F and F / m1 are two cases), and the loss cannot choose it.
+    /// Networks learn blends such as (0.020 + 0.026/m1)·F, which match neither F nor F / m1 (docs/discover.md).
+    /// </summary>
+    public bool SeparateReceiverFactor { get; init; } = true;
+    /// <summary>The searches fit only recorded edges at least this far apart. Closer in, the simulated force is softened
+    /// (r + 0.01) and the network has few, huge samples: with them, L1 fits of 1/r² messages favoured softened laws. When
+    /// fewer than half the edges are that far apart (a user's data on another length scale), the searches fit all.</summary>
+    public double SearchMinDistance { get; init; } = SymbolicDistillation.RecoveryMinDistance;
     /// <summary>Threads for the symbolic regression and the simulator (null: all cores).</summary>
     public int? Threads { get; init; }
 
@@ -148,11 +159,18 @@ public sealed record DistilledComponent(ComponentFit Fit, ParetoEntry Best, Symb
 /// The distillation in the force frame (see <see cref="ForceFrame"/>): its axes u are parallel to Δx, u = h·Δx / r, so
 /// one search on the signed magnitude h = u·Δx / r (the force law itself, up to scale) gives every axis.
 /// </summary>
-/// <param name="Search">The search on h with the pair features as inputs.</param>
+/// <param name="Search">The search on h with the rotation invariants (r, m1, m2, q1, q2) as inputs; its expressions index
+/// those. Every other expression here uses the record's pair features.</param>
 /// <param name="R2VsForce">R² of a linear fit of h on the true force's signed magnitude F·Δx / r.</param>
 /// <param name="R2VsForcePerMass">The same against F·Δx / (r·m_receiver).</param>
-/// <param name="Axes">Each axis's equation, (best h)·Δx_a / r.</param>
-public sealed record RadialDistillation(SymbolicRegressionResult Search, double R2VsForce, double R2VsForcePerMass, Expression[] Axes)
+/// <param name="Magnitude">The search's selection, h.</param>
+/// <param name="ReceiverFactor">The factor of the best h that depends on the receiver's mass alone (see
+/// <see cref="DiscoveryOptions.SeparateReceiverFactor"/>); null when there is none.</param>
+/// <param name="Law">The best h without <paramref name="ReceiverFactor"/>: the force law's magnitude, up to scale.</param>
+/// <param name="Axes">Each axis's law, <paramref name="Law"/>·Δx_a / r: the recovered force.</param>
+/// <param name="MessageAxes">Each axis's equation, (best h)·Δx_a / r: what the messages carry.</param>
+public sealed record RadialDistillation(SymbolicRegressionResult Search, double R2VsForce, double R2VsForcePerMass,
+    Expression Magnitude, Expression? ReceiverFactor, Expression Law, Expression[] Axes, Expression[] MessageAxes)
 {
     public ParetoEntry Best => Search.Best;
 }
@@ -321,6 +339,10 @@ public static class SymbolicDistillation
             Threads = options.Threads,
             PlateauRounds = null,
             Loss = LossKind.L1, // the paper fits by mean absolute error; robust to the network's outliers
+            // The paper's selection: the largest −Δln(loss)/Δcomplexity. PySR's "best" also requires loss ≤ 1.5× the front's
+            // minimum, which excludes the law whenever larger forms fit the network's own imperfections (softened 1/r²
+            // near r = 0, receiver-mass blends) by more than that: then it selected them over m2/r² and q1·q2/r².
+            ModelSelection = ModelSelection.Score,
         };
     }
 
@@ -363,17 +385,23 @@ public static class SymbolicDistillation
         }
         DistilledComponent[] components;
         RadialDistillation? radial = null;
+        var rows = Enumerable.Range(0, record.Edges).Where(i => record.Features[i, record.Dim] >= options.SearchMinDistance).ToArray();
+        if (rows.Length < record.Edges / 2) rows = Enumerable.Range(0, record.Edges).ToArray(); // data on another length scale
         if (frame is { Usable: true })
         {
             var values = frame.Apply(Columns(record, frame.Components));
             var magnitude = Magnitude(values, record);
-            var search = Search(1, _ => magnitude, _ => "signed magnitude h = u·Δx/r", aligned: true)[0];
-            radial = Radial(record, magnitude, search);
-            components = Compose(record, significant, values, radial.Axes);
+            // A central force's magnitude is a function of the rotation invariants: the coordinates are left out.
+            var coordinates = record.FeatureNames.Take(record.Dim).ToArray();
+            var (features, names) = SearchFeatures(record, rows, name => !coordinates.Contains(name));
+            var search = Search(features, names, 1, _ => magnitude, _ => "signed magnitude h = u·Δx/r", aligned: true)[0];
+            radial = Radial(record, magnitude, search, options.SeparateReceiverFactor);
+            components = Compose(record, significant, values, radial.MessageAxes);
         }
         else
         {
-            var searches = Search(significant.Length, i => MessageRecord.Column(record.Messages, significant[i].Component),
+            var (features, names) = SearchFeatures(record, rows, _ => true);
+            var searches = Search(features, names, significant.Length, i => MessageRecord.Column(record.Messages, significant[i].Component),
                 i => $"component {significant[i].Component}", aligned: false);
             components = significant.Select((fit, i) => new DistilledComponent(fit, searches[i].Best, searches[i])).ToArray();
         }
@@ -381,14 +409,15 @@ public static class SymbolicDistillation
             new RecoveryCheck(false, [], false, false, [], "no known law to compare with"), frame, radial);
 
         // One search per target, each seeded with the fronts found before it: every target is a linear map of the same force.
-        SymbolicRegressionResult[] Search(int count, Func<int, double[]> target, Func<int, string> label, bool aligned)
+        SymbolicRegressionResult[] Search(double[,] features, string[] names, int count, Func<int, double[]> target, Func<int, string> label,
+            bool aligned)
         {
             var results = new SymbolicRegressionResult[count];
             for (int i = 0; i < count; i++)
             {
                 cancel.ThrowIfCancellationRequested();
                 int index = i;
-                var sr = SearchOptions(options, system, record.Dim, record.FeatureNames, i, aligned) with
+                var sr = SearchOptions(options, system, record.Dim, names, i, aligned) with
                 {
                     WarmStart = results.Take(i).SelectMany(r => r.Pareto.Select(e => e.Expression)).ToArray(),
                     Progress = progress is null ? null : new Progress<SymbolicRegressionProgress>(p =>
@@ -397,7 +426,8 @@ public static class SymbolicDistillation
                                 : p.Elapsed.TotalSeconds / options.SymbolicTimeLimit.TotalSeconds)) / count,
                             $"{label(index)}: {p.Best}"))),
                 };
-                results[i] = SymbolicRegression.Fit(record.Features, target(i), sr);
+                var y = target(i);
+                results[i] = SymbolicRegression.Fit(features, rows.Select(row => y[row]).ToArray(), sr);
             }
             return results;
         }
@@ -426,6 +456,17 @@ public static class SymbolicDistillation
         return columns;
     }
 
+    /// <summary>The record's pair features on <paramref name="rows"/>, the columns whose names <paramref name="use"/> accepts,
+    /// and their names.</summary>
+    static (double[,] Features, string[] Names) SearchFeatures(MessageRecord record, int[] rows, Func<string, bool> use)
+    {
+        var keep = Enumerable.Range(0, record.FeatureNames.Length).Where(j => use(record.FeatureNames[j])).ToArray();
+        var features = new double[rows.Length, keep.Length];
+        for (int i = 0; i < rows.Length; i++)
+            for (int j = 0; j < keep.Length; j++) features[i, j] = record.Features[rows[i], keep[j]];
+        return (features, keep.Select(j => record.FeatureNames[j]).ToArray());
+    }
+
     static double[,] Separations(MessageRecord record)
     {
         var delta = new double[record.Edges, record.Dim];
@@ -450,7 +491,7 @@ public static class SymbolicDistillation
     }
 
     /// <summary>R² of the magnitude against the true force's (F·Δx / r, and per receiver mass) and the axes' equations.</summary>
-    static RadialDistillation Radial(MessageRecord record, double[] magnitude, SymbolicRegressionResult search)
+    static RadialDistillation Radial(MessageRecord record, double[] magnitude, SymbolicRegressionResult search, bool separate)
     {
         var trueMagnitude = Magnitude(record.Force, record);
         var force = new double[record.Edges, 1];
@@ -460,10 +501,12 @@ public static class SymbolicDistillation
             force[i, 0] = trueMagnitude[i];
             perMass[i, 0] = trueMagnitude[i] / record.ReceiverMass[i];
         }
-        var h = search.Best.Expression.ToInfix();
-        var axes = record.FeatureNames.Take(record.Dim)
-            .Select(coordinate => Expression.Parse($"({h}) * {coordinate} / r", record.FeatureNames)).ToArray();
-        return new RadialDistillation(search, LinearFit.Fit(force, magnitude).R2, LinearFit.Fit(perMass, magnitude).R2, axes);
+        var h = Expression.Parse(search.Best.Expression.ToInfix(), record.FeatureNames); // the search indexes the invariants only
+        var (factor, law) = separate ? h.SplitFactor(j => record.FeatureNames[j] == "m1") : (null, h);
+        Expression[] AxesOf(Expression magnitudeLaw) => record.FeatureNames.Take(record.Dim)
+            .Select(coordinate => Expression.Parse($"({magnitudeLaw.ToInfix()}) * {coordinate} / r", record.FeatureNames)).ToArray();
+        return new RadialDistillation(search, LinearFit.Fit(force, magnitude).R2, LinearFit.Fit(perMass, magnitude).R2,
+            h, factor, law, AxesOf(law), AxesOf(h));
     }
 
     /// <summary>Each component's equation: its least-squares linear map of the axes (<paramref name="axisValues"/>, edges × dim)

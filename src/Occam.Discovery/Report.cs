@@ -40,6 +40,8 @@ public static class DiscoveryReport
                 ["r2_vs_force_per_mass"] = Num(radial.R2VsForcePerMass),
                 ["best"] = Entry(radial.Best),
                 ["pareto"] = Front(radial.Search),
+                ["receiver_factor"] = radial.ReceiverFactor?.ToInfix(),
+                ["law"] = radial.Law.ToInfix(),
             },
             ["axes"] = d.Radial is not { } r ? null : new JsonArray(r.Axes.Select(a => (JsonNode)a.ToInfix()).ToArray()),
         };
@@ -163,14 +165,22 @@ public static class DiscoveryReport
             md.AppendLine();
             if (d.Radial is { } radial)
             {
-                md.AppendLine("The axes are parallel to Δx, u = h·Δx / r, so one search ran on the signed magnitude h = u·Δx / r, and each " +
-                    "component's equation above is its linear map of the axes' equations.");
+                md.AppendLine("The axes are parallel to Δx, u = h·Δx / r, so one search ran on the signed magnitude h = u·Δx / r as a function " +
+                    "of the rotation invariants (r, masses, charges), and each component's equation above is its linear map of the axes' equations. " +
+                    "A factor of h that depends on the receiver's mass m₁ alone is not part of the law: the node model sees m₁ and can undo " +
+                    "any such factor, so F, F / m₁ and their blends fit the accelerations equally well. The recovered force is the rest of h times Δx / r.");
                 md.AppendLine();
                 md.AppendLine($"h: R² {F(radial.R2VsForce, "F4")} against the true F·Δx / r, {F(radial.R2VsForcePerMass, "F4")} against F·Δx / (r·m₁).");
                 md.AppendLine();
                 md.AppendLine($"h = `{radial.Best.Infix}` (complexity {radial.Best.Complexity}, loss {F(radial.Best.Loss, "G4")})");
                 md.AppendLine();
-                for (int a = 0; a < radial.Axes.Length; a++) md.AppendLine($"- u_{"xyz"[a]} = `{radial.Axes[a].ToInfix()}`");
+                md.AppendLine(radial.ReceiverFactor is { } factor
+                    ? $"Receiver-mass factor `{factor.ToInfix()}`; law `{radial.Law.ToInfix()}`."
+                    : "No factor of h depends on m₁ alone; the law is h.");
+                md.AppendLine();
+                md.AppendLine("Recovered force (law · Δx / r):");
+                md.AppendLine();
+                for (int a = 0; a < radial.Axes.Length; a++) md.AppendLine($"- F_{"xyz"[a]} ∝ `{radial.Axes[a].ToInfix()}`");
             }
             else
             {

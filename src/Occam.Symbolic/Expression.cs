@@ -141,6 +141,43 @@ public sealed class Expression : IEquatable<Expression>
     /// <summary>Constant folding, merging of nested constants and light algebraic normalisation.</summary>
     public Expression Simplify() => new(Simplifier.Simplify(Tree.FromPostfix(nodes)).ToPostfix(), VariableNames, trusted: true);
 
+    /// <summary>
+    /// Reads the expression as a product of factors (its top-level ×, ÷, inv and neg) and splits it in two: the factors
+    /// whose variables all satisfy <paramref name="inFactor"/> (and that name at least one variable), and the rest
+    /// (constants included), so that this = Factor · Remainder wherever both are defined. Factor is null when no top-level
+    /// factor qualifies (then Remainder is this expression).
+    /// </summary>
+    public (Expression? Factor, Expression Remainder) SplitFactor(Func<int, bool> inFactor)
+    {
+        ArgumentNullException.ThrowIfNull(inFactor);
+        List<Tree> factorUp = [], factorDown = [], restUp = [], restDown = [];
+        bool negate = false;
+        Walk(Tree.FromPostfix(nodes), inverse: false);
+        if (factorUp.Count + factorDown.Count == 0) return (null, this);
+        var rest = Quotient(restUp, restDown);
+        if (negate) rest = Tree.U(OpCode.Neg, rest);
+        return (Build(Quotient(factorUp, factorDown)), Build(rest));
+
+        void Walk(Tree t, bool inverse)
+        {
+            switch (t.Op)
+            {
+                case OpCode.Mul: Walk(t.A!, inverse); Walk(t.B!, inverse); break;
+                case OpCode.Div: Walk(t.A!, inverse); Walk(t.B!, !inverse); break;
+                case OpCode.Inv: Walk(t.A!, !inverse); break;
+                case OpCode.Neg: negate = !negate; Walk(t.A!, inverse); break;
+                default:
+                    var variables = t.ToPostfix().Where(n => n.Op == OpCode.Variable).Select(n => n.Index).ToArray();
+                    bool factor = variables.Length > 0 && variables.All(inFactor);
+                    (factor ? inverse ? factorDown : factorUp : inverse ? restDown : restUp).Add(t);
+                    break;
+            }
+        }
+        static Tree Product(List<Tree> ts) => ts.Count == 0 ? Tree.C(1) : ts.Skip(1).Aggregate(ts[0], (a, b) => Tree.Bin(OpCode.Mul, a, b));
+        static Tree Quotient(List<Tree> up, List<Tree> down) => down.Count == 0 ? Product(up) : Tree.Bin(OpCode.Div, Product(up), Product(down));
+        Expression Build(Tree t) => new(Simplifier.Simplify(t).ToPostfix(), VariableNames, trusted: true);
+    }
+
     /// <summary>Infix text that <see cref="Parse"/> reads back to the identical expression.</summary>
     public string ToInfix() => Printer.Print(Tree.FromPostfix(nodes), VariableNames, PrintStyle.Infix);
 

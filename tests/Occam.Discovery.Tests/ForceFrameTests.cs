@@ -148,18 +148,25 @@ public class ForceFrameTests
         Assert.True(result.Frame!.Misalignment < 1e-8, $"misalignment {result.Frame.Misalignment}");
         var radial = Assert.IsType<RadialDistillation>(result.Radial);
         Assert.True(radial.R2VsForcePerMass > 1 - 1e-10, $"magnitude R² {radial.R2VsForcePerMass}");
-        // The magnitude's equation is the law: proportional to (r − 1)/m1 on every edge.
-        var h = radial.Best.Expression.Evaluate(features);
-        var truth = Enumerable.Range(0, edges).Select(i => (features[i, 2] - 1) / features[i, 3]).ToArray();
-        var design = new double[edges, 1];
-        for (int i = 0; i < edges; i++) design[i, 0] = truth[i];
-        Assert.True(LinearFit.Fit(design, h).R2 > 0.9999, $"h = {radial.Best.Infix}");
+        // The magnitude's equation is proportional to (r − 1)/m1 on every edge; split, the receiver factor to 1/m1 and the
+        // law to the force's r − 1.
+        var h = radial.Magnitude.Evaluate(features);
+        Assert.True(Proportional(h, i => (features[i, 2] - 1) / features[i, 3]), $"h = {radial.Magnitude}");
+        Assert.True(Proportional(radial.ReceiverFactor!.Evaluate(features), i => 1 / features[i, 3]), $"factor {radial.ReceiverFactor}");
+        Assert.True(Proportional(radial.Law.Evaluate(features), i => features[i, 2] - 1), $"law {radial.Law}");
         // Each significant component's composed equation reproduces the component.
         foreach (var c in result.Components)
         {
             var predicted = c.Best.Expression.Evaluate(features);
             var actual = Enumerable.Range(0, edges).Select(i => withNoise[i, c.Fit.Component]).ToArray();
             Assert.True(LinearFit.RSquared(actual, predicted) > 0.9999, $"component {c.Fit.Component}: {c.Best.Infix}");
+        }
+
+        bool Proportional(double[] values, Func<int, double> expected)
+        {
+            var design = new double[edges, 1];
+            for (int i = 0; i < edges; i++) design[i, 0] = expected(i);
+            return LinearFit.Fit(design, values).R2 > 0.9999;
         }
     }
 }

@@ -130,6 +130,49 @@ public sealed class ExpressionTests
     }
 
     [Fact]
+    public void SplitFactor_separates_the_top_level_factors_of_chosen_variables_and_preserves_the_product()
+    {
+        string[] names = ["r", "m1", "m2"];
+        bool M1(int j) => j == 1;
+        var (factor, rest) = Expression.Parse("(0.02 + 0.026 / m1) * (r - 0.975)", names).SplitFactor(M1);
+        foreach (var (r, m1) in new[] { (0.3, 0.5), (1.7, 2.0), (2.5, 7.0) })
+        {
+            Assert.Equal(0.02 + 0.026 / m1, factor!.Evaluate([r, m1, 1.0]), 1e-14);
+            Assert.Equal(r - 0.975, rest.Evaluate([r, m1, 1.0]), 1e-14);
+        }
+        (factor, rest) = Expression.Parse("-(0.5 * (r - 1)) / (4.67 + m1)", names).SplitFactor(M1);
+        Assert.Equal(["m1"], Variables(factor!));
+        Assert.Equal(["r"], Variables(rest));
+        foreach (var text in new[] { "m2 / r / r", "m1 + r", "m1 * r - 1" }) // no top-level factor of m1 alone
+        {
+            var e = Expression.Parse(text, names);
+            (factor, rest) = e.SplitFactor(M1);
+            Assert.Null(factor);
+            Assert.Same(e, rest);
+        }
+
+        // Random products and quotients: factor · remainder reproduces the expression, and the factor names only m1.
+        var rng = new Random(7);
+        int split = 0;
+        for (int i = 0; i < 500; i++)
+        {
+            var e = new Expression(RandomExpressions.Tree(rng, 1 + rng.Next(20), 3, [OpCode.Mul, OpCode.Div, OpCode.Add], [OpCode.Neg, OpCode.Inv]), names);
+            (factor, rest) = e.SplitFactor(M1);
+            if (factor is null) continue;
+            split++;
+            Assert.All(Variables(factor), v => Assert.Equal("m1", v));
+            var p = new[] { rng.NextDouble() + 0.5, rng.NextDouble() + 0.5, rng.NextDouble() + 0.5 };
+            double a = e.Evaluate(p), b = factor.Evaluate(p) * rest.Evaluate(p);
+            if (double.IsFinite(a) && Math.Abs(a) < 1e8)
+                Assert.True(Math.Abs(a - b) <= 1e-9 * (1 + Math.Abs(a)), $"{e.ToInfix()} ≠ ({factor.ToInfix()}) · ({rest.ToInfix()})");
+        }
+        Assert.True(split > 50, $"only {split} of 500 random expressions had an m1 factor");
+
+        static string[] Variables(Expression x) =>
+            x.Nodes.ToArray().Where(n => n.Op == OpCode.Variable).Select(n => x.VariableNames[n.Index]).Distinct().ToArray();
+    }
+
+    [Fact]
     public void Custom_operators_parse_evaluate_print_and_compile()
     {
         Operators.RegisterUnary("softplus", v => Math.Log(1 + Math.Exp(v)));
