@@ -168,9 +168,8 @@ public sealed record DistilledComponent(ComponentFit Fit, ParetoEntry Best, Symb
 /// <see cref="DiscoveryOptions.SeparateReceiverFactor"/>); null when there is none.</param>
 /// <param name="Law">The best h without <paramref name="ReceiverFactor"/>: the force law's magnitude, up to scale.</param>
 /// <param name="Axes">Each axis's law, <paramref name="Law"/>·Δx_a / r: the recovered force.</param>
-/// <param name="MessageAxes">Each axis's equation, (best h)·Δx_a / r: what the messages carry.</param>
 public sealed record RadialDistillation(SymbolicRegressionResult Search, double R2VsForce, double R2VsForcePerMass,
-    Expression Magnitude, Expression? ReceiverFactor, Expression Law, Expression[] Axes, Expression[] MessageAxes)
+    Expression Magnitude, Expression? ReceiverFactor, Expression Law, Expression[] Axes)
 {
     public ParetoEntry Best => Search.Best;
 }
@@ -372,12 +371,13 @@ public static class SymbolicDistillation
         DiscoveryOptions options, IProgress<DiscoveryProgress>? progress = null, CancellationToken cancel = default)
     {
         var significant = analysis.Significant;
+        var coordinates = record.FeatureNames.Take(record.Dim).ToArray();
         ForceFrame? frame = null;
         if (!hamiltonian && significant.Length == record.Dim)
         {
             // The significant components alone when they make a central force; else gather it from the next ones too.
             // (Extra components are not the first choice: any mixture of F and F/m1 is central too, so they can blend laws.)
-            var delta = Separations(record);
+            var delta = FeatureColumns(record, Enumerable.Range(0, record.Edges).ToArray(), coordinates.Contains).Features;
             ForceFrame FitOn(int[] components) => ForceFrame.Fit(Columns(record, components), delta) with { Components = components };
             frame = FitOn(significant.Select(c => c.Component).ToArray());
             if (!frame.Usable && FrameComponents(analysis, record.Dim) is { } extended && extended.Length > significant.Length)
@@ -392,15 +392,14 @@ public static class SymbolicDistillation
             var values = frame.Apply(Columns(record, frame.Components));
             var magnitude = Magnitude(values, record);
             // A central force's magnitude is a function of the rotation invariants: the coordinates are left out.
-            var coordinates = record.FeatureNames.Take(record.Dim).ToArray();
-            var (features, names) = SearchFeatures(record, rows, name => !coordinates.Contains(name));
+            var (features, names) = FeatureColumns(record, rows, name => !coordinates.Contains(name));
             var search = Search(features, names, 1, _ => magnitude, _ => "signed magnitude h = u·Δx/r", aligned: true)[0];
             radial = Radial(record, magnitude, search, options.SeparateReceiverFactor);
-            components = Compose(record, significant, values, radial.MessageAxes);
+            components = Compose(record, significant, values, AxesOf(radial.Magnitude, record)); // the messages keep the factor
         }
         else
         {
-            var (features, names) = SearchFeatures(record, rows, _ => true);
+            var (features, names) = FeatureColumns(record, rows, _ => true);
             var searches = Search(features, names, significant.Length, i => MessageRecord.Column(record.Messages, significant[i].Component),
                 i => $"component {significant[i].Component}", aligned: false);
             components = significant.Select((fit, i) => new DistilledComponent(fit, searches[i].Best, searches[i])).ToArray();
@@ -458,21 +457,13 @@ public static class SymbolicDistillation
 
     /// <summary>The record's pair features on <paramref name="rows"/>, the columns whose names <paramref name="use"/> accepts,
     /// and their names.</summary>
-    static (double[,] Features, string[] Names) SearchFeatures(MessageRecord record, int[] rows, Func<string, bool> use)
+    static (double[,] Features, string[] Names) FeatureColumns(MessageRecord record, int[] rows, Func<string, bool> use)
     {
         var keep = Enumerable.Range(0, record.FeatureNames.Length).Where(j => use(record.FeatureNames[j])).ToArray();
         var features = new double[rows.Length, keep.Length];
         for (int i = 0; i < rows.Length; i++)
             for (int j = 0; j < keep.Length; j++) features[i, j] = record.Features[rows[i], keep[j]];
         return (features, keep.Select(j => record.FeatureNames[j]).ToArray());
-    }
-
-    static double[,] Separations(MessageRecord record)
-    {
-        var delta = new double[record.Edges, record.Dim];
-        for (int i = 0; i < record.Edges; i++)
-            for (int d = 0; d < record.Dim; d++) delta[i, d] = record.Features[i, d];
-        return delta;
     }
 
     /// <summary>The signed magnitude v·Δx / r of a vector per edge, <paramref name="values"/> (edges × dim): the axes' h,
@@ -503,11 +494,13 @@ public static class SymbolicDistillation
         }
         var h = Expression.Parse(search.Best.Expression.ToInfix(), record.FeatureNames); // the search indexes the invariants only
         var (factor, law) = separate ? h.SplitFactor(j => record.FeatureNames[j] == "m1") : (null, h);
-        Expression[] AxesOf(Expression magnitudeLaw) => record.FeatureNames.Take(record.Dim)
-            .Select(coordinate => Expression.Parse($"({magnitudeLaw.ToInfix()}) * {coordinate} / r", record.FeatureNames)).ToArray();
         return new RadialDistillation(search, LinearFit.Fit(force, magnitude).R2, LinearFit.Fit(perMass, magnitude).R2,
-            h, factor, law, AxesOf(law), AxesOf(h));
+            h, factor, law, AxesOf(law, record));
     }
+
+    /// <summary>The vector magnitude·Δx / r, one equation per axis.</summary>
+    static Expression[] AxesOf(Expression magnitude, MessageRecord record) => record.FeatureNames.Take(record.Dim)
+        .Select(coordinate => Expression.Parse($"({magnitude.ToInfix()}) * {coordinate} / r", record.FeatureNames)).ToArray();
 
     /// <summary>Each component's equation: its least-squares linear map of the axes (<paramref name="axisValues"/>, edges × dim)
     /// applied to the axes' equations, with its loss (mean absolute error, the searches' loss) on the recorded edges.</summary>
