@@ -57,14 +57,18 @@ Parallel.ForEach(runs, new ParallelOptions { MaxDegreeOfParallelism = jobs }, ru
         Threads = threads,
     };
     var sw = Stopwatch.StartNew();
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
     var result = SymbolicRegression.Fit(x, y, options);
+    // With one run at a time, the process's CPU time is the run's: 2 threads × 600 s = 1,200 CPU-s when the cores were free.
+    double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
     var hit = result.Pareto.FirstOrDefault(e => law.Matches(e.Expression, x, y));
-    var outcome = new RunResult(law.Key, seed, hit is not null, sw.Elapsed.TotalSeconds, result.Evaluations, (hit ?? result.Best).Infix);
+    var outcome = new RunResult(law.Key, seed, hit is not null, sw.Elapsed.TotalSeconds, jobs == 1 ? cpuSeconds : null, result.Evaluations,
+                                (hit ?? result.Best).Infix);
     lock (gate)
     {
         done[(law.Key, seed)] = outcome;
         if (resultsPath is not null) File.AppendAllText(resultsPath, System.Text.Json.JsonSerializer.Serialize(outcome) + "\n");
-        Console.WriteLine($"{law.Key,-10} seed {seed}: {(hit is null ? "MISSED" : "found ")} {sw.Elapsed.TotalSeconds,6:F1} s  {result.Evaluations,12:N0} evals  " +
+        Console.WriteLine($"{law.Key,-10} seed {seed}: {(hit is null ? "MISSED" : "found ")} {sw.Elapsed.TotalSeconds,6:F1} s  {cpuSeconds,7:F0} CPU-s  {result.Evaluations,12:N0} evals  " +
                           $"{(hit is null ? "best: " : "match: ") + outcome.Equation}");
         if (Flag("--verbose"))
             foreach (var e in result.Pareto) Console.WriteLine($"    {e.Complexity,3} {e.Loss,12:E4}  {e.Infix}");
@@ -80,7 +84,8 @@ foreach (var law in laws)
 }
 Console.WriteLine($"total {found}/{total}");
 
-sealed record RunResult(string Law, int Seed, bool Found, double Seconds, long Evaluations, string Equation);
+/// <summary>One finished run. CpuSeconds is the process's CPU time during the run (only with --jobs 1, where it is the run's own).</summary>
+sealed record RunResult(string Law, int Seed, bool Found, double Seconds, double? CpuSeconds, long Evaluations, string Equation);
 
 sealed record Law(string Key, string[] Variables, string TrueForm, Func<int, (double[,] X, double[] Y)> Data)
 {

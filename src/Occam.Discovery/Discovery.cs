@@ -163,16 +163,15 @@ public sealed record DistilledComponent(ComponentFit Fit, ParetoEntry Best, Symb
 /// those. Every other expression here uses the record's pair features.</param>
 /// <param name="R2VsForce">R² of a linear fit of h on the true force's signed magnitude F·Δx / r.</param>
 /// <param name="R2VsForcePerMass">The same against F·Δx / (r·m_receiver).</param>
-/// <param name="Magnitude">The search's selection, h.</param>
-/// <param name="ReceiverFactor">The factor of the best h that depends on the receiver's mass alone (see
+/// <param name="Best">The selected entry of the search's front (the paper's score, with each entry's complexity counted
+/// without its receiver factor when that is separated).</param>
+/// <param name="Magnitude">The selected h.</param>
+/// <param name="ReceiverFactor">The factor of h that depends on the receiver's mass alone (see
 /// <see cref="DiscoveryOptions.SeparateReceiverFactor"/>); null when there is none.</param>
-/// <param name="Law">The best h without <paramref name="ReceiverFactor"/>: the force law's magnitude, up to scale.</param>
+/// <param name="Law">h without <paramref name="ReceiverFactor"/>: the force law's magnitude, up to scale.</param>
 /// <param name="Axes">Each axis's law, <paramref name="Law"/>·Δx_a / r: the recovered force.</param>
 public sealed record RadialDistillation(SymbolicRegressionResult Search, double R2VsForce, double R2VsForcePerMass,
-    Expression Magnitude, Expression? ReceiverFactor, Expression Law, Expression[] Axes)
-{
-    public ParetoEntry Best => Search.Best;
-}
+    ParetoEntry Best, Expression Magnitude, Expression? ReceiverFactor, Expression Law, Expression[] Axes);
 
 /// <summary>The check of the recovered expressions against the known law on fresh edges.</summary>
 /// <param name="Recovered">True when both checks pass.</param>
@@ -492,10 +491,41 @@ public static class SymbolicDistillation
             force[i, 0] = trueMagnitude[i];
             perMass[i, 0] = trueMagnitude[i] / record.ReceiverMass[i];
         }
-        var h = Expression.Parse(search.Best.Expression.ToInfix(), record.FeatureNames); // the search indexes the invariants only
-        var (factor, law) = separate ? h.SplitFactor(j => record.FeatureNames[j] == "m1") : (null, h);
+        // The search indexes the invariants only; each entry of its front, on the pair features, split into factor and law.
+        var splits = search.Pareto.Select(e => Expression.Parse(e.Expression.ToInfix(), record.FeatureNames))
+            .Select(h => (H: h, Split: separate ? h.SplitFactor(j => record.FeatureNames[j] == "m1") : (Factor: null, Remainder: h))).ToArray();
+        int best = separate ? SelectByLaw(search.Pareto, splits.Select(s => s.Split.Remainder.Complexity).ToArray())
+            : IndexOf(search.Pareto, search.Best);
+        var (factor, law) = splits[best].Split;
         return new RadialDistillation(search, LinearFit.Fit(force, magnitude).R2, LinearFit.Fit(perMass, magnitude).R2,
-            h, factor, law, AxesOf(law, record));
+            search.Pareto[best], splits[best].H, factor, law, AxesOf(law, record));
+
+        static int IndexOf(IReadOnlyList<ParetoEntry> pareto, ParetoEntry entry) =>
+            Enumerable.Range(0, pareto.Count).First(i => ReferenceEquals(pareto[i], entry));
+    }
+
+    /// <summary>
+    /// The paper's score selection (the largest −Δln(loss)/Δcomplexity along the front) with each entry's complexity taken
+    /// as <paramref name="lawComplexity"/>, the complexity of its law without the receiver factor: the node model undoes that
+    /// factor, so it is no part of the law, and a law that needs one to fit the messages should not pay for it. Entries that
+    /// do not lower the loss below every simpler law's leave the front. Discontinuous 2D bottleneck (seed 0): h =
+    /// cond(r − 1.99, r − 1.08)·(0.087 + 0.020/m1) (complexity 13, law 7) then beats the step cond(r − 1.99, 0.157)
+    /// (complexity 5), which the plain score selects.
+    /// </summary>
+    internal static int SelectByLaw(IReadOnlyList<ParetoEntry> pareto, int[] lawComplexity)
+    {
+        var order = Enumerable.Range(0, pareto.Count).OrderBy(i => lawComplexity[i]).ThenBy(i => pareto[i].Loss).ToArray();
+        int best = order[0], previous = order[0];
+        double bestScore = 0;
+        foreach (int i in order.Skip(1))
+        {
+            if (!(pareto[i].Loss < pareto[previous].Loss)) continue; // not better than a simpler (or equally simple) law
+            double score = -Math.Log(Math.Max(pareto[i].Loss, 1e-300) / Math.Max(pareto[previous].Loss, 1e-300))
+                           / (lawComplexity[i] - lawComplexity[previous]);
+            if (score > bestScore) (best, bestScore) = (i, score);
+            previous = i;
+        }
+        return best;
     }
 
     /// <summary>The vector magnitude·Δx / r, one equation per axis.</summary>

@@ -176,7 +176,7 @@ public static class DiscoveryReport
                 md.AppendLine();
                 md.AppendLine(radial.ReceiverFactor is { } factor
                     ? $"Receiver-mass factor `{factor.ToInfix()}`; law `{radial.Law.ToInfix()}`."
-                    : "No factor of h depends on m₁ alone; the law is h.");
+                    : "No factor of h that depends on m₁ alone was separated; the law is h.");
                 md.AppendLine();
                 md.AppendLine("Recovered force (law · Δx / r):");
                 md.AppendLine();

@@ -142,10 +142,11 @@ public sealed class Expression : IEquatable<Expression>
     public Expression Simplify() => new(Simplifier.Simplify(Tree.FromPostfix(nodes)).ToPostfix(), VariableNames, trusted: true);
 
     /// <summary>
-    /// Reads the expression as a product of factors (its top-level ×, ÷, inv and neg) and splits it in two: the factors
-    /// whose variables all satisfy <paramref name="inFactor"/> (and that name at least one variable), and the rest
-    /// (constants included), so that this = Factor · Remainder wherever both are defined. Factor is null when no top-level
-    /// factor qualifies (then Remainder is this expression).
+    /// Reads the expression as a product of factors (its top-level ×, ÷, inv and neg, and the value of a conditional:
+    /// cond(a, f·g) = f·cond(a, g)) and splits it in two: the factors whose variables all satisfy
+    /// <paramref name="inFactor"/> (and that name at least one variable), and the rest (constants included), so that
+    /// this = Factor · Remainder wherever both are defined. Factor is null when no top-level factor qualifies (then
+    /// Remainder is this expression).
     /// </summary>
     public (Expression? Factor, Expression Remainder) SplitFactor(Func<int, bool> inFactor)
     {
@@ -166,6 +167,12 @@ public sealed class Expression : IEquatable<Expression>
                 case OpCode.Div: Walk(t.A!, inverse); Walk(t.B!, !inverse); break;
                 case OpCode.Inv: Walk(t.A!, !inverse); break;
                 case OpCode.Neg: negate = !negate; Walk(t.A!, inverse); break;
+                case OpCode.Cond when !inverse && new Expression(t.B!.ToPostfix(), VariableNames, trusted: true).SplitFactor(inFactor) is
+                    { Factor: { } valueFactor } valueSplit:
+                    // cond(a, b) is [a > 0]·b, so b's factors are factors of the whole (1/cond is not: 1/0 where a ≤ 0)
+                    factorUp.Add(Tree.FromPostfix(valueFactor.nodes));
+                    restUp.Add(Tree.Bin(OpCode.Cond, t.A!, Tree.FromPostfix(valueSplit.Remainder.nodes)));
+                    break;
                 default:
                     var variables = t.ToPostfix().Where(n => n.Op == OpCode.Variable).Select(n => n.Index).ToArray();
                     bool factor = variables.Length > 0 && variables.All(inFactor);

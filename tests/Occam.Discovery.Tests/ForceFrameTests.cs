@@ -169,4 +169,41 @@ public class ForceFrameTests
             return LinearFit.Fit(design, values).R2 > 0.9999;
         }
     }
+    [Fact]
+    public void Selecting_by_law_complexity_does_not_charge_for_the_receiver_factor()
+    {
+        // The front of h on a discontinuous-force network (seed 0, bottleneck, 40 rounds), and its entries' law complexities
+        // once their m1 factors are split off: only the last, cond(r − 1.99, r − 1.08)·(0.087 + 0.020/m1), has one.
+        int[] complexity = [1, 3, 5, 7, 9, 11, 13];
+        double[] loss = [0.04018, 0.04015, 0.01418, 0.01062, 0.009739, 0.006035, 0.004086];
+        int[] law = [1, 3, 5, 7, 9, 11, 7];
+        var pareto = complexity.Select((c, i) => new Occam.Symbolic.ParetoEntry(c, loss[i], 0, Occam.Symbolic.Expression.Parse("r", ["r"]))).ToArray();
+        // By hand: plain scores 3→5: ln(0.04015/0.01418)/2 = 0.520 is the largest (the step alone). By law complexity the
+        // front is 1, 3, 5, 7 (loss 0.004086; 9 and 11 are no better): 5→7 scores ln(0.01418/0.004086)/2 = 0.622.
+        Assert.Equal(2, SymbolicDistillation.SelectByLaw(pareto, complexity));
+        Assert.Equal(6, SymbolicDistillation.SelectByLaw(pareto, law));
+
+        // Without factors it is the paper's score selection: on random fronts, the entry a naive scan of scores picks.
+        var rng = new Random(5);
+        for (int t = 0; t < 200; t++)
+        {
+            int n = 1 + rng.Next(10);
+            var c = new int[n];
+            var l = new double[n];
+            for (int i = 0; i < n; i++)
+            {
+                c[i] = (i == 0 ? 1 : c[i - 1]) + 1 + rng.Next(3);
+                l[i] = (i == 0 ? 1 : l[i - 1]) * (0.2 + 0.79 * rng.NextDouble());
+            }
+            int expected = 0;
+            double top = 0;
+            for (int i = 1; i < n; i++)
+            {
+                double score = Math.Log(l[i - 1] / l[i]) / (c[i] - c[i - 1]);
+                if (score > top) (expected, top) = (i, score);
+            }
+            var front = c.Select((ci, i) => new Occam.Symbolic.ParetoEntry(ci, l[i], 0, Occam.Symbolic.Expression.Parse("r", ["r"]))).ToArray();
+            Assert.Equal(expected, SymbolicDistillation.SelectByLaw(front, c));
+        }
+    }
 }

@@ -143,7 +143,14 @@ public sealed class ExpressionTests
         (factor, rest) = Expression.Parse("-(0.5 * (r - 1)) / (4.67 + m1)", names).SplitFactor(M1);
         Assert.Equal(["m1"], Variables(factor!));
         Assert.Equal(["r"], Variables(rest));
-        foreach (var text in new[] { "m2 / r / r", "m1 + r", "m1 * r - 1" }) // no top-level factor of m1 alone
+        // A conditional's value is a product with the indicator: cond(a, f·g) = f·cond(a, g).
+        (factor, rest) = Expression.Parse("cond(r - 2, (r - 1.08) * (0.087 + 0.02 / m1))", names).SplitFactor(M1);
+        foreach (var (r, m1) in new[] { (1.5, 0.5), (2.5, 2.0), (3.1, 7.0) })
+        {
+            Assert.Equal(0.087 + 0.02 / m1, factor!.Evaluate([r, m1, 1.0]), 1e-14);
+            Assert.Equal(r > 2 ? r - 1.08 : 0, rest.Evaluate([r, m1, 1.0]), 1e-14);
+        }
+        foreach (var text in new[] { "m2 / r / r", "m1 + r", "m1 * r - 1", "cond(m1 - 1, r)", "1 / cond(r - 2, m1)" }) // no top-level factor of m1 alone
         {
             var e = Expression.Parse(text, names);
             (factor, rest) = e.SplitFactor(M1);
@@ -156,7 +163,7 @@ public sealed class ExpressionTests
         int split = 0;
         for (int i = 0; i < 500; i++)
         {
-            var e = new Expression(RandomExpressions.Tree(rng, 1 + rng.Next(20), 3, [OpCode.Mul, OpCode.Div, OpCode.Add], [OpCode.Neg, OpCode.Inv]), names);
+            var e = new Expression(RandomExpressions.Tree(rng, 1 + rng.Next(20), 3, [OpCode.Mul, OpCode.Div, OpCode.Add, OpCode.Cond], [OpCode.Neg, OpCode.Inv]), names);
             (factor, rest) = e.SplitFactor(M1);
             if (factor is null) continue;
             split++;
