@@ -180,6 +180,9 @@ internal static class DiscoverCommand
             output.WriteLine($"  signed magnitude h = u·Δx/r = {radial.Best.Infix}   (R² vs F·Δx/r {radial.R2VsForce.ToString("F3", inv)}, per mass {radial.R2VsForcePerMass.ToString("F3", inv)})");
             if (radial.ReceiverFactor is { } factor)
                 output.WriteLine($"  receiver-mass factor {factor.ToInfix()}; law {radial.Law.ToInfix()}");
+            if (radial.Scale is { } scale)
+                output.WriteLine("  fitted receiver factor s(m1): " + string.Join(", ",
+                    scale.Masses.Zip(scale.Factor, (m, v) => $"{v.ToString("G3", inv)} at {m.ToString("G3", inv)}")));
         }
         output.WriteLine($"recovered: {(d.Recovery.Recovered ? "true" : "false")} ({d.Recovery.Reason}); {result.Seconds.ToString("F0", inv)} s; report in {outDir}");
     }

@@ -41,6 +41,11 @@ public static class DiscoveryReport
                 ["best"] = Entry(radial.Best),
                 ["pareto"] = Front(radial.Search),
                 ["receiver_factor"] = radial.ReceiverFactor?.ToInfix(),
+                ["receiver_scale"] = radial.Scale is not { } scale ? null : new JsonObject
+                {
+                    ["m1"] = new JsonArray(scale.Masses.Select(m => (JsonNode?)Num(m)).ToArray()),
+                    ["factor"] = new JsonArray(scale.Factor.Select(v => (JsonNode?)Num(v)).ToArray()),
+                },
                 ["law"] = radial.Law.ToInfix(),
             },
             ["axes"] = d.Radial is not { } r ? null : new JsonArray(r.Axes.Select(a => (JsonNode)a.ToInfix()).ToArray()),
@@ -178,6 +183,16 @@ public static class DiscoveryReport
                     ? $"Receiver-mass factor `{factor.ToInfix()}`; law `{radial.Law.ToInfix()}`."
                     : "No factor of h that depends on m₁ alone was separated; the law is h.");
                 md.AppendLine();
+                if (radial.Scale is { } scale)
+                {
+                    md.AppendLine("The search fitted h up to a smooth factor of the receiver's mass, s(m₁), piecewise linear in ln m₁; " +
+                        "its least-squares values for h ≈ s(m₁)·law:");
+                    md.AppendLine();
+                    md.AppendLine("| m₁ | " + string.Join(" | ", scale.Masses.Select(m => F(m, "G3"))) + " |");
+                    md.AppendLine("|---|" + string.Concat(scale.Masses.Select(_ => "---|")));
+                    md.AppendLine("| s | " + string.Join(" | ", scale.Factor.Select(v => F(v, "G3"))) + " |");
+                    md.AppendLine();
+                }
                 md.AppendLine("Recovered force (law · Δx / r):");
                 md.AppendLine();
                 for (int a = 0; a < radial.Axes.Length; a++) md.AppendLine($"- F_{"xyz"[a]} ∝ `{radial.Axes[a].ToInfix()}`");

@@ -103,8 +103,10 @@ public class ForceFrameTests
         Assert.Contains("2 for 3D", e.Message);
     }
 
-    [Fact]
-    public void Distilling_messages_that_mix_a_spring_force_finds_its_magnitude_and_composes_each_component()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Distilling_messages_that_mix_a_spring_force_finds_its_magnitude_and_composes_each_component(bool scaled)
     {
         // Messages as a network learns them: a mix of the spring force per receiver mass, F/m1 = −(r − 1)·Δ/(r·m1), plus
         // offsets, spread over three components, with a fourth of small noise.
@@ -140,7 +142,7 @@ public class ForceFrameTests
             Potential = new double[edges], ReceiverMass = receiverMass,
         };
         var analysis = MessageAnalysis.Analyze(record);
-        var options = DiscoveryOptions.Quick with { SymbolicRounds = 4, Threads = 1 };
+        var options = DiscoveryOptions.Quick with { SymbolicRounds = 4, Threads = 1, ReceiverScaledSearch = scaled };
 
         var result = SymbolicDistillation.DistillRecord(record, analysis, "spring", hamiltonian: false, options);
 
@@ -148,6 +150,18 @@ public class ForceFrameTests
         Assert.True(result.Frame!.Misalignment < 1e-8, $"misalignment {result.Frame.Misalignment}");
         var radial = Assert.IsType<RadialDistillation>(result.Radial);
         Assert.True(radial.R2VsForcePerMass > 1 - 1e-10, $"magnitude R² {radial.R2VsForcePerMass}");
+        if (scaled)
+        {
+            // The search's loss fits the receiver factor itself: the law is the force's r − 1, and the fitted factor at the
+            // knots is proportional to 1/m1 (piecewise linear in ln m1, so only nearly: R² > 0.99).
+            Assert.True(Proportional(radial.Law.Evaluate(features), i => features[i, 2] - 1), $"law {radial.Law}");
+            var scale = Assert.IsType<ReceiverScaleFit>(radial.Scale);
+            var inverse = new double[scale.Masses.Length, 1];
+            for (int k = 0; k < scale.Masses.Length; k++) inverse[k, 0] = 1 / scale.Masses[k];
+            Assert.True(LinearFit.Fit(inverse, scale.Factor).R2 > 0.99, $"factor {string.Join(", ", scale.Factor)}");
+            return;
+        }
+        Assert.Null(radial.Scale);
         // The magnitude's equation is proportional to (r − 1)/m1 on every edge; split, the receiver factor to 1/m1 and the
         // law to the force's r − 1.
         var h = radial.Magnitude.Evaluate(features);

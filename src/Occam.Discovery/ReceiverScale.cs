@@ -1,0 +1,113 @@
+using Occam.Symbolic;
+
+namespace Occam.Discovery;
+
+/// <summary>
+/// A loss that fits a law up to a smooth factor of the receiver's mass: for predictions g and targets h it finds the
+/// factor s(m1), piecewise linear in ln m1 between <see cref="Knots"/> knots at the quantiles of ln m1, that minimises
+/// Σ (h − s(m1)·g)² (a tridiagonal least-squares problem, one per evaluation), and returns the mean absolute residual.
+/// The node model sees the receiver's mass and can undo any such factor, so messages s(m1)·F fit the accelerations as
+/// well as F for every s and the loss of training cannot choose it; a search with this loss looks for F's dependence on
+/// the rest (r, m2, q1, q2) without having to find s as an expression too.
+/// </summary>
+public sealed class ReceiverScale
+{
+    /// <summary>Knots of the piecewise-linear factor.</summary>
+    public const int Knots = 8;
+
+    readonly int[] segment; // per row: the knot interval holding its ln m1
+    readonly double[] weight; // per row: the weight of the interval's upper knot (the lower gets 1 − weight)
+
+    /// <param name="receiverMass">The receiver's mass of each row the loss will see, in order.</param>
+    public ReceiverScale(IReadOnlyList<double> receiverMass)
+    {
+        int n = receiverMass.Count;
+        if (n < 2 * Knots) throw new ArgumentException($"a receiver-scaled fit needs at least {2 * Knots} rows, got {n}");
+        var log = receiverMass.Select(m => m > 0 && double.IsFinite(m)
+            ? Math.Log(m) : throw new ArgumentException($"receiver masses must be positive and finite, got {m}")).ToArray();
+        var sorted = log.Order().ToArray();
+        var knots = Enumerable.Range(0, Knots).Select(k => sorted[(int)((long)k * (n - 1) / (Knots - 1))]).Distinct().ToArray();
+        segment = new int[n];
+        weight = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            int k = 0;
+            while (k < knots.Length - 2 && log[i] > knots[k + 1]) k++;
+            double width = knots.Length > 1 ? knots[k + 1] - knots[k] : 0;
+            segment[i] = k;
+            weight[i] = width > 0 ? Math.Clamp((log[i] - knots[k]) / width, 0, 1) : 0;
+        }
+        KnotMasses = knots.Select(Math.Exp).ToArray();
+    }
+
+    /// <summary>The receiver masses at the knots (fewer than <see cref="Knots"/> when masses repeat).</summary>
+    public double[] KnotMasses { get; }
+
+    /// <summary>This loss as the symbolic regression's custom loss.</summary>
+    public CustomLoss Loss => (predictions, targets, weights) => MeanAbsoluteResidual(predictions, targets, out _);
+
+    /// <summary>The least-squares factor s(m1) (its values at <see cref="KnotMasses"/>) of targets h ≈ s(m1)·g for
+    /// predictions g, and the mean absolute residual of that fit (+∞ when a prediction is not finite).</summary>
+    public double MeanAbsoluteResidual(ReadOnlySpan<double> g, ReadOnlySpan<double> h, out double[] factor)
+    {
+        int n = segment.Length, k = KnotMasses.Length;
+        if (g.Length != n || h.Length != n) throw new ArgumentException($"expected {n} rows, got {g.Length} predictions and {h.Length} targets");
+        // Normal equations of h ≈ Σ_k c_k B_k(m1)·g: each row touches two neighbouring knots, so they are tridiagonal.
+        var diag = new double[k];
+        var off = new double[k]; // off[j] couples knots j and j + 1
+        var rhs = new double[k];
+        for (int i = 0; i < n; i++)
+        {
+            if (!double.IsFinite(g[i])) { factor = new double[k]; return double.PositiveInfinity; }
+            int j = segment[i];
+            double upper = weight[i], lower = 1 - upper;
+            double a = lower * g[i], b = upper * g[i];
+            diag[j] += a * a;
+            rhs[j] += a * h[i];
+            if (k > 1)
+            {
+                diag[j + 1] += b * b;
+                off[j] += a * b;
+                rhs[j + 1] += b * h[i];
+            }
+        }
+        // A tiny ridge keeps knots whose rows all have g = 0 (say, a step that is off there) at a zero factor.
+        double ridge = 1e-12 * Math.Max(diag.Max(), 1e-300);
+        for (int j = 0; j < k; j++) diag[j] += ridge;
+        factor = SolveTridiagonal(diag, off, rhs);
+        double sum = 0;
+        for (int i = 0; i < n; i++)
+        {
+            int j = segment[i];
+            double s = (1 - weight[i]) * factor[j] + (k > 1 ? weight[i] * factor[j + 1] : 0);
+            sum += Math.Abs(h[i] - s * g[i]);
+        }
+        double loss = sum / n;
+        return double.IsFinite(loss) ? loss : double.PositiveInfinity;
+    }
+
+    /// <summary>Solves the symmetric tridiagonal system (diagonal, off-diagonal) x = rhs by the Thomas algorithm.</summary>
+    static double[] SolveTridiagonal(double[] diag, double[] off, double[] rhs)
+    {
+        int k = diag.Length;
+        var c = new double[k];
+        var d = new double[k];
+        double pivot = diag[0];
+        c[0] = k > 1 ? off[0] / pivot : 0;
+        d[0] = rhs[0] / pivot;
+        for (int j = 1; j < k; j++)
+        {
+            pivot = diag[j] - off[j - 1] * c[j - 1];
+            c[j] = j < k - 1 ? off[j] / pivot : 0;
+            d[j] = (rhs[j] - off[j - 1] * d[j - 1]) / pivot;
+        }
+        var x = new double[k];
+        x[k - 1] = d[k - 1];
+        for (int j = k - 2; j >= 0; j--) x[j] = d[j] - c[j] * x[j + 1];
+        return x;
+    }
+}
+
+/// <summary>A fitted receiver factor: its values <paramref name="Factor"/> at the receiver masses
+/// <paramref name="Masses"/>, linear in ln m1 between them.</summary>
+public sealed record ReceiverScaleFit(double[] Masses, double[] Factor);
