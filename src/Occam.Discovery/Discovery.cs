@@ -93,7 +93,8 @@ public sealed record DiscoveryOptions
     /// (<see cref="ReceiverScale"/>), so the search need not find it as an expression. m1 stays among the inputs, for laws
     /// in which it is not a factor. Re-distilling the quick preset's 16 seed-0 networks (10 rounds): the same 13
     /// recovered as with the factor split alone, the fresh-edge R² of the three others up (charge 2D L1 0.68 → 0.90,
-    /// discontinuous 2D 0.90–0.93 → 0.95), each search 8–15 s instead of 37–70 s (docs/discover.md).
+    /// discontinuous 2D 0.90–0.93 → 0.95), a fifth of the evaluations (each distillation 8–15 s instead of 42–63 s; with a
+    /// custom loss the engine's constant fits skip their L1 reweighting rounds) (docs/discover.md).
     /// </summary>
     public bool ReceiverScaledSearch { get; init; } = true;
     /// <summary>The searches fit only recorded edges at least this far apart. Closer in, the simulated force is softened
@@ -530,7 +531,8 @@ public static class SymbolicDistillation
     /// The paper's score selection (the largest −Δln(loss)/Δcomplexity along the front) with each entry's complexity taken
     /// as <paramref name="lawComplexity"/>, the complexity of its law without the receiver factor: the node model undoes that
     /// factor, so it is no part of the law, and a law that needs one to fit the messages should not pay for it. Entries that
-    /// do not lower the loss below every simpler law's leave the front. Discontinuous 2D bottleneck (seed 0): h =
+    /// do not lower the loss below every simpler law's leave the front. Discontinuous 2D bottleneck (seed 0, a 90,000-step
+    /// network, 40 rounds of the unscaled search): h =
     /// cond(r − 1.99, r − 1.08)·(0.087 + 0.020/m1) (complexity 13, law 7) then beats the step cond(r − 1.99, 0.157)
     /// (complexity 5), which the plain score selects.
     /// </summary>
