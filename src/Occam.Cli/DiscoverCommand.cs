@@ -45,7 +45,8 @@ internal static class DiscoverCommand
             var system = parse.GetValue(System)!;
             if (!string.IsNullOrWhiteSpace(potential)) system = "custom";
             ParticleSystem.FromName(system, potential); // validates the name
-            var preset = DiscoveryOptions.FromPreset(parse.GetValue(Preset)!, system.ToLowerInvariant());
+            var variant = MessageVariants.Parse(parse.GetValue(Variant)!);
+            var preset = DiscoveryOptions.FromPreset(parse.GetValue(Preset)!, system.ToLowerInvariant(), variant);
             int dim = parse.GetValue(Dim), bodies = parse.GetValue(Bodies);
             if (dim is not (2 or 3)) throw new UserInputException($"--dim must be 2 or 3 (got {dim}).");
             if (bodies < 2) throw new UserInputException($"--bodies must be at least 2 (got {bodies}).");
@@ -56,7 +57,7 @@ internal static class DiscoverCommand
             var options = preset with
             {
                 Potential = potential, Dim = dim, Bodies = bodies,
-                Variant = MessageVariants.Parse(parse.GetValue(Variant)!), Seed = parse.GetValue(Seed),
+                Seed = parse.GetValue(Seed),
                 Threads = threads,
             };
             if (steps is int s) options = options with { Steps = s };

@@ -127,12 +127,13 @@ public sealed record DiscoveryOptions
     }
 
     /// <summary>
-    /// The preset with this name ("quick" or "paper") for <paramref name="system"/>. The quick preset trains charge
-    /// 60,000 steps at the paper's peak learning rate 1e-3 instead of 30,000 at 1e-2: at 1e-2 its bottleneck messages
-    /// reached R² 0.75 / 0.12 and every L1 message switched off; at 1e-3 with 60,000 steps the bottleneck run recovered
-    /// q1 q2/r² (seed 0, fresh-edge R² 0.9986, 0.9983; docs/discover.md).
+    /// The preset with this name ("quick" or "paper") for <paramref name="system"/> and <paramref name="variant"/>. The
+    /// quick preset trains charge at the paper's peak learning rate 1e-3 instead of 1e-2, 60,000 steps instead of 30,000
+    /// (120,000 with L1): at 1e-2 its bottleneck messages reached R² 0.75 / 0.12 and every L1 message switched off; at
+    /// 1e-3 with 60,000 steps the bottleneck run recovered q1 q2/r² (seed 0, fresh-edge R² 0.9986, 0.9983), the L1 run
+    /// only with 120,000 (0.9986, 0.9983; with 60,000 and 90,000 it learned a softened law, 0.90 and 0.91; docs/discover.md).
     /// </summary>
-    public static DiscoveryOptions FromPreset(string name, string system = "spring")
+    public static DiscoveryOptions FromPreset(string name, string system = "spring", MessageVariant variant = MessageVariant.L1)
     {
         var preset = name.Trim().ToLowerInvariant() switch
         {
@@ -140,8 +141,9 @@ public sealed record DiscoveryOptions
             "paper" => Paper,
             _ => throw new ArgumentException($"unknown preset '{name}': expected quick or paper"),
         };
-        preset = preset with { System = system };
-        return preset.Preset == "quick" && system == "charge" ? preset with { Steps = 60_000, LearningRate = 1e-3 } : preset;
+        preset = preset with { System = system, Variant = variant };
+        if (preset.Preset != "quick" || system != "charge") return preset;
+        return preset with { Steps = variant == MessageVariant.L1 ? 120_000 : 60_000, LearningRate = 1e-3 };
     }
 
     /// <summary>The network settings in effect.</summary>

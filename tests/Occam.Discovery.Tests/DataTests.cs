@@ -23,14 +23,16 @@ public sealed class DataTests
     }
 
     [Theory]
-    [InlineData("quick", "charge", 60000, 1e-3)]
-    [InlineData("quick", "spring", 30000, 1e-2)]
-    [InlineData("quick", "r2", 30000, 1e-2)]
-    [InlineData("paper", "charge", 1000000, 1e-3)]
-    public void Quick_preset_trains_charge_longer_at_a_lower_learning_rate(string preset, string system, int steps, double lr)
+    [InlineData("quick", "charge", MessageVariant.Bottleneck, 60000, 1e-3)]
+    [InlineData("quick", "charge", MessageVariant.L1, 120000, 1e-3)]
+    [InlineData("quick", "spring", MessageVariant.L1, 30000, 1e-2)]
+    [InlineData("quick", "r2", MessageVariant.Bottleneck, 30000, 1e-2)]
+    [InlineData("paper", "charge", MessageVariant.L1, 1000000, 1e-3)]
+    public void Quick_preset_trains_charge_longer_at_a_lower_learning_rate(string preset, string system, MessageVariant variant, int steps,
+        double lr)
     {
-        var options = DiscoveryOptions.FromPreset(preset, system);
-        Assert.Equal((system, steps, lr), (options.System, options.Steps, options.LearningRate));
+        var options = DiscoveryOptions.FromPreset(preset, system, variant);
+        Assert.Equal((system, variant, steps, lr), (options.System, options.Variant, options.Steps, options.LearningRate));
     }
 
     [Fact]
