@@ -178,7 +178,7 @@ internal static class DiscoverCommand
             output.WriteLine($"  force frame from messages {string.Join(", ", frame.Components)}: {(100 * frame.Misalignment).ToString("F2", inv)} % off-axis{(aligned ? "" : "; not used, searched each component")}");
         if (d.Radial is { } radial)
         {
-            output.WriteLine($"  signed magnitude h = u·Δx/r = {radial.Best.Infix}   (R² vs F·Δx/r {radial.R2VsForce.ToString("F3", inv)}, per mass {radial.R2VsForcePerMass.ToString("F3", inv)})");
+            output.WriteLine($"  signed magnitude h = u·Δx/r = {radial.Magnitude.ToInfix()}   (R² vs F·Δx/r {radial.R2VsForce.ToString("F3", inv)}, per mass {radial.R2VsForcePerMass.ToString("F3", inv)})");
             if (radial.ReceiverFactor is { } factor)
                 output.WriteLine($"  receiver-mass factor {factor.ToInfix()}; law {radial.Law.ToInfix()}");
             if (radial.Scale is { } scale)

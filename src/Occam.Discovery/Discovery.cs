@@ -176,7 +176,8 @@ public sealed record DistilledComponent(ComponentFit Fit, ParetoEntry Best, Symb
 /// <param name="R2VsForcePerMass">The same against F·Δx / (r·m_receiver).</param>
 /// <param name="Best">The selected entry of the search's front (the paper's score, with each entry's complexity counted
 /// without its receiver factor when that is separated).</param>
-/// <param name="Magnitude">The selected h.</param>
+/// <param name="Magnitude">The selected h (with a receiver-scaled search, its constants refitted under that loss:
+/// <see cref="ReceiverScale.RefitConstants"/>).</param>
 /// <param name="ReceiverFactor">The factor of h that depends on the receiver's mass alone (see
 /// <see cref="DiscoveryOptions.SeparateReceiverFactor"/>); null when there is none.</param>
 /// <param name="Law">h without <paramref name="ReceiverFactor"/>: the force law's magnitude, up to scale.</param>
@@ -514,16 +515,22 @@ public static class SymbolicDistillation
             .Select(h => (H: h, Split: separate ? h.SplitFactor(j => record.FeatureNames[j] == "m1") : (Factor: null, Remainder: h))).ToArray();
         int best = separate ? SelectByLaw(search.Pareto, splits.Select(s => s.Split.Remainder.Complexity).ToArray())
             : IndexOf(search.Pareto, search.Best);
-        var (factor, law) = splits[best].Split;
+        var (selected, (factor, law)) = splits[best];
         ReceiverScaleFit? scaleFit = null;
         if (scale is not null)
         {
-            var g = law.Evaluate(record.Features);
-            scale.MeanAbsoluteResidual(rows.Select(i => g[i]).ToArray(), rows.Select(i => magnitude[i]).ToArray(), out var values);
+            // The selection's constants polished under the search's own loss, then split again.
+            var x = new double[rows.Length, record.FeatureNames.Length];
+            for (int i = 0; i < rows.Length; i++)
+                for (int j = 0; j < x.GetLength(1); j++) x[i, j] = record.Features[rows[i], j];
+            var h = rows.Select(i => magnitude[i]).ToArray();
+            selected = scale.RefitConstants(selected, x, h);
+            (factor, law) = separate ? selected.SplitFactor(j => record.FeatureNames[j] == "m1") : (null, selected);
+            scale.MeanAbsoluteResidual(law.Evaluate(x), h, out var values);
             scaleFit = new ReceiverScaleFit(scale.KnotMasses, values);
         }
         return new RadialDistillation(search, LinearFit.Fit(force, magnitude).R2, LinearFit.Fit(perMass, magnitude).R2,
-            search.Pareto[best], splits[best].H, factor, law, AxesOf(law, record), scaleFit);
+            search.Pareto[best], selected, factor, law, AxesOf(law, record), scaleFit);
 
         static int IndexOf(IReadOnlyList<ParetoEntry> pareto, ParetoEntry entry) =>
             Enumerable.Range(0, pareto.Count).First(i => ReferenceEquals(pareto[i], entry));

@@ -75,15 +75,53 @@ public sealed class ReceiverScale
         double ridge = 1e-12 * Math.Max(diag.Max(), 1e-300);
         for (int j = 0; j < k; j++) diag[j] += ridge;
         factor = SolveTridiagonal(diag, off, rhs);
+        var s = PerRow(factor);
         double sum = 0;
-        for (int i = 0; i < n; i++)
-        {
-            int j = segment[i];
-            double s = (1 - weight[i]) * factor[j] + (k > 1 ? weight[i] * factor[j + 1] : 0);
-            sum += Math.Abs(h[i] - s * g[i]);
-        }
+        for (int i = 0; i < n; i++) sum += Math.Abs(h[i] - s[i] * g[i]);
         double loss = sum / n;
         return double.IsFinite(loss) ? loss : double.PositiveInfinity;
+    }
+
+    /// <summary>The factor s(m1) of each row for the factor's values at the knots (as <see cref="MeanAbsoluteResidual"/>
+    /// returns them).</summary>
+    public double[] PerRow(double[] factor)
+    {
+        if (factor.Length != KnotMasses.Length) throw new ArgumentException($"expected {KnotMasses.Length} knot values, got {factor.Length}");
+        var s = new double[segment.Length];
+        for (int i = 0; i < s.Length; i++)
+        {
+            int j = segment[i];
+            s[i] = (1 - weight[i]) * factor[j] + (factor.Length > 1 ? weight[i] * factor[j + 1] : 0);
+        }
+        return s;
+    }
+
+    /// <summary>
+    /// Refits the constants of <paramref name="g"/> (an expression on the columns of <paramref name="x"/>, whose rows are
+    /// this scale's) to h ≈ s(m1)·g under the mean absolute residual, alternating the two: s by least squares as the loss
+    /// fits it, then g's constants by least absolute error on h / s with weights |s| (Σ|h − s g| = Σ|s|·|h/s − g|). The
+    /// search proposes constants fitted to h without the factor and keeps them only when its loss improves, so a law
+    /// without an overall scale of its own keeps the constants that mutation found; this polishes them. Returns g
+    /// unchanged when no round lowers the loss.
+    /// </summary>
+    public Expression RefitConstants(Expression g, double[,] x, double[] h, int rounds = 20)
+    {
+        double best = MeanAbsoluteResidual(g.Evaluate(x), h, out var factor);
+        var result = g;
+        for (int round = 0; round < rounds && double.IsFinite(best); round++)
+        {
+            var s = PerRow(factor);
+            var target = new double[s.Length];
+            var weights = new double[s.Length];
+            double floor = 1e-9 * s.Max(Math.Abs);
+            for (int i = 0; i < s.Length; i++)
+                if (Math.Abs(s[i]) > floor) (target[i], weights[i]) = (h[i] / s[i], Math.Abs(s[i]));
+            var (fitted, _) = SymbolicRegression.FitConstants(result, x, target, loss: LossKind.L1, weights: weights);
+            double loss = MeanAbsoluteResidual(fitted.Evaluate(x), h, out var next);
+            if (!(loss < best * (1 - 1e-9))) break;
+            (result, best, factor) = (fitted, loss, next);
+        }
+        return result;
     }
 
     /// <summary>Solves the symmetric tridiagonal system (diagonal, off-diagonal) x = rhs by the Thomas algorithm.</summary>

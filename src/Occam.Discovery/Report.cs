@@ -177,7 +177,7 @@ public static class DiscoveryReport
                 md.AppendLine();
                 md.AppendLine($"h: R² {F(radial.R2VsForce, "F4")} against the true F·Δx / r, {F(radial.R2VsForcePerMass, "F4")} against F·Δx / (r·m₁).");
                 md.AppendLine();
-                md.AppendLine($"h = `{radial.Best.Infix}` (complexity {radial.Best.Complexity}, loss {F(radial.Best.Loss, "G4")})");
+                md.AppendLine($"h = `{radial.Magnitude.ToInfix()}` (complexity {radial.Best.Complexity}, search loss {F(radial.Best.Loss, "G4")})");
                 md.AppendLine();
                 md.AppendLine(radial.ReceiverFactor is { } factor
                     ? $"Receiver-mass factor `{factor.ToInfix()}`; law `{radial.Law.ToInfix()}`."

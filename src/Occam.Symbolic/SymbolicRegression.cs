@@ -56,15 +56,16 @@ public static class SymbolicRegression
     /// Fits the constants of a fixed expression to data by Levenberg–Marquardt (exact forward-mode Jacobian) with
     /// random restarts; returns the fitted expression and its loss. With <paramref name="loss"/> = L1 the constants
     /// minimise the mean absolute error (iteratively reweighted least squares) and the L1 loss is returned; otherwise the
-    /// mean squared error.
+    /// mean squared error. <paramref name="weights"/> (one per row, non-negative) weight both.
     /// </summary>
     public static (Expression Expression, double Loss) FitConstants(Expression expression, double[,] x, double[] y,
-        int iterations = 100, int restarts = 4, int seed = 0, LossKind loss = LossKind.L2)
+        int iterations = 100, int restarts = 4, int seed = 0, LossKind loss = LossKind.L2, double[]? weights = null)
     {
         ArgumentNullException.ThrowIfNull(expression);
         if (expression.MaxVariableIndex >= x.GetLength(1))
             throw new ArgumentException($"expression uses variable {expression.MaxVariableIndex} but x has {x.GetLength(1)} columns");
-        var data = Dataset<double>.FromRows(x, y);
+        if (weights is not null && weights.Any(v => !double.IsFinite(v) || v < 0)) throw new ArgumentException("weights must be finite and non-negative");
+        var data = Dataset<double>.FromRows(x, y, weights);
         var nodes = expression.NodeArray.ToArray();
         new ConstantOptimizer(data, loss == LossKind.L1).Optimize(nodes, new Rng(Rng.Mix((ulong)(uint)seed, 0xF17)), iterations, restarts, out _);
         var fitted = new Expression(nodes, expression.VariableNames, trusted: true);

@@ -79,6 +79,30 @@ public class ReceiverScaleTests
     }
 
     [Fact]
+    public void Refitting_constants_under_the_factor_recovers_the_law_constant()
+    {
+        // h = (0.5 + 1/m1)·(r − 1.3) with small noise; the law g = r − 0.8 has a wrong constant and no scale of its own.
+        var rng = new Random(4);
+        int n = 400;
+        var m = Masses(n, rng);
+        var x = new double[n, 1];
+        var h = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            x[i, 0] = 0.5 + 2.5 * rng.NextDouble();
+            h[i] = (0.5 + 1 / m[i]) * (x[i, 0] - 1.3) + 0.001 * (rng.NextDouble() - 0.5);
+        }
+        var scale = new ReceiverScale(m);
+        var g = Occam.Symbolic.Expression.Parse("r - 0.8", ["r"]);
+
+        var refitted = scale.RefitConstants(g, x, h);
+
+        double constant = refitted.Evaluate(new double[1, 1])[0]; // g(0) = −c
+        Assert.Equal(-1.3, constant, 0.01);
+        Assert.True(scale.MeanAbsoluteResidual(refitted.Evaluate(x), h, out _) < scale.MeanAbsoluteResidual(g.Evaluate(x), h, out _));
+    }
+
+    [Fact]
     public void Non_finite_predictions_give_an_infinite_loss_and_bad_masses_are_rejected()
     {
         var rng = new Random(3);

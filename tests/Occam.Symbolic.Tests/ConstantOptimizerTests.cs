@@ -64,6 +64,28 @@ public sealed class ConstantOptimizerTests
     }
 
     [Fact]
+    public void Zero_weights_drop_rows_from_a_least_squares_fit()
+    {
+        // The outliers of the test above, weighted 0: least squares then finds the exact line, and its loss is 0.
+        var rng = new Random(5);
+        var x = new double[200, 1];
+        var y = new double[200];
+        var w = new double[200];
+        for (int r = 0; r < 200; r++)
+        {
+            x[r, 0] = 4 * rng.NextDouble() - 2;
+            y[r] = 2.5 * x[r, 0] - 1.25 + (r % 10 == 0 ? 40 : 0);
+            w[r] = r % 10 == 0 ? 0 : 1 + rng.NextDouble();
+        }
+        var (fit, loss) = SymbolicRegression.FitConstants(Expression.Parse("1 * x0 + 1", ["x0"]), x, y, weights: w);
+        Assert.Equal(2.5, fit.Constants[0], 1e-9);
+        Assert.Equal(-1.25, fit.Constants[1], 1e-9);
+        Assert.True(loss < 1e-18, $"loss {loss}");
+        w[3] = double.NaN;
+        Assert.Throws<ArgumentException>(() => SymbolicRegression.FitConstants(Expression.Parse("x0", ["x0"]), x, y, weights: w));
+    }
+
+    [Fact]
     public void Forward_mode_jacobian_matches_finite_differences_through_every_operator()
     {
         // the optimiser's derivative rules, checked one operator at a time against central differences
