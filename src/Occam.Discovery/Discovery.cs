@@ -131,7 +131,8 @@ public sealed record DiscoveryOptions
     /// quick preset trains charge at the paper's peak learning rate 1e-3 instead of 1e-2, 60,000 steps instead of 30,000
     /// (120,000 with L1): at 1e-2 its bottleneck messages reached R² 0.75 / 0.12 and every L1 message switched off; at
     /// 1e-3 with 60,000 steps the bottleneck run recovered q1 q2/r² (seed 0, fresh-edge R² 0.9986, 0.9983), the L1 run
-    /// only with 120,000 (0.9986, 0.9983; with 60,000 and 90,000 it learned a softened law, 0.90 and 0.91; docs/discover.md).
+    /// only with 120,000 (0.9986, 0.9983; with 60,000 and 90,000 it learned a softened law, 0.90 and 0.91; at seed 1 the
+    /// 120,000-step run fails, 0.72; docs/discover.md).
     /// </summary>
     public static DiscoveryOptions FromPreset(string name, string system = "spring", MessageVariant variant = MessageVariant.L1)
     {
