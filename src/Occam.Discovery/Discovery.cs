@@ -521,9 +521,7 @@ public static class SymbolicDistillation
         if (scale is not null)
         {
             // The selection's constants polished under the search's own loss, then split again.
-            var x = new double[rows.Length, record.FeatureNames.Length];
-            for (int i = 0; i < rows.Length; i++)
-                for (int j = 0; j < x.GetLength(1); j++) x[i, j] = record.Features[rows[i], j];
+            var x = FeatureColumns(record, rows, _ => true).Features;
             var h = rows.Select(i => magnitude[i]).ToArray();
             selected = scale.RefitConstants(selected, x, h);
             (factor, law) = separate ? selected.SplitFactor(j => record.FeatureNames[j] == "m1") : (null, selected);

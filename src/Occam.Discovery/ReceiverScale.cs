@@ -75,9 +75,8 @@ public sealed class ReceiverScale
         double ridge = 1e-12 * Math.Max(diag.Max(), 1e-300);
         for (int j = 0; j < k; j++) diag[j] += ridge;
         factor = SolveTridiagonal(diag, off, rhs);
-        var s = PerRow(factor);
         double sum = 0;
-        for (int i = 0; i < n; i++) sum += Math.Abs(h[i] - s[i] * g[i]);
+        for (int i = 0; i < n; i++) sum += Math.Abs(h[i] - At(i, factor) * g[i]);
         double loss = sum / n;
         return double.IsFinite(loss) ? loss : double.PositiveInfinity;
     }
@@ -88,12 +87,15 @@ public sealed class ReceiverScale
     {
         if (factor.Length != KnotMasses.Length) throw new ArgumentException($"expected {KnotMasses.Length} knot values, got {factor.Length}");
         var s = new double[segment.Length];
-        for (int i = 0; i < s.Length; i++)
-        {
-            int j = segment[i];
-            s[i] = (1 - weight[i]) * factor[j] + (factor.Length > 1 ? weight[i] * factor[j + 1] : 0);
-        }
+        for (int i = 0; i < s.Length; i++) s[i] = At(i, factor);
         return s;
+    }
+
+    /// <summary>The factor at row <paramref name="i"/>: linear between the knots of its interval.</summary>
+    double At(int i, double[] factor)
+    {
+        int j = segment[i];
+        return (1 - weight[i]) * factor[j] + (factor.Length > 1 ? weight[i] * factor[j + 1] : 0);
     }
 
     /// <summary>
