@@ -5,6 +5,8 @@ namespace Occam.Symbolic;
 /// differentiation (dual numbers carrying one tangent per constant), with random restarts. For a mean-absolute-error
 /// search, <c>leastAbsolute</c> follows with a few rounds of iteratively reweighted least squares (weights
 /// 1 / |residual|), so that the constants minimise the absolute error rather than being pulled by outliers.
+/// Constants the loss has no gradient in (a conditional's threshold: the loss is piecewise constant in it) are moved by
+/// a derivative-free pattern search instead, alternating with Levenberg–Marquardt on the rest.
 /// </summary>
 internal sealed class ConstantOptimizer
 {
@@ -47,9 +49,83 @@ internal sealed class ConstantOptimizer
             double l = Run(nodes, p, iterations, ref evaluations);
             if (l < bestLoss) { bestLoss = l; best = p; }
         }
+        var flat = FlatConstants(nodes, best, ref evaluations);
+        if (flat.Length > 0 && double.IsFinite(bestLoss))
+            for (int pass = 0; pass < FlatPasses; pass++)
+            {
+                bool moved = false;
+                foreach (int j in flat) moved |= PatternSearch(nodes, best, j, ref evaluations);
+                if (!moved) break;
+                bestLoss = Run(nodes, best, iterations, ref evaluations);
+            }
         if (leastAbsolute) bestLoss = Reweighted(nodes, best, iterations, ref evaluations);
         Write(nodes, best);
         return bestLoss;
+    }
+
+    /// <summary>Rounds of the pattern search on the flat constants, each followed by Levenberg–Marquardt on the rest.</summary>
+    const int FlatPasses = 3;
+
+    /// <summary>The constants whose derivative is zero on every row at p: those inside a conditional's condition (cond or
+    /// greater).</summary>
+    int[] FlatConstants(Node[] nodes, double[] p, ref long evaluations)
+    {
+        int k = p.Length;
+        bool conditional = false;
+        foreach (var n in nodes) conditional |= n.Op is OpCode.Cond or OpCode.Greater;
+        if (!conditional) return [];
+        var jtj = new double[k * k];
+        if (!double.IsFinite(Accumulate(nodes, p, jtj, new double[k], true))) return [];
+        evaluations++;
+        return Enumerable.Range(0, k).Where(j => jtj[j * k + j] == 0).ToArray();
+    }
+
+    const int PatternEvaluations = 200;
+
+    /// <summary>The loss the pattern search compares: the mean (weighted) absolute error for a least-absolute fit, else the
+    /// squared error.</summary>
+    double Objective(Node[] nodes, double[] p)
+    {
+        if (!leastAbsolute) return Accumulate(nodes, p, null, null, false);
+        residuals ??= new double[rows];
+        if (!double.IsFinite(Accumulate(nodes, p, null, null, false))) return double.PositiveInfinity;
+        double sum = 0, wsum = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            double wi = baseWeights is null ? 1.0 : baseWeights[r];
+            sum += wi * Math.Abs(residuals[r]);
+            wsum += wi;
+        }
+        return sum / Math.Max(wsum, 1e-300);
+    }
+
+    /// <summary>
+    /// Moves constant j (in place) by a compass search: steps of ±s from s = |p_j|/4 (or 1/4 when p_j is 0), halving s
+    /// after a step fails both ways, down to 1e-4 of the start, taking a step only where the loss strictly falls (at most
+    /// <see cref="PatternEvaluations"/> losses). The loss is piecewise constant in a threshold, with a jump at each row's
+    /// crossing, so this finds a locally best crossing to within the final step. Returns whether the constant moved.
+    /// </summary>
+    bool PatternSearch(Node[] nodes, double[] p, int j, ref long evaluations)
+    {
+        double start = p[j], loss = Objective(nodes, p);
+        evaluations++;
+        if (!double.IsFinite(loss)) return false;
+        double step = 0.25 * (start != 0 ? Math.Abs(start) : 1), smallest = 1e-4 * step;
+        for (int tries = 0; step >= smallest && tries < PatternEvaluations; tries++)
+        {
+            bool improved = false;
+            foreach (double sign in (ReadOnlySpan<double>)[1, -1])
+            {
+                double keep = p[j];
+                p[j] = keep + sign * step;
+                double l = Objective(nodes, p);
+                evaluations++;
+                if (l < loss) { loss = l; improved = true; break; }
+                p[j] = keep;
+            }
+            if (!improved) step *= 0.5;
+        }
+        return p[j] != start;
     }
 
     /// <summary>Iteratively reweighted least squares towards the least-absolute-error constants (in place); returns the

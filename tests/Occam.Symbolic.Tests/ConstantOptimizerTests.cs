@@ -85,6 +85,29 @@ public sealed class ConstantOptimizerTests
         Assert.Throws<ArgumentException>(() => SymbolicRegression.FitConstants(Expression.Parse("x0", ["x0"]), x, y, weights: w));
     }
 
+    [Theory]
+    [InlineData(LossKind.L2)]
+    [InlineData(LossKind.L1)]
+    public void A_conditional_threshold_is_fitted_although_the_loss_has_no_gradient_in_it(LossKind loss)
+    {
+        // y = cond(x0 − 1.7, 2 x0 − 1) on a grid of spacing 0.01 that skips 1.7 (… 1.695, 1.705 …): every threshold in
+        // (1.695, 1.705) classifies the rows exactly, and then the value's constants are exact too. From a threshold of
+        // 1.3 the derivative of the loss in it is zero, so only a derivative-free step can move it.
+        var x = new double[400, 1];
+        var y = new double[400];
+        for (int r = 0; r < 400; r++)
+        {
+            x[r, 0] = 0.005 + 0.01 * r;
+            y[r] = x[r, 0] > 1.7 ? 2 * x[r, 0] - 1 : 0;
+        }
+        var (fit, fitLoss) = SymbolicRegression.FitConstants(Expression.Parse("cond(x0 - 1.3, 1 * x0 + 1)", ["x0"]), x, y, loss: loss);
+        var c = fit.Constants;
+        Assert.InRange(c[0], 1.695, 1.705);
+        Assert.Equal(2, c[1], 1e-6);
+        Assert.Equal(-1, c[2], 1e-6);
+        Assert.True(fitLoss < 1e-6, $"{fit.ToInfix()}: loss {fitLoss}");
+    }
+
     [Fact]
     public void Forward_mode_jacobian_matches_finite_differences_through_every_operator()
     {
