@@ -102,9 +102,9 @@ public sealed class ReceiverScale
     /// Refits the constants of <paramref name="g"/> (an expression on the columns of <paramref name="x"/>, whose rows are
     /// this scale's) to h ≈ s(m1)·g under the mean absolute residual, alternating the two: s by least squares as the loss
     /// fits it, then g's constants by least absolute error on h / s with weights |s| (Σ|h − s g| = Σ|s|·|h/s − g|). The
-    /// search proposes constants fitted to h without the factor and keeps them only when its loss improves, so a law
-    /// without an overall scale of its own keeps the constants that mutation found; this polishes them. Returns g
-    /// unchanged when no round lowers the loss.
+    /// search fits constants to h without the factor and keeps them only when its loss improves, and polishes its front
+    /// under this loss by a derivative-free compass search at the end; these alternating fits are exact where that search
+    /// stops at a step size. Returns g unchanged when no round lowers the loss.
     /// </summary>
     public Expression RefitConstants(Expression g, double[,] x, double[] h, int rounds = 20)
     {

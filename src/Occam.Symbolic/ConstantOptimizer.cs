@@ -99,18 +99,27 @@ internal sealed class ConstantOptimizer
         return sum / Math.Max(wsum, 1e-300);
     }
 
-    /// <summary>
-    /// Moves constant j (in place) by a compass search: steps of ±s from s = |p_j|/4 (or 1/4 when p_j is 0), halving s
-    /// after a step fails both ways, down to 1e-4 of the start, taking a step only where the loss strictly falls (at most
-    /// <see cref="PatternEvaluations"/> losses). The loss is piecewise constant in a threshold, with a jump at each row's
-    /// crossing, so this finds a locally best crossing to within the final step. Returns whether the constant moved.
-    /// </summary>
+    /// <summary>Moves the flat constant j by <see cref="Compass"/> on <see cref="Objective"/>.</summary>
     bool PatternSearch(Node[] nodes, double[] p, int j, ref long evaluations)
     {
-        double start = p[j], loss = Objective(nodes, p);
+        double loss = Objective(nodes, p);
         evaluations++;
-        if (!double.IsFinite(loss)) return false;
-        double step = 0.25 * (start != 0 ? Math.Abs(start) : 1), smallest = 1e-4 * step;
+        return Compass(p, j, q => Objective(nodes, q), ref loss, ref evaluations, 1e-4);
+    }
+
+    /// <summary>
+    /// Moves p[j] (in place) by a compass search on <paramref name="loss"/>: steps of ±s from s = |p_j|/4 (or 1/4 when
+    /// p_j is 0), halving s after a step fails both ways, down to <paramref name="tolerance"/> of the start, taking a
+    /// step only where the loss strictly falls (at most <see cref="PatternEvaluations"/> losses). Needs no derivative: a
+    /// loss piecewise constant in a threshold, with a jump at each row's crossing, gets a locally best crossing to within
+    /// the final step. <paramref name="current"/> is the loss at p on entry and at the result on return. Returns whether
+    /// p[j] moved.
+    /// </summary>
+    internal static bool Compass(double[] p, int j, Func<double[], double> loss, ref double current, ref long evaluations, double tolerance)
+    {
+        double start = p[j];
+        if (!double.IsFinite(current)) return false;
+        double step = 0.25 * (start != 0 ? Math.Abs(start) : 1), smallest = tolerance * step;
         for (int tries = 0; step >= smallest && tries < PatternEvaluations; tries++)
         {
             bool improved = false;
@@ -118,9 +127,9 @@ internal sealed class ConstantOptimizer
             {
                 double keep = p[j];
                 p[j] = keep + sign * step;
-                double l = Objective(nodes, p);
+                double l = loss(p);
                 evaluations++;
-                if (l < loss) { loss = l; improved = true; break; }
+                if (l < current) { current = l; improved = true; break; }
                 p[j] = keep;
             }
             if (!improved) step *= 0.5;
@@ -160,7 +169,7 @@ internal sealed class ConstantOptimizer
         return result;
     }
 
-    static void Read(Node[] nodes, double[] p)
+    internal static void Read(Node[] nodes, double[] p)
     {
         int j = 0;
         foreach (var n in nodes) if (n.Op == OpCode.Constant) p[j++] = n.Value;

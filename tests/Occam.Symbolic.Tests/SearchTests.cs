@@ -210,6 +210,35 @@ public sealed class SearchDeterminismAndFeatureTests
     }
 
     [Fact]
+    public void Constants_are_fitted_under_a_custom_loss_that_least_squares_cannot_see()
+    {
+        // A loss that fits its own scale: L(g) = mean |y − s·g| with s the least-squares scale of y on g. For
+        // y = 3 (x0 − 1.5) the form x0 − c has loss 0 at c = 1.5 only, while least squares on y itself puts c at
+        // 4.5 − 2·mean(x0) = 0.5 (the scale must come from somewhere). Without × the search cannot write the scale and
+        // prune it afterwards, so only a fit under the custom loss finds 1.5 to 1e-4.
+        var x = new double[81, 1];
+        var y = new double[81];
+        for (int i = 0; i < 81; i++) (x[i, 0], y[i]) = (0.05 * i, 3 * (0.05 * i - 1.5));
+        static double ScaledMae(ReadOnlySpan<double> g, ReadOnlySpan<double> t, ReadOnlySpan<double> w)
+        {
+            double gg = 0, gt = 0, sum = 0;
+            for (int i = 0; i < g.Length; i++) (gg, gt) = (gg + g[i] * g[i], gt + g[i] * t[i]);
+            double scale = gg > 0 ? gt / gg : 0;
+            for (int i = 0; i < g.Length; i++) sum += Math.Abs(t[i] - scale * g[i]);
+            return sum / g.Length;
+        }
+        var r = SymbolicRegression.Fit(x, y, new SymbolicRegressionOptions
+        {
+            Seed = 1, Threads = 1, MaxEvaluations = 2_000, CustomLoss = ScaledMae, BinaryOperators = ["+", "-"], UnaryOperators = [],
+            WarmStart = [Expression.Parse("x0 - 0.9", ["x0"])],
+        });
+        var entry = r.Pareto.Single(e => e.Complexity == 3);
+        Assert.Equal(1.5, Math.Abs(entry.Expression.Constants[0]), 1e-4);
+        Assert.True(entry.Loss < 1e-4, $"{entry.Expression}: loss {entry.Loss}");
+        Assert.Equal(ScaledMae(entry.Expression.Evaluate(x), y, []), entry.Loss, 1e-12);
+    }
+
+    [Fact]
     public void Plateau_stop_and_progress_reports_come_once_per_round()
     {
         var (x, y) = Data(50, 1, v => 3 * v[0], 12, -2, 2);
