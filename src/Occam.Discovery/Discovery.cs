@@ -512,7 +512,7 @@ public static class SymbolicDistillation
             perMass[i, 0] = trueMagnitude[i] / record.ReceiverMass[i];
         }
         // The search indexes the invariants only; each entry of its front, on the pair features, split into factor and law.
-        var splits = search.Pareto.Select(e => Expression.Parse(e.Expression.ToInfix(), record.FeatureNames))
+        var splits = search.Pareto.Select(e => e.Expression.OnVariables(record.FeatureNames))
             .Select(h => (H: h, Split: separate ? h.SplitFactor(j => record.FeatureNames[j] == "m1") : (Factor: null, Remainder: h))).ToArray();
         int best = separate ? SelectByLaw(search.Pareto, splits.Select(s => s.Split.Remainder.Complexity).ToArray())
             : IndexOf(search.Pareto, search.Best);

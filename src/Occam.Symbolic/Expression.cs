@@ -82,6 +82,22 @@ public sealed class Expression : IEquatable<Expression>
     /// <summary>The same expression printed with other variable names.</summary>
     public Expression WithVariableNames(IReadOnlyList<string> names) => new(nodes, names, trusted: true);
 
+    /// <summary>The same expression over another variable list: each variable is looked up by its name in
+    /// <paramref name="names"/> (say, a search's inputs mapped to a wider table). Throws when a name is missing.</summary>
+    public Expression OnVariables(IReadOnlyList<string> names)
+    {
+        var copy = (Node[])nodes.Clone();
+        for (int i = 0; i < copy.Length; i++)
+        {
+            if (copy[i].Op != OpCode.Variable) continue;
+            string name = copy[i].Index < VariableNames.Count ? VariableNames[copy[i].Index] : $"x{copy[i].Index}";
+            int index = -1;
+            for (int k = 0; k < names.Count && index < 0; k++) if (names[k] == name) index = k;
+            copy[i] = Node.Var(index >= 0 ? index : throw new ArgumentException($"variable '{name}' is not among {string.Join(", ", names)}"));
+        }
+        return new Expression(copy, names, trusted: true);
+    }
+
     /// <summary>
     /// Parses infix text such as <c>"2.5*x0^2 - sin(x1)/r"</c>. Operators <c>+ - * / ^ **</c>, unary minus, and the
     /// functions neg square cube sqrt exp log abs sin cos tanh inv step greater(a,b) cond(a,b) pow(a,b) and any

@@ -202,4 +202,16 @@ public sealed class ExpressionTests
         Assert.Equal([2.5, 2.0], e.Constants);
         Assert.Equal(1.0 * 4 - Math.Sin(1) / 1, e.WithConstants([1.0, 2.0]).Evaluate([2, 1, 1]), 1e-15);
     }
+
+    [Fact]
+    public void OnVariables_maps_each_variable_by_name_to_a_wider_table()
+    {
+        // m2/(r·r) − 0.5·q1 over the search's inputs [r, m1, m2, q1], moved to the pair table [dx, dy, r, m1, m2, q1, q2]:
+        // the same value on the same physical row, computed by hand.
+        var e = Expression.Parse("m2 / (r * r) - 0.5 * q1", ["r", "m1", "m2", "q1"]).OnVariables(["dx", "dy", "r", "m1", "m2", "q1", "q2"]);
+        double[] row = [0.3, -0.4, 1.7, 2.0, 3.0, -1.0, 1.0];
+        Assert.Equal(3.0 / (1.7 * 1.7) + 0.5, e.Evaluate(row), 1e-15);
+        Assert.Equal("m2 / (r * r) - 0.5 * q1", e.ToInfix());
+        Assert.Throws<ArgumentException>(() => Expression.Parse("q2 * r", ["r", "q2"]).OnVariables(["r", "m1"]));
+    }
 }
