@@ -197,8 +197,10 @@ public sealed record RadialDistillation(SymbolicRegressionResult Search, double 
 /// <param name="Reason">Why it failed, or "ok".</param>
 /// <param name="MinDistance">Fresh edges closer than this were left out of <paramref name="R2"/> (the softening core).</param>
 /// <param name="R2AllEdges">The same R² over every fresh edge, the softening core included (reported, not judged).</param>
+/// <param name="R2Wide">The same R² on fresh edges at twice the position spread (linear map fitted there), judged like
+/// <paramref name="R2"/>; null when the check had no such edges.</param>
 public sealed record RecoveryCheck(bool Recovered, double[] R2, bool PerMass, bool StructureOk, string[] Missing, string Reason,
-    double MinDistance = 0, double[]? R2AllEdges = null);
+    double MinDistance = 0, double[]? R2AllEdges = null, double[]? R2Wide = null);
 
 /// <summary>The outcome of <see cref="SymbolicDistillation.Distill"/>.</summary>
 /// <param name="Frame">The force frame fitted to the components (null for the Hamiltonian variant or when the number
@@ -373,8 +375,15 @@ public static class SymbolicDistillation
         var result = DistillRecord(record, analysis, system?.Name ?? "", hamiltonian, options, progress, cancel);
         if (system is null || law is null) return result;
         var freshRecord = MessageRecord.Record(network, fresh ?? data, law, options.FreshEdges, options.Seed + 991);
-        return result with { Recovery = CheckRecovery(result.Expressions, freshRecord, system, hamiltonian) };
+        var wideRecord = MessageRecord.Record(network, WideData(options, cancel), law, options.FreshEdges, options.Seed + 997);
+        return result with { Recovery = CheckRecovery(result.Expressions, freshRecord, system, hamiltonian, wide: wideRecord) };
     }
+
+    /// <summary>Fresh simulations at twice the position spread: the recovery check's test of extrapolation and the
+    /// out-of-distribution comparison's data.</summary>
+    static ParticleData WideData(DiscoveryOptions options, CancellationToken cancel) =>
+        ToParticleData(Simulate(options with { Sims = Math.Max(4, options.Sims / 20), Frames = Math.Min(options.Frames, 50) },
+            seedOffset: 104729, positionScale: 2, cancel: cancel));
 
     /// <summary>
     /// The symbolic regression of a recorded, analysed set of messages: on the force frame's signed magnitude when the
@@ -622,9 +631,33 @@ public static class SymbolicDistillation
     /// Recovery: the expressions, as a vector, match the true force (or force / receiver mass; for the Hamiltonian
     /// variant the pair potential) up to an invertible linear map plus constant on fresh edges at least
     /// <paramref name="minDistance"/> apart (every target component's R² ≥ 0.99), and they name the variables the law needs.
+    /// With <paramref name="wide"/> (fresh edges at twice the position spread) the same fit must hold there too: a
+    /// wrong power can match the law over the range the network saw (r² − 1 against the spring's r − 1 near r = 1, or
+    /// c·r² against the discontinuous force's r − 1 just beyond its jump), but not over a range twice as wide.
     /// </summary>
     public static RecoveryCheck CheckRecovery(Expression[] expressions, MessageRecord fresh, ParticleSystem system, bool hamiltonian,
-        double threshold = 0.99, double minDistance = RecoveryMinDistance)
+        double threshold = 0.99, double minDistance = RecoveryMinDistance, MessageRecord? wide = null)
+    {
+        var (r2, perMass, all) = RecoveryFits(expressions, fresh, hamiltonian, minDistance, perMass: null);
+        double[]? r2Wide = wide is null ? null : RecoveryFits(expressions, wide, hamiltonian, minDistance, perMass).R2;
+        int dim = fresh.Dim, targets = hamiltonian ? 1 : dim;
+        var used = expressions.SelectMany(x => x.Nodes.ToArray()
+            .Where(n => n.Op == OpCode.Variable).Select(n => x.VariableNames[n.Index])).ToHashSet();
+        var missing = RequiredVariables(system, dim, perMass, hamiltonian).Where(v => !used.Contains(v)).ToArray();
+        bool fitOk = r2.Min() >= threshold && expressions.Length >= targets;
+        bool wideOk = r2Wide is null || r2Wide.Min() >= threshold;
+        bool structureOk = missing.Length == 0;
+        string reason = !fitOk ? $"fresh-edge R² {r2.Min():F4} < {threshold}"
+            : !wideOk ? $"R² at twice the position spread {r2Wide!.Min():F4} < {threshold}: the form does not extrapolate"
+            : !structureOk ? $"expressions do not use {string.Join(", ", missing)}"
+            : "ok";
+        return new RecoveryCheck(fitOk && wideOk && structureOk, r2, perMass, structureOk, missing, reason, minDistance, all, r2Wide);
+    }
+
+    /// <summary>R² per target of the expressions' linear fit on the edges at least <paramref name="minDistance"/> apart,
+    /// against F or F / m_receiver (<paramref name="perMass"/>; null: whichever fits better), and on every edge.</summary>
+    static (double[] R2, bool PerMass, double[] AllEdges) RecoveryFits(Expression[] expressions, MessageRecord fresh, bool hamiltonian,
+        double minDistance, bool? perMass)
     {
         int k = expressions.Length, dim = fresh.Dim;
         var values = expressions.Select(x => x.Evaluate(fresh.Features)).ToArray();
@@ -654,21 +687,10 @@ public static class SymbolicDistillation
             return r2;
         }
         var design = Design(outside);
-        var plain = Fits(false, outside, design);
-        var perMassFits = Fits(true, outside, design);
-        bool usePerMass = perMassFits.Min() > plain.Min();
-        var best = usePerMass ? perMassFits : plain;
+        bool usePerMass = perMass ?? Fits(true, outside, design).Min() > Fits(false, outside, design).Min();
+        var best = Fits(usePerMass, outside, design);
         var everyEdge = Enumerable.Range(0, fresh.Edges).ToArray();
-        var all = Fits(usePerMass, everyEdge, Design(everyEdge));
-        var used = expressions.SelectMany(x => x.Nodes.ToArray()
-            .Where(n => n.Op == OpCode.Variable).Select(n => x.VariableNames[n.Index])).ToHashSet();
-        var missing = RequiredVariables(system, dim, usePerMass, hamiltonian).Where(v => !used.Contains(v)).ToArray();
-        bool fitOk = best.Min() >= threshold && k >= targets;
-        bool structureOk = missing.Length == 0;
-        string reason = fitOk && structureOk ? "ok"
-            : !fitOk ? $"fresh-edge R² {best.Min():F4} < {threshold}"
-            : $"expressions do not use {string.Join(", ", missing)}";
-        return new RecoveryCheck(fitOk && structureOk, best, usePerMass, structureOk, missing, reason, minDistance, all);
+        return (best, usePerMass, Fits(usePerMass, everyEdge, Design(everyEdge)));
     }
 
     /// <summary>Reads a user's data set (.npz, .csv or .npy folder as written by <c>occam simulate</c>) and checks that the
@@ -836,8 +858,7 @@ public static class SymbolicDistillation
     {
         if (opts.Variant == MessageVariant.Hamiltonian) return null;
         progress?.Report(new DiscoveryProgress("out-of-distribution check", 0, "twice the position spread"));
-        var wide = ToParticleData(Simulate(opts with { Sims = Math.Max(4, opts.Sims / 20), Frames = Math.Min(opts.Frames, 50) },
-            seedOffset: 104729, positionScale: 2, cancel: cancel));
+        var wide = WideData(opts, cancel);
         var calibration = MessageRecord.Record(network, fresh, LawOf(system), opts.FreshEdges, opts.Seed + 3);
         return CompareOutOfDistribution(network, distillation.Expressions, calibration,
             distillation.Recovery.PerMass, fresh, wide);

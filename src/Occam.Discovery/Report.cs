@@ -73,6 +73,7 @@ public static class DiscoveryReport
                 ["fresh_r2"] = new JsonArray(rc.R2.Select(x => (JsonNode?)Num(x)).ToArray()),
                 ["fresh_min_distance"] = rc.MinDistance,
                 ["fresh_r2_all_edges"] = rc.R2AllEdges is null ? null : new JsonArray(rc.R2AllEdges.Select(x => (JsonNode?)Num(x)).ToArray()),
+                ["fresh_r2_twice_spread"] = rc.R2Wide is null ? null : new JsonArray(rc.R2Wide.Select(x => (JsonNode?)Num(x)).ToArray()),
                 ["per_mass"] = rc.PerMass,
                 ["structure_ok"] = rc.StructureOk,
                 ["missing_variables"] = new JsonArray(rc.Missing.Select(x => (JsonNode?)x).ToArray()),
@@ -132,7 +133,7 @@ public static class DiscoveryReport
         var md = new StringBuilder();
         md.AppendLine($"# Symbolic distillation: {result.System}, {o.Dim}D, {o.Bodies} bodies, {o.Variant.Name()} variant");
         md.AppendLine();
-        md.AppendLine($"**recovered: {(d.Recovery.Recovered ? "true" : "false")}** ({d.Recovery.Reason}; compared with {(d.Recovery.PerMass ? "F / m_receiver" : "F")}, fresh-edge R² {string.Join(", ", d.Recovery.R2.Select(x => F(x, "F4")))} on edges with r ≥ {F(d.Recovery.MinDistance, "G3")}{(d.Recovery.R2AllEdges is { } all ? $"; all fresh edges: {string.Join(", ", all.Select(x => F(x, "F4")))}" : "")})");
+        md.AppendLine($"**recovered: {(d.Recovery.Recovered ? "true" : "false")}** ({d.Recovery.Reason}; compared with {(d.Recovery.PerMass ? "F / m_receiver" : "F")}, fresh-edge R² {string.Join(", ", d.Recovery.R2.Select(x => F(x, "F4")))} on edges with r ≥ {F(d.Recovery.MinDistance, "G3")}{(d.Recovery.R2AllEdges is { } all ? $"; all fresh edges: {string.Join(", ", all.Select(x => F(x, "F4")))}" : "")}{(d.Recovery.R2Wide is { } wide ? $"; at twice the position spread: {string.Join(", ", wide.Select(x => F(x, "F4")))}" : "")})");
         md.AppendLine();
         md.AppendLine($"Preset {o.Preset}: {o.Sims} simulations × {o.Frames} frames, hidden {o.Hidden} × {o.HiddenLayers}, {o.Steps} steps of batch {o.BatchSize}, peak lr {F(o.LearningRate)}, seed {o.Seed}. " +
             $"Training {F(result.TrainSeconds, "F1")} s, total {F(result.Seconds, "F1")} s; final loss {F(result.TrainLoss, "G4")}.");

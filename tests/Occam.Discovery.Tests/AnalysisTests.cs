@@ -16,7 +16,7 @@ public sealed class AnalysisTests
         return MessageRecord.Record(net, data, SymbolicDistillation.LawOf(ParticleSystem.Spring), 400, 1);
     }
 
-    static MessageRecord SyntheticRecord(ParticleSystem system, int edges, int seed)
+    static MessageRecord SyntheticRecord(ParticleSystem system, int edges, int seed, double rMin = 0.003, double rMax = 3)
     {
         var rng = new Random(seed);
         double Normal() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
@@ -28,7 +28,7 @@ public sealed class AnalysisTests
         var f = new double[2];
         for (int i = 0; i < edges; i++)
         {
-            double r = 0.003 * Math.Pow(1000, rng.NextDouble()), angle = 2 * Math.PI * rng.NextDouble();
+            double r = rMin * Math.Pow(rMax / rMin, rng.NextDouble()), angle = 2 * Math.PI * rng.NextDouble();
             double[] delta = [r * Math.Cos(angle), r * Math.Sin(angle)];
             double m1 = Math.Exp(Normal()), m2 = Math.Exp(Normal());
             law(delta, m1, m2, 1, 1, f);
@@ -43,6 +43,26 @@ public sealed class AnalysisTests
             Dim = 2, FeatureNames = names, Features = features, Messages = new double[edges, 2], Force = force,
             Potential = new double[edges], ReceiverMass = mass,
         };
+    }
+
+    [Fact]
+    public void Recovery_needs_the_form_to_hold_at_twice_the_spread()
+    {
+        // Spring: F = −(r' − 1)·Δ/r. Over 0.8 ≤ r ≤ 1.4 the wrong power r² − 1 = (r − 1)(r + 1) passes the in-range fit;
+        // over 0.8 ≤ r ≤ 2.8 it does not. The law itself passes both.
+        var near = SyntheticRecord(ParticleSystem.Spring, 2000, seed: 4, rMin: 0.8, rMax: 1.4);
+        var wide = SyntheticRecord(ParticleSystem.Spring, 2000, seed: 5, rMin: 0.8, rMax: 2.8);
+        var names = near.FeatureNames;
+        Expression[] Pair(string magnitude) => [Expression.Parse($"({magnitude})*dx/r", names), Expression.Parse($"({magnitude})*dy/r", names)];
+        var inRange = SymbolicDistillation.CheckRecovery(Pair("r*r - 1"), near, ParticleSystem.Spring, hamiltonian: false);
+        Assert.True(inRange.Recovered, inRange.Reason);
+        var judged = SymbolicDistillation.CheckRecovery(Pair("r*r - 1"), near, ParticleSystem.Spring, hamiltonian: false, wide: wide);
+        Assert.False(judged.Recovered);
+        Assert.Contains("twice the position spread", judged.Reason);
+        Assert.True(judged.R2Wide!.Min() < 0.99, $"R² {judged.R2Wide!.Min()}");
+        var law = SymbolicDistillation.CheckRecovery(Pair("r - 0.99"), near, ParticleSystem.Spring, hamiltonian: false, wide: wide);
+        Assert.True(law.Recovered, law.Reason);
+        Assert.All(law.R2Wide!, r2 => Assert.True(r2 > 0.9999, $"R² {r2}"));
     }
 
     [Fact]
