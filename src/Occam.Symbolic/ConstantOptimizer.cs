@@ -15,16 +15,21 @@ internal sealed class ConstantOptimizer
     readonly double[] y;
     readonly double[]? baseWeights;
     readonly bool leastAbsolute;
+    readonly bool thresholds;
     double[]? w;
     double[]? residuals;
     double[] val = new double[64];
     double[] der = new double[64 * 4];
 
-    public ConstantOptimizer(Dataset<double> data, bool leastAbsolute = false)
+    /// <param name="thresholds">Whether to move the constants the loss has no gradient in (see <see cref="PatternSearch"/>).
+    /// The search's inner loop leaves them to mutation, since the pattern search costs it two thirds of its rounds on a
+    /// step law, and fits them once on the final hall of fame.</param>
+    public ConstantOptimizer(Dataset<double> data, bool leastAbsolute = false, bool thresholds = true)
     {
         rows = data.Rows; features = data.Features;
         columns = data.X; y = data.Y!; w = baseWeights = data.Weights;
         this.leastAbsolute = leastAbsolute;
+        this.thresholds = thresholds;
     }
 
     /// <summary>At most this many rounds of reweighting for a least-absolute-error fit; they stop once the mean absolute
@@ -49,7 +54,7 @@ internal sealed class ConstantOptimizer
             double l = Run(nodes, p, iterations, ref evaluations);
             if (l < bestLoss) { bestLoss = l; best = p; }
         }
-        var flat = FlatConstants(nodes, best, ref evaluations);
+        var flat = thresholds ? FlatConstants(nodes, best, ref evaluations) : [];
         if (flat.Length > 0 && double.IsFinite(bestLoss))
             for (int pass = 0; pass < FlatPasses; pass++)
             {

@@ -163,13 +163,14 @@ internal sealed class Search
     /// Simplifies every hall-of-fame member once more (members enter it between simplification passes) and prunes
     /// constants that do not matter: each constant in turn is replaced by 0 or 1 and the result simplified (and, if that alone does
     /// not fit, its remaining constants refitted); the smaller equation is kept when its cost is not worse (relative 1e-6). This removes e.g. a 1e-16 offset left by
-    /// the optimiser so that product constants can merge.
+    /// the optimiser so that product constants can merge. Then a member with a conditional gets its thresholds fitted
+    /// (the islands leave them to mutation), and under a custom loss every member's constants are polished under it.
     /// </summary>
     void FinalSimplify()
     {
         var ev = new Evaluator<double>(fastMath: false);
         bool Acceptable(Member? sm, Member m) => sm is not null && sm.Cost <= m.Cost * (1 + 1e-6) + 1e-14;
-        var prune = new ConstantOptimizer(optData, LeastAbsolute);
+        var prune = new ConstantOptimizer(optData, LeastAbsolute); // fits thresholds too, which the islands' optimisers leave alone
         foreach (var original in hof.Slots.ToArray())
         {
             if (original is null) continue;
@@ -203,6 +204,9 @@ internal sealed class Search
                     }
                 }
             }
+            if (m.Nodes.Any(n => n.Op is OpCode.Cond or OpCode.Greater) && m.Nodes.Any(n => n.Op == OpCode.Constant)
+                && WithFittedConstants(m.Nodes, prune, master, ev, m.Birth, 0, out _) is { } fitted && fitted.Cost < m.Cost)
+                m = fitted;
             if (o.CustomLoss is not null) m = PolishUnderCustomLoss(m, ev);
             if (!ReferenceEquals(m, original))
             {
@@ -392,7 +396,7 @@ internal sealed class Search
         {
             this.s = s;
             rng = new Rng(Rng.Mix((ulong)(uint)s.o.Seed, (ulong)index + 1));
-            opt = new ConstantOptimizer(s.optData, s.LeastAbsolute);
+            opt = new ConstantOptimizer(s.optData, s.LeastAbsolute, thresholds: false);
             Best = new HallOfFame(s.o.MaxSize);
             SizeCounts = new long[s.o.MaxSize + 1];
             Population = new Member[s.o.PopulationSize];
