@@ -359,8 +359,6 @@ internal sealed class Search
         return Evaluate(copy, ev, birth, out _);
     }
 
-
-
     /// <summary>Evaluates a tree into a member (null when invalid).</summary>
     internal Member? Evaluate(Node[] nodes, Evaluator<double> ev, long birth, out double loss)
     {
