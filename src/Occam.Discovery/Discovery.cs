@@ -419,7 +419,10 @@ public static class SymbolicDistillation
             var scale = options.ReceiverScaledSearch ? new ReceiverScale(rows.Select(i => record.ReceiverMass[i]).ToArray()) : null;
             var search = Search(features, names, 1, _ => magnitude, _ => "signed magnitude h = u·Δx/r", aligned: true, scale?.Loss)[0];
             radial = Radial(record, magnitude, search, options.SeparateReceiverFactor, scale, rows);
-            components = Compose(record, significant, values, AxesOf(radial.Magnitude, record)); // the messages keep the factor
+            // The messages keep the receiver factor: an expression in h, or the fitted s(m1) times the law.
+            components = radial.Scale is { } fit
+                ? Compose(record, significant, values, AxesOf(radial.Law, record), fit)
+                : Compose(record, significant, values, AxesOf(radial.Magnitude, record));
         }
         else
         {
@@ -574,10 +577,15 @@ public static class SymbolicDistillation
         .Select(coordinate => Expression.Parse($"({magnitude.ToInfix()}) * {coordinate} / r", record.FeatureNames)).ToArray();
 
     /// <summary>Each component's equation: its least-squares linear map of the axes (<paramref name="axisValues"/>, edges × dim)
-    /// applied to the axes' equations, with its loss (mean absolute error, the searches' loss) on the recorded edges.</summary>
-    static DistilledComponent[] Compose(MessageRecord record, ComponentFit[] significant, double[,] axisValues, Expression[] axes)
+    /// applied to the axes' equations, with its loss (mean absolute error, the searches' loss) on the recorded edges. With a
+    /// fitted receiver factor <paramref name="scale"/>, the map's linear part is multiplied by s(m1) for the loss, as in
+    /// the messages; the printed equation leaves s out (it is in the magnitude's <c>receiver_scale</c>).</summary>
+    static DistilledComponent[] Compose(MessageRecord record, ComponentFit[] significant, double[,] axisValues, Expression[] axes,
+        ReceiverScaleFit? scale = null)
     {
         int dim = axes.Length;
+        var axesValues = axes.Select(a => a.Evaluate(record.Features)).ToArray();
+        var factor = record.ReceiverMass.Select(m => scale?.At(m) ?? 1.0).ToArray();
         var components = new DistilledComponent[significant.Length];
         for (int j = 0; j < significant.Length; j++)
         {
@@ -585,9 +593,13 @@ public static class SymbolicDistillation
             var terms = Enumerable.Range(0, dim).Select(a => FormattableString.Invariant($"{map[a]:R} * ({axes[a].ToInfix()})"));
             var text = string.Join(" + ", terms) + FormattableString.Invariant($" + {map[dim]:R}");
             var expression = Expression.Parse(text, record.FeatureNames).Simplify();
-            var predicted = expression.Evaluate(record.Features);
             double loss = 0;
-            for (int i = 0; i < record.Edges; i++) loss += Math.Abs(predicted[i] - record.Messages[i, significant[j].Component]);
+            for (int i = 0; i < record.Edges; i++)
+            {
+                double linear = 0;
+                for (int a = 0; a < dim; a++) linear += map[a] * axesValues[a][i];
+                loss += Math.Abs(factor[i] * linear + map[dim] - record.Messages[i, significant[j].Component]);
+            }
             components[j] = new DistilledComponent(significant[j], new ParetoEntry(expression.Complexity, loss / record.Edges, 0, expression), null);
         }
         return components;

@@ -150,4 +150,19 @@ public sealed class ReceiverScale
 
 /// <summary>A fitted receiver factor: its values <paramref name="Factor"/> at the receiver masses
 /// <paramref name="Masses"/>, linear in ln m1 between them.</summary>
-public sealed record ReceiverScaleFit(double[] Masses, double[] Factor);
+public sealed record ReceiverScaleFit(double[] Masses, double[] Factor)
+{
+    /// <summary>The factor at receiver mass <paramref name="m1"/>: linear in ln m1 between the knots, and the end knots'
+    /// values beyond them (as the fit treats rows there).</summary>
+    public double At(double m1)
+    {
+        if (m1 <= Masses[0]) return Factor[0];
+        for (int k = 0; k + 1 < Masses.Length; k++)
+            if (m1 <= Masses[k + 1])
+            {
+                double t = Math.Log(m1 / Masses[k]) / Math.Log(Masses[k + 1] / Masses[k]);
+                return (1 - t) * Factor[k] + t * Factor[k + 1];
+            }
+        return Factor[^1];
+    }
+}

@@ -172,7 +172,8 @@ public static class DiscoveryReport
             if (d.Radial is { } radial)
             {
                 md.AppendLine("The axes are parallel to Δx, u = h·Δx / r, so one search ran on the signed magnitude h = u·Δx / r as a function " +
-                    "of the rotation invariants (r, masses, charges), and each component's equation above is its linear map of the axes' equations. " +
+                    "of the rotation invariants (r, masses, charges), and each component's equation above is its linear map of the axes' equations " +
+                    "(with a fitted receiver factor s(m₁), below, its loss is that of s(m₁) times the map's linear part, as in the messages). " +
                     "A factor of h that depends on the receiver's mass m₁ alone is not part of the law: the node model sees m₁ and can undo " +
                     "any such factor, so F, F / m₁ and their blends fit the accelerations equally well. The recovered force is the rest of h times Δx / r.");
                 md.AppendLine();

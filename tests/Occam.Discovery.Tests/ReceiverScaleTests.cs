@@ -25,6 +25,29 @@ public class ReceiverScaleTests
     }
 
     [Fact]
+    public void A_fitted_factor_evaluates_at_any_mass_as_the_fit_treats_its_rows()
+    {
+        // Hand values: at the knots, at the geometric midpoint of two knots (the mean, linear in ln m1), and beyond the
+        // ends (the end values). Then every row of a fit: At(m1) equals the factor the loss applied to that row.
+        var fit = new ReceiverScaleFit([0.5, 2.0, 8.0], [1.0, 3.0, -1.0]);
+        Assert.Equal(3.0, fit.At(2.0), 12);
+        Assert.Equal(2.0, fit.At(1.0), 12);
+        Assert.Equal(1.0, fit.At(4.0), 12);
+        Assert.Equal(1.0, fit.At(0.1), 12);
+        Assert.Equal(-1.0, fit.At(50), 12);
+
+        var rng = new Random(5);
+        var m = Masses(400, rng);
+        var g = m.Select(_ => rng.NextDouble() - 0.3).ToArray();
+        var h = m.Select(_ => rng.NextDouble() - 0.5).ToArray();
+        var scale = new ReceiverScale(m);
+        scale.MeanAbsoluteResidual(g, h, out var factor);
+        var perRow = scale.PerRow(factor);
+        var fitted = new ReceiverScaleFit(scale.KnotMasses, factor);
+        for (int i = 0; i < m.Length; i++) Assert.Equal(perRow[i], fitted.At(m[i]), 10);
+    }
+
+    [Fact]
     public void The_factor_equals_a_dense_least_squares_fit_on_the_hat_basis()
     {
         // Reference: the normal equations of h ≈ Σ_k c_k B_k(m1)·g built densely from the hat functions on ln m1 at the
