@@ -44,6 +44,24 @@ public static class OccamCommand
     /// </summary>
     public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null)
     {
+        // Ctrl+C (SIGINT) cancels the actions' token instead of killing the process: they stop at their next check (a
+        // training step, a search round) and keep what they have written.
+        using var interrupt = new CancellationTokenSource();
+        ConsoleCancelEventHandler onInterrupt = (_, e) => { e.Cancel = true; interrupt.Cancel(); };
+        Console.CancelKeyPress += onInterrupt;
+        try
+        {
+            return Run(args, output, error, interrupt.Token);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onInterrupt;
+        }
+    }
+
+    /// <summary>Runs the command line; <paramref name="interrupt"/> acts as Ctrl+C.</summary>
+    internal static int Run(string[] args, TextWriter? output, TextWriter? error, CancellationToken interrupt)
+    {
         output ??= Console.Out;
         error ??= Console.Error;
         var parse = Build().Parse(args.Length == 0 ? ["--help"] : args);
@@ -57,7 +75,7 @@ public static class OccamCommand
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try
         {
-            return parse.Invoke(config);
+            return parse.InvokeAsync(config, interrupt).GetAwaiter().GetResult();
         }
         catch (OperationCanceledException)
         {

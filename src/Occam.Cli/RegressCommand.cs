@@ -39,7 +39,7 @@ internal static class RegressCommand
             data, target, inputs, operators, maxSize, timeLimit, maxEvals, lossThreshold, seed, threads, populations, loss, json, hof, quiet,
         };
 
-        command.SetAction(parse =>
+        command.SetAction((parse, cancel) =>
         {
             string path = parse.GetValue(data)!;
             string y = parse.GetValue(target)!;
@@ -74,6 +74,7 @@ internal static class RegressCommand
                 Loss = parse.GetValue(loss) switch { "l1" => LossKind.L1, "huber" => LossKind.Huber, _ => LossKind.L2 },
                 HallOfFameFile = parse.GetValue(hof),
                 Progress = silent ? null : new LineProgress(error),
+                Cancel = cancel, // Ctrl+C ends the search after its current round; the front so far is printed and written
             };
             if (!silent) error.WriteLine($"occam regress: {table.Rows} rows, inputs {string.Join(", ", table.InputNames)}, target {y}");
             var result = SymbolicRegression.Fit(table.X, table.Y, options);
@@ -97,7 +98,7 @@ internal static class RegressCommand
                 File.Move(tmp, full, overwrite: true);
                 if (!silent) error.WriteLine($"wrote {jsonPath}");
             }
-            return 0;
+            return Task.FromResult(result.StopReason == "cancelled" ? 130 : 0);
         });
         return command;
     }

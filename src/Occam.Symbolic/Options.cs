@@ -43,7 +43,7 @@ public sealed record SymbolicRegressionProgress(int Round, long Evaluations, Tim
 /// <summary>
 /// Options of <see cref="SymbolicRegression.Fit(double[,], double[], SymbolicRegressionOptions?)"/>. Defaults follow PySR
 /// where sensible. The search stops at the first of <see cref="TimeLimit"/>, <see cref="MaxEvaluations"/>,
-/// <see cref="LossThreshold"/>, <see cref="MaxRounds"/>, or <see cref="PlateauRounds"/> (whichever are set; with none set
+/// <see cref="LossThreshold"/>, <see cref="MaxRounds"/>, <see cref="PlateauRounds"/> or <see cref="Cancel"/> (whichever are set; with none set
 /// it runs <see cref="MaxRounds"/> = 100 rounds).
 /// </summary>
 public sealed record SymbolicRegressionOptions
@@ -82,6 +82,9 @@ public sealed record SymbolicRegressionOptions
     public int? MaxRounds { get; init; }
     /// <summary>Stop when the Pareto front has not improved for this many rounds.</summary>
     public int? PlateauRounds { get; init; }
+    /// <summary>Stops the search between rounds (stop reason "cancelled"), returning the front found so far: Ctrl+C in
+    /// <c>occam regress</c>, or a caller's own budget.</summary>
+    public CancellationToken Cancel { get; init; }
     /// <summary>Worker threads (default: all cores). Does not change the result.</summary>
     public int? Threads { get; init; }
     /// <summary>Built-in loss (L2 default).</summary>

@@ -152,6 +152,7 @@ internal sealed class Search
             if (o.TimeLimit is TimeSpan tl && sw.Elapsed >= tl) { reason = "time limit"; break; }
             if (round >= maxRounds) { reason = "rounds"; break; }
             if (o.PlateauRounds is int pr && sinceImprovement >= pr) { reason = "plateau"; break; }
+            if (o.Cancel.IsCancellationRequested) { reason = "cancelled"; break; }
         }
         FinalSimplify();
         var pareto = Entries(hof.Front());

@@ -33,6 +33,39 @@ public sealed class RegressCommandTests
     }
 
     [Fact]
+    public void Interrupting_regress_prints_and_writes_the_front_so_far_and_exits_130()
+    {
+        // y = x0² on 40 rows; a 300 s budget it cannot reach, interrupted (as Ctrl+C does) from its first progress line.
+        using var dir = new TempDir();
+        string data = WriteCsv(dir, "data.csv", "x0,y\n" + string.Concat(Enumerable.Range(0, 40).Select(i =>
+            FormattableString.Invariant($"{0.1 * i - 2},{(0.1 * i - 2) * (0.1 * i - 2)}\n"))));
+        string json = dir.File("result.json");
+        using var interrupt = new CancellationTokenSource();
+        var output = new StringWriter();
+        var error = new InterruptingWriter(interrupt, "round 1,");
+
+        int code = OccamCommand.Run(["regress", data, "--target", "y", "--time-limit", "300", "--threads", "1", "--json", json],
+            output, error, interrupt.Token);
+
+        Assert.Equal(130, code);
+        Assert.Contains("stopped by cancelled", output.ToString());
+        Assert.Contains("best: y = ", output.ToString());
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal("cancelled", doc.RootElement.GetProperty("stop_reason").GetString());
+        Assert.True(doc.RootElement.GetProperty("pareto").GetArrayLength() > 0);
+    }
+
+    /// <summary>Cancels when a line containing <paramref name="trigger"/> is written.</summary>
+    sealed class InterruptingWriter(CancellationTokenSource interrupt, string trigger) : StringWriter
+    {
+        public override void WriteLine(string? value)
+        {
+            base.WriteLine(value);
+            if (value?.Contains(trigger) == true) interrupt.Cancel();
+        }
+    }
+
+    [Fact]
     public void Missing_file_gives_one_line_error()
     {
         var (code, _, error) = Run("regress", "/no/such/file.csv", "--target", "y");

@@ -239,6 +239,31 @@ public sealed class SearchDeterminismAndFeatureTests
     }
 
     [Fact]
+    public void Cancellation_stops_between_rounds_and_returns_the_front_so_far()
+    {
+        // Cancelled from the progress report of round 3: the search finishes that round's checks and stops, with the
+        // front it had; the same seed without cancellation runs on and its first 3 rounds report the same evaluations.
+        var (x, y) = Data(50, 1, v => 3 * v[0] * v[0] - 1, 12, -2, 2);
+        using var cts = new CancellationTokenSource();
+        var reports = new List<SymbolicRegressionProgress>();
+        var r = SymbolicRegression.Fit(x, y, new SymbolicRegressionOptions
+        {
+            Seed = 1, Threads = 1, Populations = 2, MaxRounds = 50, Cancel = cts.Token,
+            Progress = new SyncProgress(p => { reports.Add(p); if (p.Round == 3) cts.Cancel(); }),
+        });
+        Assert.Equal("cancelled", r.StopReason);
+        Assert.Equal(3, r.Rounds);
+        Assert.NotEmpty(r.Pareto);
+        var full = new List<SymbolicRegressionProgress>();
+        var u = SymbolicRegression.Fit(x, y, new SymbolicRegressionOptions
+        {
+            Seed = 1, Threads = 1, Populations = 2, MaxRounds = 5, Progress = new SyncProgress(full.Add),
+        });
+        Assert.Equal("rounds", u.StopReason);
+        Assert.Equal(reports.Select(p => p.Evaluations), full.Take(3).Select(p => p.Evaluations));
+    }
+
+    [Fact]
     public void Plateau_stop_and_progress_reports_come_once_per_round()
     {
         var (x, y) = Data(50, 1, v => 3 * v[0], 12, -2, 2);
