@@ -447,6 +447,7 @@ public static class SymbolicDistillation
                 {
                     WarmStart = results.Take(i).SelectMany(r => r.Pareto.Select(e => e.Expression)).ToArray(),
                     CustomLoss = loss,
+                    Cancel = cancel, // ends the search at its round; the throw below then stops the pipeline
                     Progress = progress is null ? null : new Progress<SymbolicRegressionProgress>(p =>
                         progress.Report(new DiscoveryProgress("symbolic regression",
                             (index + Math.Min(1, options.SymbolicRounds is int rounds ? (double)p.Round / rounds
@@ -455,6 +456,7 @@ public static class SymbolicDistillation
                 };
                 var y = target(i);
                 results[i] = SymbolicRegression.Fit(features, rows.Select(row => y[row]).ToArray(), sr);
+                cancel.ThrowIfCancellationRequested();
             }
             return results;
         }

@@ -333,7 +333,8 @@ public static class HaloDistillation
         // a fall-off inside the radius are of order one); the formulas are then written back in catalogue units.
         var scaledX = (double[,])pairX.Clone();
         for (int k = 0; k < sample.Length; k++) scaledX[k, 0] /= radius;
-        var pairSr = SymbolicRegression.Fit(scaledX, y, PairSearchOptions(options, progress));
+        var pairSr = SymbolicRegression.Fit(scaledX, y, PairSearchOptions(options, progress) with { Cancel = cancel });
+        cancel.ThrowIfCancellationRequested();
         var pairPareto = pairSr.Pareto.Select(e => InCatalogueUnits(e, radius)).ToList();
         var pairFormula = InCatalogueUnits(pairSr.Best, radius);
 
@@ -370,7 +371,8 @@ public static class HaloDistillation
         var validIdx = shuffled.Skip(fitIdx.Length).Take(options.NodeFitHalos).ToArray();
         if (validIdx.Length < 10) validIdx = fitIdx;
         var (nodeX, nodeY) = NodeRows(eHat, catalogue, fitIdx);
-        var nodeSr = SymbolicRegression.Fit(nodeX, nodeY, SearchOptions(options, NodeVariables, 2, "node formula", progress));
+        var nodeSr = SymbolicRegression.Fit(nodeX, nodeY, SearchOptions(options, NodeVariables, 2, "node formula", progress) with { Cancel = cancel });
+        cancel.ThrowIfCancellationRequested();
         var nodeFormula = SelectByValidation(nodeSr.Pareto, NodeRows(eHat, catalogue, validIdx), NodeSelectionTolerance);
         var allX = new double[n, 2];
         for (int i = 0; i < n; i++) { allX[i, 0] = eHat[i]; allX[i, 1] = catalogue.Mass[i]; }
