@@ -71,4 +71,33 @@ public static class SymbolicRegression
         var fitted = new Expression(nodes, expression.VariableNames, trusted: true);
         return (fitted, new Evaluator<double>().Loss(nodes, data, loss == LossKind.L1 ? LossKind.L1 : LossKind.L2));
     }
+
+    /// <summary>
+    /// Fits the constants of a fixed expression to minimise any function of it, <paramref name="loss"/>, by a compass search
+    /// over each constant in turn (the one that fits thresholds and custom losses), for at most <paramref name="passes"/>
+    /// passes or until a pass moves nothing. Needs no derivatives and no rows: the loss may sum the expression over
+    /// groups of rows, say, which no per-row residual expresses. Returns the fitted expression and its loss (the input
+    /// unchanged, with its loss, when that is not finite or nothing improves it).
+    /// </summary>
+    public static (Expression Expression, double Loss) FitConstants(Expression expression, Func<Expression, double> loss, int passes = 10)
+    {
+        ArgumentNullException.ThrowIfNull(expression);
+        ArgumentNullException.ThrowIfNull(loss);
+        if (passes < 1) throw new ArgumentOutOfRangeException(nameof(passes), $"passes must be at least 1, got {passes}");
+        var p = expression.Constants;
+        double Safe(double[] q)
+        {
+            double l = loss(expression.WithConstants(q));
+            return double.IsNaN(l) ? double.PositiveInfinity : l;
+        }
+        double current = Safe(p);
+        long evaluations = 1;
+        for (int pass = 0; pass < passes && p.Length > 0; pass++)
+        {
+            bool moved = false;
+            for (int j = 0; j < p.Length; j++) moved |= ConstantOptimizer.Compass(p, j, Safe, ref current, ref evaluations, 1e-6);
+            if (!moved) break;
+        }
+        return (expression.WithConstants(p), current);
+    }
 }

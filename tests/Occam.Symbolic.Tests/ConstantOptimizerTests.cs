@@ -109,6 +109,26 @@ public sealed class ConstantOptimizerTests
     }
 
     [Fact]
+    public void Constants_are_fitted_to_a_loss_that_sums_the_expression_over_groups_of_rows()
+    {
+        // Targets are sums of g(x) = 2x − 0.5 over groups of three x: no per-row target exists, so only a loss on the
+        // whole expression can fit it. The exact constants (2, −0.5) make the loss 0; from (1, 1) the compass search must
+        // reach them to within 1e-4.
+        var groups = new[] { new[] { -1.0, 0.2, 0.5 }, new[] { 0.3, 0.9, -0.4 }, new[] { 1.5, -0.7, 0.1 }, new[] { -1.2, -0.3, 0.8 } };
+        var targets = groups.Select(g => g.Sum(x => 2 * x - 0.5)).ToArray();
+        double Loss(Expression e) => groups.Select((g, k) => Math.Pow(g.Sum(x => e.Evaluate([x])) - targets[k], 2)).Sum();
+        var (fit, loss) = SymbolicRegression.FitConstants(Expression.Parse("1 * x0 + 1", ["x0"]), Loss, passes: 50);
+        Assert.Equal(2, fit.Constants[0], 1e-4);
+        Assert.Equal(-0.5, fit.Constants[1], 1e-4);
+        Assert.Equal(Loss(fit), loss, 1e-12);
+        Assert.True(loss < 1e-7, $"{fit.ToInfix()}: loss {loss}");
+        // A loss that is never finite leaves the expression as it was.
+        var (same, inf) = SymbolicRegression.FitConstants(Expression.Parse("1 * x0 + 1", ["x0"]), _ => double.NaN);
+        Assert.Equal([1.0, 1.0], same.Constants);
+        Assert.Equal(double.PositiveInfinity, inf);
+    }
+
+    [Fact]
     public void Forward_mode_jacobian_matches_finite_differences_through_every_operator()
     {
         // the optimiser's derivative rules, checked one operator at a time against central differences
