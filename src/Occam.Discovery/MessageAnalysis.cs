@@ -28,6 +28,11 @@ public sealed class MessageRecord
     public required double[] Potential { get; init; }
     /// <summary>(edges): the receiver's mass.</summary>
     public required double[] ReceiverMass { get; init; }
+    /// <summary>(edges): the row of each edge's receiver in <see cref="Accelerations"/> (null when the record has no nodes).</summary>
+    public int[]? Receiver { get; init; }
+    /// <summary>(nodes, dim): the data's accelerations of the recorded graphs' nodes, which the messages summed at each
+    /// receiver must explain (null when the record has no nodes).</summary>
+    public double[,]? Accelerations { get; init; }
 
     public int Edges => Messages.GetLength(0);
     public int MessageSize => Messages.GetLength(1);
@@ -94,6 +99,11 @@ public sealed class MessageRecord
         var kl = logVar is null ? null : new double[total, m];
         var forces = new double[total, dim];
         var receiverMass = new double[total];
+        var receiver = new int[total];
+        var accelerations = new double[graphs * n, dim];
+        for (int g = 0; g < graphs; g++)
+            for (int b = 0; b < n; b++)
+                for (int d = 0; d < dim; d++) accelerations[g * n + b, d] = data.Accelerations[(chosen[g] * n + b) * dim + d];
         var potential = new double[total];
         var delta = new double[dim];
         var (recv, send) = ParticleNetwork.EdgeOrder(n);
@@ -122,6 +132,7 @@ public sealed class MessageRecord
                 features[row, dim + 3] = rf[2 * dim];
                 features[row, dim + 4] = sf[2 * dim];
                 receiverMass[row] = rf[2 * dim + 1];
+                receiver[row] = g * n + recv[e];
                 for (int c = 0; c < m; c++)
                 {
                     messages[row, c] = msg[row * m + c];
@@ -142,7 +153,7 @@ public sealed class MessageRecord
         return new MessageRecord
         {
             Dim = dim, FeatureNames = names, Features = features, Messages = messages, Kl = kl,
-            Force = forces, ReceiverMass = receiverMass, Potential = potential,
+            Force = forces, ReceiverMass = receiverMass, Potential = potential, Receiver = receiver, Accelerations = accelerations,
         };
     }
 }

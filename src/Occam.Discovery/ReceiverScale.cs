@@ -91,6 +91,16 @@ public sealed class ReceiverScale
         return s;
     }
 
+    /// <summary>Row <paramref name="i"/>'s basis of the factor times <paramref name="value"/>, into columns
+    /// <paramref name="offset"/> onward of <paramref name="x"/> (one per knot; the others are left as they are): a
+    /// least-squares design for s(m1)·value with the factor's knot values as coefficients.</summary>
+    public void Fill(int i, double value, double[,] x, int offset)
+    {
+        int j = segment[i];
+        x[i, offset + j] = (1 - weight[i]) * value;
+        if (KnotMasses.Length > 1) x[i, offset + j + 1] = weight[i] * value;
+    }
+
     /// <summary>The factor at row <paramref name="i"/>: linear between the knots of its interval.</summary>
     double At(int i, double[] factor)
     {

@@ -38,8 +38,9 @@ public static class DiscoveryReport
             {
                 ["r2_vs_force"] = Num(radial.R2VsForce),
                 ["r2_vs_force_per_mass"] = Num(radial.R2VsForcePerMass),
-                ["best"] = Entry(radial.Best),
-                ["pareto"] = Front(radial.Search),
+                ["best"] = Entry(radial.Best with { Expression = radial.Magnitude }),
+                ["selected_by"] = radial.AccelerationLoss is null ? "score on the search loss" : "accelerations",
+                ["pareto"] = Front(radial.Search, radial.AccelerationLoss),
                 ["receiver_factor"] = radial.ReceiverFactor?.ToInfix(),
                 ["receiver_scale"] = radial.Scale is not { } scale ? null : new JsonObject
                 {
@@ -98,10 +99,13 @@ public static class DiscoveryReport
         ["equation"] = e.Infix, ["sympy"] = e.Sympy, ["latex"] = e.Latex, ["complexity"] = e.Complexity, ["loss"] = Num(e.Loss),
     };
 
-    static JsonArray Front(Occam.Symbolic.SymbolicRegressionResult search) => new(search.Pareto.Select(p => (JsonNode)new JsonObject
-    {
-        ["complexity"] = p.Complexity, ["loss"] = Num(p.Loss), ["equation"] = p.Infix,
-    }).ToArray());
+    static JsonArray Front(Occam.Symbolic.SymbolicRegressionResult search, double[]? accelerationLoss = null) =>
+        new(search.Pareto.Select((p, i) =>
+        {
+            var entry = new JsonObject { ["complexity"] = p.Complexity, ["loss"] = Num(p.Loss), ["equation"] = p.Infix };
+            if (accelerationLoss is not null) entry["acceleration_loss"] = Num(accelerationLoss[i]);
+            return (JsonNode)entry;
+        }).ToArray());
 
     /// <summary>The searches that ran: one on the force frame's magnitude, or else one per component (label, file-name key, result).</summary>
     static IEnumerable<(string Label, string Key, Occam.Symbolic.SymbolicRegressionResult Search)> Searches(DistillationResult d) =>
@@ -181,6 +185,15 @@ public static class DiscoveryReport
                 md.AppendLine();
                 md.AppendLine($"h = `{radial.Magnitude.ToInfix()}` (complexity {radial.Best.Complexity}, search loss {F(radial.Best.Loss, "G4")})");
                 md.AppendLine();
+                if (radial.AccelerationLoss is not null)
+                {
+                    md.AppendLine("Selected on the accelerations: each law of the search's front, summed over each node's senders as G = Σ law·Δx / r, " +
+                        "fits the data's accelerations as a ≈ s₀(m)·G + s₁(m)·G / m (s₀, s₁ piecewise linear in ln m) with its constants refitted " +
+                        "there; the mean absolute residual (the front's last column) chooses by PySR's rule, the best score within 1.5× of the " +
+                        "smallest. The messages copy the network's flaws, a smoothed jump or a softened core, which the accelerations do not have. " +
+                        "The law's constants are those of that fit.");
+                    md.AppendLine();
+                }
                 md.AppendLine(radial.ReceiverFactor is { } factor
                     ? $"Receiver-mass factor `{factor.ToInfix()}`; law `{radial.Law.ToInfix()}`."
                     : "No factor of h that depends on m₁ alone was separated; the law is h.");
@@ -218,7 +231,7 @@ public static class DiscoveryReport
             md.AppendLine($"SymPy: `{e.Sympy}`");
             md.AppendLine();
         }
-        if (d.Radial is { } h) Equation("Signed magnitude h (u = h·Δx / r)", h.Best);
+        if (d.Radial is { } h) Equation("Signed magnitude h (u = h·Δx / r)", h.Best with { Expression = h.Magnitude });
         foreach (var c in d.Components) Equation($"φ{c.Fit.Component}", c.Best);
         md.AppendLine("## Plots");
         md.AppendLine();
@@ -235,9 +248,14 @@ public static class DiscoveryReport
             md.AppendLine();
             md.AppendLine($"{char.ToUpperInvariant(label[0])}{label[1..]} ({search.StopReason}, {search.Evaluations} evaluations, {F(search.Elapsed.TotalSeconds, "F1")} s):");
             md.AppendLine();
-            md.AppendLine("| complexity | loss | equation |");
-            md.AppendLine("|---|---|---|");
-            foreach (var p in search.Pareto) md.AppendLine($"| {p.Complexity} | {F(p.Loss, "G4")} | `{p.Infix}` |");
+            var judged = d.Radial is { } rd && ReferenceEquals(rd.Search, search) ? rd.AccelerationLoss : null;
+            md.AppendLine(judged is null ? "| complexity | loss | equation |" : "| complexity | loss | equation | acceleration loss |");
+            md.AppendLine(judged is null ? "|---|---|---|" : "|---|---|---|---|");
+            for (int i = 0; i < search.Pareto.Count; i++)
+            {
+                var p = search.Pareto[i];
+                md.AppendLine($"| {p.Complexity} | {F(p.Loss, "G4")} | `{p.Infix}` |" + (judged is null ? "" : $" {F(judged[i], "G4")} |"));
+            }
         }
         WriteAtomically(Path.Combine(directory, "report.md"), md.ToString());
         WriteSummary(result, Path.Combine(directory, "summary.json"));

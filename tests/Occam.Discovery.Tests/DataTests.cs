@@ -24,7 +24,7 @@ public sealed class DataTests
 
     [Theory]
     [InlineData("quick", "charge", MessageVariant.Bottleneck, 60000, 1e-3)]
-    [InlineData("quick", "charge", MessageVariant.L1, 120000, 1e-3)]
+    [InlineData("quick", "charge", MessageVariant.L1, 60000, 1e-3)]
     [InlineData("quick", "spring", MessageVariant.L1, 30000, 1e-2)]
     [InlineData("quick", "r2", MessageVariant.Bottleneck, 30000, 1e-2)]
     [InlineData("paper", "charge", MessageVariant.L1, 1000000, 1e-3)]

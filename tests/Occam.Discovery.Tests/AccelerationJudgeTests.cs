@@ -1,0 +1,105 @@
+using Occam.Physics;
+using Occam.Symbolic;
+
+namespace Occam.Discovery.Tests;
+
+public sealed class AccelerationJudgeTests
+{
+    /// <summary>Graphs of four bodies with every ordered pair as an edge, and each node's acceleration Σ F / m from the
+    /// system's exact pair law: what <see cref="MessageRecord.Record"/> gives the judge, without a network.</summary>
+    static MessageRecord Graphs(ParticleSystem system, int graphs, int seed)
+    {
+        const int n = 4;
+        var rng = new Random(seed);
+        var names = MessageRecord.PairFeatureNames(2);
+        int edges = graphs * n * (n - 1);
+        var features = new double[edges, names.Length];
+        var receiverMass = new double[edges];
+        var receiver = new int[edges];
+        var accelerations = new double[graphs * n, 2];
+        var law = SymbolicDistillation.LawOf(system);
+        var f = new double[2];
+        int e = 0;
+        for (int g = 0; g < graphs; g++)
+        {
+            var x = Enumerable.Range(0, n).Select(_ => new[] { 6 * rng.NextDouble() - 3, 6 * rng.NextDouble() - 3 }).ToArray();
+            var m = Enumerable.Range(0, n).Select(_ => Math.Exp(2 * rng.NextDouble() - 1)).ToArray();
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    if (i == j) continue;
+                    double[] delta = [x[i][0] - x[j][0], x[i][1] - x[j][1]];
+                    double r = Math.Sqrt(delta[0] * delta[0] + delta[1] * delta[1]);
+                    double[] row = [delta[0], delta[1], r, m[i], m[j], 1, 1];
+                    for (int c = 0; c < row.Length; c++) features[e, c] = row[c];
+                    Array.Clear(f);
+                    law(delta, m[i], m[j], 1, 1, f);
+                    for (int d = 0; d < 2; d++) accelerations[g * n + i, d] += f[d] / m[i];
+                    receiverMass[e] = m[i];
+                    receiver[e] = g * n + i;
+                    e++;
+                }
+        }
+        return new MessageRecord
+        {
+            Dim = 2, FeatureNames = names, Features = features, Messages = new double[edges, 2], Force = new double[edges, 2],
+            Potential = new double[edges], ReceiverMass = receiverMass, Receiver = receiver, Accelerations = accelerations,
+        };
+    }
+
+    [Fact]
+    public void The_exact_discontinuous_law_fits_the_accelerations_and_the_step_times_r_does_not()
+    {
+        // U = (r' − 1)² beyond r' = r + 0.01 ≥ 2, so F = −2(r − 0.99)·Δx/r there: exact up to the factor −2/m, which the
+        // judge's s₁(m)·G/m column holds exactly. The paper's own recovered form, r beyond the jump, misses by (0.99/r)·F.
+        var record = Graphs(ParticleSystem.Discontinuous, 150, seed: 3);
+        var judge = AccelerationJudge.Create(record, 0.1);
+        Assert.NotNull(judge);
+        Assert.InRange(judge!.Nodes, 400, 600);
+        var names = record.FeatureNames;
+        double exact = judge.Loss(Expression.Parse("cond(r - 1.99, r - 0.99)", names));
+        double step = judge.Loss(Expression.Parse("cond(r - 1.99, r)", names));
+        Assert.True(exact < judge.Floor, $"exact law: loss {exact}, floor {judge.Floor}");
+        Assert.True(step > 1000 * judge.Floor, $"step times r: loss {step}, floor {judge.Floor}");
+        // From wrong constants the refit finds the law's: the offset to 1e-4, the threshold between the recorded
+        // distances on either side of 1.99.
+        var (refit, loss) = judge.Refit(Expression.Parse("cond(r - 1.8, r - 0.5)", names));
+        var c = refit.Constants;
+        var distances = Enumerable.Range(0, record.Edges).Select(i => record.Features[i, 2]).ToArray();
+        double below = distances.Where(r => r < 1.99).Max(), above = distances.Where(r => r > 1.99).Min();
+        Assert.InRange(c[0], below - 1e-9, above + 1e-9);
+        Assert.Equal(0.99, c[1], 1e-4);
+        Assert.True(loss < 1e-3 * step, $"refitted {refit}: loss {loss}");
+    }
+
+    [Fact]
+    public void A_force_without_the_receiver_mass_is_judged_exactly_too()
+    {
+        // r1: F = m1·m2/r'·Δx/r, so a = Σ m2/(r + 0.01)·Δx/r: the judge's s₀(m)·G column holds it exactly.
+        var record = Graphs(ParticleSystem.R1, 150, seed: 4);
+        var judge = AccelerationJudge.Create(record, 0.1)!;
+        var names = record.FeatureNames;
+        Assert.True(judge.Loss(Expression.Parse("-m2 / (r + 0.01)", names)) < judge.Floor);
+        Assert.True(judge.Loss(Expression.Parse("m2 / r", names)) > 10 * judge.Floor);
+        var withoutNodes = new MessageRecord
+        {
+            Dim = 2, FeatureNames = names, Features = record.Features, Messages = record.Messages, Force = record.Force,
+            Potential = record.Potential, ReceiverMass = record.ReceiverMass,
+        };
+        Assert.Null(AccelerationJudge.Create(withoutNodes, 0.1));
+    }
+
+    [Fact]
+    public void Selection_by_score_keeps_only_forms_within_the_factor_of_the_best_loss()
+    {
+        // Scores along the front: ln(1/0.2)/2 = 0.80, ln(0.2/0.1)/2 = 0.35, ln(0.1/0.09)/2 = 0.05; the entry at complexity 4
+        // is no better than a simpler one and leaves. Without a limit the largest score wins (complexity 3); within 1.5× of
+        // the smallest loss (0.135) only complexities 5 and 7 remain, and 5 scores higher.
+        double[] loss = [1, 0.2, 0.3, 0.1, 0.09];
+        int[] complexity = [1, 3, 4, 5, 7];
+        Assert.Equal(1, SymbolicDistillation.SelectByScore(loss, complexity));
+        Assert.Equal(3, SymbolicDistillation.SelectByScore(loss, complexity, within: 1.5));
+        // Only the simplest within the limit: it is taken although it has no score.
+        Assert.Equal(0, SymbolicDistillation.SelectByScore([0.1, 0.2], [1, 3], within: 1.5));
+    }
+}
