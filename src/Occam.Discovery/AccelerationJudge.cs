@@ -30,6 +30,7 @@ public sealed class AccelerationJudge
     readonly double[] target; // per row (node, axis): the acceleration component
     readonly double[] rowMass; // per row: the node's mass
     readonly ReceiverScale basis;
+    readonly double[,] design; // per row: s₀'s and s₁'s basis times G and G / m; each row's nonzero columns are fixed by its mass
 
     AccelerationJudge(MessageRecord record, int[][] incoming, double[] target, double[] rowMass)
     {
@@ -38,6 +39,7 @@ public sealed class AccelerationJudge
         this.target = target;
         this.rowMass = rowMass;
         basis = new ReceiverScale(rowMass);
+        design = new double[target.Length, 2 * basis.KnotMasses.Length];
         Floor = RelativeFloor * target.Average(Math.Abs);
     }
 
@@ -81,7 +83,7 @@ public sealed class AccelerationJudge
     {
         int dim = record.Dim;
         var g = law.Evaluate(record.Features);
-        var x = new double[target.Length, 2 * basis.KnotMasses.Length];
+        var x = design; // every call rewrites the same entries of each row
         for (int k = 0; k < incoming.Length; k++)
             for (int d = 0; d < dim; d++)
             {
