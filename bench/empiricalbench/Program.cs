@@ -5,6 +5,8 @@
 //       [--jobs N]  (runs at a time, each on --threads threads; --jobs 8 --threads 2 keeps 16 cores busy: the 45 runs of the
 //                    protocol in 6 waves, about an hour at 600 s)
 //       [--results runs.jsonl]  (one line per finished run; a rerun skips the runs already there)
+//       [--settings pow|pysr-paper]  (the search settings, see Settings; default pow)
+//   dotnet run -c Release --project bench/empiricalbench -- --recheck runs.jsonl  (re-judge recorded misses with the current check)
 //   dotnet run -c Release --project bench/empiricalbench -- --throughput [--trees 1000] [--rows 10000]
 //   dotnet run -c Release --project bench/empiricalbench -- --distill [--seconds 60] [--threads 2]
 using System.Diagnostics;
@@ -25,9 +27,16 @@ if (Flag("--throughput")) { Throughput.Run(int.Parse(Arg("--trees") ?? "1000"), 
 if (Flag("--distill")) { Distill.Run(seconds, threads, seeds, Flag); return; }
 
 var laws = Laws.All(dataDir);
+if (Arg("--recheck") is string recheckPath) { Recheck(recheckPath); return; }
 var only = Arg("--laws")?.Split(',');
 if (only is not null) laws = laws.Where(l => only.Contains(l.Key)).ToList();
 int jobs = int.Parse(Arg("--jobs") ?? "1");
+string settings = Arg("--settings") ?? "pow";
+if (settings is not ("pysr-paper" or "pow"))
+{
+    Console.Error.WriteLine($"error: --settings '{settings}' is unknown (use pysr-paper or pow)");
+    Environment.Exit(2);
+}
 string? resultsPath = Arg("--results");
 // A results file (one JSON line per finished run) lets a killed sweep resume: finished (law, seed) runs are skipped.
 var done = new Dictionary<(string, int), RunResult>();
@@ -38,20 +47,15 @@ if (resultsPath is not null && File.Exists(resultsPath))
         done[(r.Law, r.Seed)] = r;
     }
 var runs = laws.SelectMany(law => Enumerable.Range(0, seeds).Select(seed => (law, seed))).Where(x => !done.ContainsKey((x.law.Key, x.seed))).ToList();
-Console.WriteLine($"EmpiricalBench: {laws.Count} laws x {seeds} seeds, {seconds} s per run, {threads} threads, {jobs} runs at a time" +
+Console.WriteLine($"EmpiricalBench: {laws.Count} laws x {seeds} seeds, {seconds} s per run, {threads} threads, {jobs} runs at a time, settings {settings}" +
                   (done.Count > 0 ? $"; {done.Count} runs already in {resultsPath}" : ""));
 var gate = new object();
 Parallel.ForEach(runs, new ParallelOptions { MaxDegreeOfParallelism = jobs }, run =>
 {
     var (law, seed) = run;
     var (x, y) = law.Data(seed);
-    var options = new SymbolicRegressionOptions
+    var options = Settings.For(settings, law.Variables) with
     {
-        VariableNames = law.Variables,
-        BinaryOperators = ["+", "-", "*", "/", "^"],
-        UnaryOperators = ["exp", "log"],
-        MaxSize = 20,
-        OperatorConstraints = new Dictionary<string, (int, int)> { ["^"] = (-1, 3) },
         TimeLimit = TimeSpan.FromSeconds(seconds),
         Seed = seed,
         Threads = threads,
@@ -63,7 +67,7 @@ Parallel.ForEach(runs, new ParallelOptions { MaxDegreeOfParallelism = jobs }, ru
     double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
     var hit = result.Pareto.FirstOrDefault(e => law.Matches(e.Expression, x, y));
     var outcome = new RunResult(law.Key, seed, hit is not null, sw.Elapsed.TotalSeconds, jobs == 1 ? cpuSeconds : null, result.Evaluations,
-                                (hit ?? result.Best).Infix);
+                                (hit ?? result.Best).Infix, settings);
     lock (gate)
     {
         done[(law.Key, seed)] = outcome;
@@ -84,37 +88,134 @@ foreach (var law in laws)
 }
 Console.WriteLine($"total {found}/{total}");
 
-/// <summary>One finished run. CpuSeconds is the process's CPU time during the run (only with --jobs 1, where it is the run's own).</summary>
-sealed record RunResult(string Law, int Seed, bool Found, double Seconds, double? CpuSeconds, long Evaluations, string Equation);
+// Re-judges the equation each recorded miss ended on (its selected equation; the rest of its front was not recorded)
+// with the current check, and prints the verdicts. The file is left as it is.
+void Recheck(string path)
+{
+    foreach (var r in File.ReadLines(path).Where(l => l.Trim().Length > 0).Select(l => System.Text.Json.JsonSerializer.Deserialize<RunResult>(l)!))
+    {
+        if (r.Found) continue;
+        var law = laws.Single(l => l.Key == r.Law);
+        var (x, y) = law.Data(r.Seed);
+        bool now = law.Matches(Expression.Parse(r.Equation, law.Variables), x, y);
+        Console.WriteLine($"{r.Law,-10} seed {r.Seed}: {(now ? "now found" : "missed   ")}  {r.Equation}");
+    }
+}
 
-sealed record Law(string Key, string[] Variables, string TrueForm, Func<int, (double[,] X, double[] Y)> Data)
+/// <summary>The search settings of a run.</summary>
+static class Settings
 {
     /// <summary>
-    /// Does the candidate have the true form up to constants? Both the candidate and the true form get their constants
-    /// refitted (least squares, restarts) to the same data; equivalent forms then coincide as functions, so they must agree
-    /// on the data and on points extrapolated around it (each input scaled by 0.7–1.4), within 1% of the target's spread.
+    /// "pysr-paper": the settings of PySR's own EmpiricalBench runs (pysr_paper, benchmark/official_competitors/pysr):
+    /// + − × ÷, square cube exp log sqrt, L1 loss, max size 30, max depth 20, arguments of the unary operators and
+    /// divisors of complexity ≤ 13, and its nested-operator limits. "pow": this bench's earlier settings
+    /// (+ − × ÷ ^ with exponents of complexity ≤ 3, exp log, L2 loss, max size 20).
+    /// </summary>
+    public static SymbolicRegressionOptions For(string name, string[] variables) => name == "pow"
+        ? new()
+        {
+            VariableNames = variables,
+            BinaryOperators = ["+", "-", "*", "/", "^"],
+            UnaryOperators = ["exp", "log"],
+            MaxSize = 20,
+            OperatorConstraints = new Dictionary<string, (int, int)> { ["^"] = (-1, 3) },
+        }
+        : new()
+        {
+            VariableNames = variables,
+            BinaryOperators = ["+", "-", "*", "/"],
+            UnaryOperators = ["square", "cube", "exp", "log", "sqrt"],
+            Loss = LossKind.L1,
+            MaxSize = 30,
+            MaxDepth = 20,
+            OperatorConstraints = new Dictionary<string, (int, int)>
+            {
+                ["square"] = (13, -1), ["cube"] = (13, -1), ["exp"] = (13, -1), ["log"] = (13, -1), ["sqrt"] = (13, -1), ["/"] = (-1, 13),
+            },
+            NestedConstraints = new Dictionary<string, IReadOnlyDictionary<string, int>>
+            {
+                ["/"] = new Dictionary<string, int> { ["/"] = 2 },
+                ["exp"] = new Dictionary<string, int> { ["exp"] = 0, ["log"] = 1, ["sqrt"] = 0 },
+                ["square"] = new Dictionary<string, int> { ["square"] = 1, ["cube"] = 1, ["log"] = 0, ["sqrt"] = 0 },
+                ["cube"] = new Dictionary<string, int> { ["cube"] = 1, ["square"] = 1 },
+                ["log"] = new Dictionary<string, int> { ["log"] = 0, ["exp"] = 1 },
+                ["sqrt"] = new Dictionary<string, int> { ["sqrt"] = 1, ["exp"] = 1, ["square"] = 0 },
+            },
+        };
+}
+
+/// <summary>One finished run (Settings: null in files written before --settings existed, which used "pow"). CpuSeconds is the process's CPU time during the run (only with --jobs 1, where it is the run's own).</summary>
+sealed record RunResult(string Law, int Seed, bool Found, double Seconds, double? CpuSeconds, long Evaluations, string Equation, string? Settings);
+
+/// <summary>A law: its variables, its true form (constants arbitrary), its data, and for generated data the exact law.</summary>
+sealed record Law(string Key, string[] Variables, string TrueForm, Func<int, (double[,] X, double[] Y)> Data, Func<double[], double>? Exact = null)
+{
+    /// <summary>
+    /// Does the candidate have the true form up to constants? Two ways to say yes.
+    /// (1) Both the candidate and the true form get their constants refitted (least squares, restarts) to the same data;
+    /// equivalent forms then coincide as functions, so they must agree on the data and on points extrapolated around it
+    /// (each input scaled by 0.7–1.4), within 1% of the target's spread.
+    /// (2) Where the data were generated from a known law: the candidate, no larger than the true form, becomes that law
+    /// exactly for some constants (refitted to the noise-free law on the same points: within 1e-6 of the target's spread).
+    /// This accepts the true form with its exponents fitted to the noise (Rydberg's `c − log(n1^−2.004 − c·n2^−2.005)`),
+    /// which (1) rejects where the law diverges (n2 → n1), while a wrong form that (1) cannot tell from those, being as
+    /// close to the law on the data, stays rejected: no constants make it exact.
     /// </summary>
     public bool Matches(Expression candidate, double[,] x, double[] y)
     {
         var truth = Expression.Parse(TrueForm, Variables);
         if (candidate.Complexity > truth.Complexity + 6) return false;
+        var test = TestPoints(x);
+        double mean = y.Average(), spread = Math.Sqrt(y.Select(v => (v - mean) * (v - mean)).Average());
+        return AgreesWithRefittedTruth(truth, candidate, x, y, test, spread)
+            || (candidate.Complexity <= truth.Complexity && BecomesExactLaw(candidate, test, spread));
+    }
+
+    static bool AgreesWithRefittedTruth(Expression truth, Expression candidate, double[,] x, double[] y, double[,] test, double spread)
+    {
         var (t, tl) = SymbolicRegression.FitConstants(truth, x, y, 200, 8, 1);
         var (c, cl) = SymbolicRegression.FitConstants(candidate, x, y, 200, 8, 1);
         if (!double.IsFinite(tl) || !double.IsFinite(cl)) return false;
-        var rng = new Random(123);
-        int rows = x.GetLength(0), f = x.GetLength(1);
-        var test = new double[rows * 4, f];
-        for (int r = 0; r < rows * 4; r++)
-            for (int j = 0; j < f; j++) test[r, j] = x[r % rows, j] * (r < rows ? 1 : 0.7 + 0.7 * rng.NextDouble());
         var pt = t.Evaluate(test);
         var pc = c.Evaluate(test);
-        double mean = y.Average(), spread = Math.Sqrt(y.Select(v => (v - mean) * (v - mean)).Average());
         for (int r = 0; r < pt.Length; r++)
         {
             if (!double.IsFinite(pt[r])) continue;
             if (!(Math.Abs(pt[r] - pc[r]) <= 0.01 * spread)) return false;
         }
         return true;
+    }
+
+    bool BecomesExactLaw(Expression candidate, double[,] test, double spread)
+    {
+        if (Exact is null) return false;
+        int f = test.GetLength(1);
+        var points = new List<double[]>();
+        for (int r = 0; r < test.GetLength(0); r++)
+        {
+            var v = new double[f];
+            for (int j = 0; j < f; j++) v[j] = test[r, j];
+            if (double.IsFinite(Exact(v))) points.Add(v);
+        }
+        var px = new double[points.Count, f];
+        for (int r = 0; r < points.Count; r++) for (int j = 0; j < f; j++) px[r, j] = points[r][j];
+        var py = points.Select(Exact).ToArray();
+        var (c, _) = SymbolicRegression.FitConstants(candidate, px, py, 200, 8, 1);
+        var pc = c.Evaluate(px);
+        for (int r = 0; r < py.Length; r++)
+            if (!(Math.Abs(pc[r] - py[r]) <= 1e-6 * spread)) return false;
+        return true;
+    }
+
+    /// <summary>The data's points, then three copies with each input scaled by a random factor in 0.7–1.4.</summary>
+    static double[,] TestPoints(double[,] x)
+    {
+        var rng = new Random(123);
+        int rows = x.GetLength(0), f = x.GetLength(1);
+        var test = new double[rows * 4, f];
+        for (int r = 0; r < rows * 4; r++)
+            for (int j = 0; j < f; j++) test[r, j] = x[r % rows, j] * (r < rows ? 1 : 0.7 + 0.7 * rng.NextDouble());
+        return test;
     }
 }
 
@@ -125,21 +226,24 @@ static class Laws
     static double Uniform(Random r, double lo, double hi) => lo + (hi - lo) * r.NextDouble();
     static double Normal(Random r) => Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());
 
-    static (double[,], double[]) Generate(int seed, int size, Func<Random, double[]> inputs, Func<double[], double> law, double relNoise, bool logTarget)
-    {
-        var r = new Random(1000 + seed);
-        var rows = Enumerable.Range(0, size).Select(_ => inputs(r)).ToArray();
-        var x = new double[size, rows[0].Length];
-        var y = new double[size];
-        for (int i = 0; i < size; i++)
+    /// <summary>
+    /// A generated law: <paramref name="size"/> rows drawn by <paramref name="inputs"/>, target ln(y) with relative noise
+    /// (the law returns ln(y), so that e.g. Planck's tail does not underflow). The noise-free law is the law's Exact.
+    /// </summary>
+    static Law Generated(string key, string[] variables, string trueForm, int size, Func<Random, double[]> inputs, Func<double[], double> lnLaw, double relNoise) =>
+        new(key, variables, trueForm, seed =>
         {
-            for (int j = 0; j < rows[i].Length; j++) x[i, j] = rows[i][j];
-            // log targets: the law returns ln(y) (so that e.g. Planck's tail does not underflow), noise is relative
-            double noise = 1 + relNoise * Normal(r);
-            y[i] = logTarget ? law(rows[i]) + Math.Log(noise) : law(rows[i]) * noise;
-        }
-        return (x, y);
-    }
+            var r = new Random(1000 + seed);
+            var rows = Enumerable.Range(0, size).Select(_ => inputs(r)).ToArray();
+            var x = new double[size, rows[0].Length];
+            var y = new double[size];
+            for (int i = 0; i < size; i++)
+            {
+                for (int j = 0; j < rows[i].Length; j++) x[i, j] = rows[i][j];
+                y[i] = lnLaw(rows[i]) + Math.Log(1 + relNoise * Normal(r));
+            }
+            return (x, y);
+        }, lnLaw);
 
     static (double[,], double[]) Csv(string path, Func<double, double> xf)
     {
@@ -169,27 +273,24 @@ static class Laws
         // P = k sqrt(a^3) (real planetary data)
         new("kepler", ["a"], "1 * a^1.5", _ => Table([0.389, 0.724, 1, 1.524, 5.20, 9.510], [87.77, 224.70, 365.25, 686.95, 4332.62, 10759.2], false)),
         // log F = log(m1 m2) - 2 log r + c
-        new("newton", ["r", "m1", "m2"], "log(m1 * m2 / r^2) + 1",
-            s => Generate(s, 30, r => [LogUniform(r, 3.7e8, 7.37593e12), LogUniform(r, 1.3e22, 2e30), LogUniform(r, 1.3e22, 2e30)],
-                v => Math.Log(6.67408e-11 * v[1] * v[2] / (v[0] * v[0])), 0.1, true)),
+        Generated("newton", ["r", "m1", "m2"], "log(m1 * m2 / r^2) + 1", 30, r => [LogUniform(r, 3.7e8, 7.37593e12), LogUniform(r, 1.3e22, 2e30), LogUniform(r, 1.3e22, 2e30)],
+            v => Math.Log(6.67408e-11 * v[1] * v[2] / (v[0] * v[0])), 0.1),
         // M = alpha log10(P) + delta (real data, Leavitt 1912; P = 10^logP)
         new("leavitt", ["P"], "-1 * log(P) + 15", _ => Csv(Path.Combine(dir, "leavitt.csv"), lp => Math.Pow(10, lp))),
         // log n = alpha log L - L / L* + c
-        new("schechter", ["L"], "-1.2 * log(L) - 4E-09 * L + 1",
-            s => Generate(s, 27, r => [LogUniform(r, 1e6, 3e9)], v => Math.Log(0.002 / 2.5e8 * Math.Pow(v[0] / 2.5e8, -1.2)) - v[0] / 2.5e8, 0.2, true)),
+        Generated("schechter", ["L"], "-1.2 * log(L) - 4E-09 * L + 1", 27, r => [LogUniform(r, 1e6, 3e9)],
+            v => Math.Log(0.002 / 2.5e8 * Math.Pow(v[0] / 2.5e8, -1.2)) - v[0] / 2.5e8, 0.2),
         // log a = log(0.4 + 0.3 * 2^n) (real data, n = -1000 for Mercury)
         new("bode", ["n"], "log(0.4 + 0.3 * 2^n)", _ => Table([-1000, 0, 1, 2, 3, 4, 5, 6], [0.39, 0.72, 1.00, 1.52, 2.77, 5.20, 9.58, 19.22], true)),
         // log P = c + log(n T) - log V
-        new("ideal_gas", ["n", "T", "V"], "log(n * T / V) + 2",
-            s => Generate(s, 30, r => [Uniform(r, 1, 100), Uniform(r, 300, 400), Uniform(r, 1, 100)], v => Math.Log(v[0] * 8.314 * v[1] / v[2]), 0.1, true)),
+        Generated("ideal_gas", ["n", "T", "V"], "log(n * T / V) + 2", 30, r => [Uniform(r, 1, 100), Uniform(r, 300, 400), Uniform(r, 1, 100)],
+            v => Math.Log(v[0] * 8.314 * v[1] / v[2]), 0.1),
         // log B = c + 3 log nu - log(exp(c nu / T) - 1)
-        new("planck", ["nu", "T"], "-40 + 3 * log(nu) - log(exp(4.8E-11 * nu / T) - 1)",
-            s => Generate(s, 100, r => [LogUniform(r, 1e9, 1e16), LogUniform(r, 100, 6000)],
-                v => Math.Log(2 * 6.62607004e-34 / (299792458.0 * 299792458.0)) + 3 * Math.Log(v[0]) - LogExpm1(6.62607004e-34 * v[0] / (1.38064852e-23 * v[1])), 0.1, true)),
+        Generated("planck", ["nu", "T"], "-40 + 3 * log(nu) - log(exp(4.8E-11 * nu / T) - 1)", 100, r => [LogUniform(r, 1e9, 1e16), LogUniform(r, 100, 6000)],
+            v => Math.Log(2 * 6.62607004e-34 / (299792458.0 * 299792458.0)) + 3 * Math.Log(v[0]) - LogExpm1(6.62607004e-34 * v[0] / (1.38064852e-23 * v[1])), 0.1),
         // log lambda = c - log(1/n1^2 - 1/n2^2)
-        new("rydberg", ["n1", "n2"], "-16 - log(1 / n1^2 - 1 / n2^2)",
-            s => Generate(s, 50, r => { int n1 = r.Next(1, 7); int n2 = r.Next(n1 + 1, 8); return [n1, n2]; },
-                v => -Math.Log(1.097e7 * (1 / (v[0] * v[0]) - 1 / (v[1] * v[1]))), 0.01, true)),
+        Generated("rydberg", ["n1", "n2"], "-16 - log(1 / n1^2 - 1 / n2^2)", 50, r => { int n1 = r.Next(1, 7); int n2 = r.Next(n1 + 1, 8); return [n1, n2]; },
+            v => -Math.Log(1.097e7 * (1 / (v[0] * v[0]) - 1 / (v[1] * v[1]))), 0.01),
     ];
 }
 
