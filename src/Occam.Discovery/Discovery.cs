@@ -539,7 +539,7 @@ public static class SymbolicDistillation
         // the law; the accelerations do not. So the judge's losses select, by PySR's rule: forms within 1.5× of the best.
         var refits = judge is null ? null : splits.Select(s => judge.Refit(s.Split.Remainder)).ToArray();
         var judged = refits?.Select(f => Math.Max(f.Loss, judge!.Floor)).ToArray();
-        int best = judged is not null ? SelectByScore(judged, lawComplexity, within: 1.5)
+        int best = judged is not null ? ParetoSelection.Select(lawComplexity, judged, ModelSelection.Best)
             : separate ? SelectByLaw(search.Pareto, lawComplexity) : IndexOf(search.Pareto, search.Best);
         var (selected, (factor, law)) = splits[best];
         if (refits is not null)
@@ -579,30 +579,7 @@ public static class SymbolicDistillation
     /// (complexity 5), which the plain score selects.
     /// </summary>
     internal static int SelectByLaw(IReadOnlyList<ParetoEntry> pareto, int[] lawComplexity) =>
-        SelectByScore(pareto.Select(e => e.Loss).ToArray(), lawComplexity);
-
-    /// <summary>
-    /// The score selection on any losses: entries in order of complexity, each kept only when its loss is below every
-    /// simpler kept entry's, scored −Δln(loss)/Δcomplexity against the previous kept one; the best score among the kept
-    /// entries whose loss is at most <paramref name="within"/> times the smallest (PySR's "best" with 1.5; the plain score
-    /// with ∞), or the simplest of those when none is scored.
-    /// </summary>
-    internal static int SelectByScore(double[] loss, int[] complexity, double within = double.PositiveInfinity)
-    {
-        var order = Enumerable.Range(0, loss.Length).OrderBy(i => complexity[i]).ThenBy(i => loss[i]).ToArray();
-        var kept = new List<(int Index, double Score)> { (order[0], 0) };
-        foreach (int i in order.Skip(1))
-        {
-            int previous = kept[^1].Index;
-            if (!(loss[i] < loss[previous])) continue; // not better than a simpler (or equally simple) law
-            double score = -Math.Log(Math.Max(loss[i], 1e-300) / Math.Max(loss[previous], 1e-300)) / (complexity[i] - complexity[previous]);
-            kept.Add((i, score));
-        }
-        double limit = double.IsPositiveInfinity(within) ? within : within * loss[kept[^1].Index];
-        var eligible = kept.Where(k => loss[k.Index] <= limit).ToList();
-        var best = eligible.MaxBy(k => k.Score);
-        return best.Score > 0 ? best.Index : eligible[0].Index;
-    }
+        ParetoSelection.Select(lawComplexity, pareto.Select(e => e.Loss).ToArray(), ModelSelection.Score);
 
     /// <summary>The vector magnitude·Δx / r, one equation per axis.</summary>
     static Expression[] AxesOf(Expression magnitude, MessageRecord record) => record.FeatureNames.Take(record.Dim)

@@ -321,35 +321,12 @@ internal sealed class Search
 
     List<ParetoEntry> Entries(List<Member> front)
     {
-        var o2 = new List<ParetoEntry>(front.Count);
-        for (int i = 0; i < front.Count; i++)
-        {
-            double score = 0;
-            if (i > 0)
-            {
-                double l0 = Math.Max(front[i - 1].Loss, 1e-300), l1 = Math.Max(front[i].Loss, 1e-300);
-                score = -Math.Log(l1 / l0) / (front[i].Complexity - front[i - 1].Complexity);
-                if (!double.IsFinite(score)) score = 0;
-            }
-            o2.Add(new ParetoEntry(front[i].Complexity, front[i].Loss, score, new Expression(front[i].Nodes, names, trusted: true)));
-        }
-        return o2;
+        var scores = ParetoSelection.Scores(front.Select(m => m.Complexity).ToArray(), front.Select(m => m.Loss).ToArray());
+        return front.Select((m, i) => new ParetoEntry(m.Complexity, m.Loss, scores[i], new Expression(m.Nodes, names, trusted: true))).ToList();
     }
 
-    internal static ParetoEntry Select(IReadOnlyList<ParetoEntry> pareto, ModelSelection selection)
-    {
-        switch (selection)
-        {
-            case ModelSelection.Accuracy: return pareto.MinBy(e => e.Loss)!;
-            case ModelSelection.Score: return pareto.MaxBy(e => e.Score)!;
-            default:
-            {
-                double min = pareto.Min(e => e.Loss);
-                var ok = pareto.Where(e => e.Loss <= 1.5 * min).ToList();
-                return ok.MaxBy(e => e.Score)!;
-            }
-        }
-    }
+    internal static ParetoEntry Select(IReadOnlyList<ParetoEntry> pareto, ModelSelection selection) =>
+        pareto[ParetoSelection.Select(pareto.Select(e => e.Complexity).ToArray(), pareto.Select(e => e.Loss).ToArray(), selection)];
 
     /// <summary>A copy of <paramref name="nodes"/> with its constants fitted, evaluated into a member (null when invalid).</summary>
     internal Member? WithFittedConstants(Node[] nodes, ConstantOptimizer opt, Rng rng, Evaluator<double> ev, long birth, int restarts,

@@ -88,18 +88,4 @@ public sealed class AccelerationJudgeTests
         };
         Assert.Null(AccelerationJudge.Create(withoutNodes, 0.1));
     }
-
-    [Fact]
-    public void Selection_by_score_keeps_only_forms_within_the_factor_of_the_best_loss()
-    {
-        // Scores along the front: ln(1/0.2)/2 = 0.80, ln(0.2/0.1)/2 = 0.35, ln(0.1/0.09)/2 = 0.05; the entry at complexity 4
-        // is no better than a simpler one and leaves. Without a limit the largest score wins (complexity 3); within 1.5× of
-        // the smallest loss (0.135) only complexities 5 and 7 remain, and 5 scores higher.
-        double[] loss = [1, 0.2, 0.3, 0.1, 0.09];
-        int[] complexity = [1, 3, 4, 5, 7];
-        Assert.Equal(1, SymbolicDistillation.SelectByScore(loss, complexity));
-        Assert.Equal(3, SymbolicDistillation.SelectByScore(loss, complexity, within: 1.5));
-        // Only the simplest within the limit: it is taken although it has no score.
-        Assert.Equal(0, SymbolicDistillation.SelectByScore([0.1, 0.2], [1, 3], within: 1.5));
-    }
 }
