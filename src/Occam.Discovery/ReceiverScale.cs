@@ -29,14 +29,7 @@ public sealed class ReceiverScale
         var knots = Enumerable.Range(0, Knots).Select(k => sorted[(int)((long)k * (n - 1) / (Knots - 1))]).Distinct().ToArray();
         segment = new int[n];
         weight = new double[n];
-        for (int i = 0; i < n; i++)
-        {
-            int k = 0;
-            while (k < knots.Length - 2 && log[i] > knots[k + 1]) k++;
-            double width = knots.Length > 1 ? knots[k + 1] - knots[k] : 0;
-            segment[i] = k;
-            weight[i] = width > 0 ? Math.Clamp((log[i] - knots[k]) / width, 0, 1) : 0;
-        }
+        for (int i = 0; i < n; i++) (segment[i], weight[i]) = Locate(knots, log[i]);
         KnotMasses = knots.Select(Math.Exp).ToArray();
     }
 
@@ -102,11 +95,22 @@ public sealed class ReceiverScale
     }
 
     /// <summary>The factor at row <paramref name="i"/>: linear between the knots of its interval.</summary>
-    double At(int i, double[] factor)
+    double At(int i, double[] factor) => Interpolate(factor, segment[i], weight[i]);
+
+    /// <summary>The knot interval holding <paramref name="logMass"/> (ascending <paramref name="logKnots"/>) and the weight of
+    /// its upper knot; below the first knot or above the last, the end interval with weight 0 or 1 (the end knot's value).</summary>
+    internal static (int Segment, double Weight) Locate(IReadOnlyList<double> logKnots, double logMass)
     {
-        int j = segment[i];
-        return (1 - weight[i]) * factor[j] + (factor.Length > 1 ? weight[i] * factor[j + 1] : 0);
+        int k = 0;
+        while (k < logKnots.Count - 2 && logMass > logKnots[k + 1]) k++;
+        double width = logKnots.Count > 1 ? logKnots[k + 1] - logKnots[k] : 0;
+        return (k, width > 0 ? Math.Clamp((logMass - logKnots[k]) / width, 0, 1) : 0);
     }
+
+    /// <summary>The factor with knot values <paramref name="factor"/> in interval <paramref name="segment"/> at the upper knot's
+    /// weight <paramref name="weight"/>.</summary>
+    internal static double Interpolate(double[] factor, int segment, double weight) =>
+        (1 - weight) * factor[segment] + (factor.Length > 1 ? weight * factor[segment + 1] : 0);
 
     /// <summary>
     /// Refits the constants of <paramref name="g"/> (an expression on the columns of <paramref name="x"/>, whose rows are
@@ -166,13 +170,7 @@ public sealed record ReceiverScaleFit(double[] Masses, double[] Factor)
     /// values beyond them (as the fit treats rows there).</summary>
     public double At(double m1)
     {
-        if (m1 <= Masses[0]) return Factor[0];
-        for (int k = 0; k + 1 < Masses.Length; k++)
-            if (m1 <= Masses[k + 1])
-            {
-                double t = Math.Log(m1 / Masses[k]) / Math.Log(Masses[k + 1] / Masses[k]);
-                return (1 - t) * Factor[k] + t * Factor[k + 1];
-            }
-        return Factor[^1];
+        var (segment, weight) = ReceiverScale.Locate(Masses.Select(m => Math.Log(m)).ToArray(), Math.Log(m1));
+        return ReceiverScale.Interpolate(Factor, segment, weight);
     }
 }
