@@ -7,7 +7,8 @@ namespace Occam.Discovery;
 /// accelerations. Each judged node's summed law is G_i = Σ_j g(pair_ij)·Δx_ij / r_ij over its incoming edges, and its
 /// acceleration is fitted by least squares as a_i ≈ s₀(m_i)·G_i + s₁(m_i)·G_i / m_i + c, with s₀ and s₁ piecewise linear
 /// in ln m (<see cref="ReceiverScale"/>'s knots): the node model's freedom in the receiver's mass, with the common factors
-/// m⁰ and m⁻¹ (force and force per mass) exact. The loss is the mean absolute residual over the nodes' components, with
+/// m⁰ and m⁻¹ (force and force per mass) exact. Where the record has velocities, the fit has two more terms, β·v_i + γ·v_i / m_i,
+/// for forces on each body alone (the damped system's −b·v), which the node model sees and no message carries. The loss is the mean absolute residual over the nodes' components, with
 /// g's constants refitted to it (<see cref="SymbolicRegression.FitConstants(Expression, Func{Expression, double}, int)"/>).
 /// <para>
 /// The messages are the network's approximation of the law, with its flaws: a jump it smooths, a 1/r² it softens near
@@ -30,16 +31,24 @@ public sealed class AccelerationJudge
     readonly double[] target; // per row (node, axis): the acceleration component
     readonly double[] rowMass; // per row: the node's mass
     readonly ReceiverScale basis;
-    readonly double[,] design; // per row: s₀'s and s₁'s basis times G and G / m; each row's nonzero columns are fixed by its mass
+    readonly double[,] design; // per row: s₀'s and s₁'s basis times G and G / m (each row's nonzero columns are fixed by its
+                               // mass), then v and v / m when there are velocities
 
-    AccelerationJudge(MessageRecord record, int[][] incoming, double[] target, double[] rowMass)
+    AccelerationJudge(MessageRecord record, int[][] incoming, double[] target, double[] rowMass, double[]? velocity)
     {
         this.record = record;
         this.incoming = incoming;
         this.target = target;
         this.rowMass = rowMass;
         basis = new ReceiverScale(rowMass);
-        design = new double[target.Length, 2 * basis.KnotMasses.Length];
+        int k = basis.KnotMasses.Length;
+        design = new double[target.Length, 2 * k + (velocity is null ? 0 : 2)];
+        if (velocity is not null)
+            for (int row = 0; row < target.Length; row++)
+            {
+                design[row, 2 * k] = velocity[row];
+                design[row, 2 * k + 1] = velocity[row] / rowMass[row];
+            }
         Floor = RelativeFloor * target.Average(Math.Abs);
     }
 
@@ -66,16 +75,18 @@ public sealed class AccelerationJudge
             if (!(record.Features[e, dim] >= minDistance)) near[receiver[e]] = true;
         }
         var judged = Enumerable.Range(0, nodes).Where(i => !near[i] && edgesOf[i].Count > 0).ToArray();
-        if (judged.Length * dim < 4 * (2 * ReceiverScale.Knots + 1)) return null;
+        if (judged.Length * dim < 4 * (2 * ReceiverScale.Knots + 3)) return null;
         var target = new double[judged.Length * dim];
         var rowMass = new double[judged.Length * dim];
+        var velocity = record.Velocities is null ? null : new double[judged.Length * dim];
         for (int k = 0; k < judged.Length; k++)
             for (int d = 0; d < dim; d++)
             {
                 target[k * dim + d] = acc[judged[k], d];
                 rowMass[k * dim + d] = record.ReceiverMass[edgesOf[judged[k]][0]];
+                if (velocity is not null) velocity[k * dim + d] = record.Velocities![judged[k], d];
             }
-        return new AccelerationJudge(record, judged.Select(i => edgesOf[i].ToArray()).ToArray(), target, rowMass);
+        return new AccelerationJudge(record, judged.Select(i => edgesOf[i].ToArray()).ToArray(), target, rowMass, velocity);
     }
 
     /// <summary>The loss of a law on the record's pair features with its constants as they are (+∞ when not finite).</summary>

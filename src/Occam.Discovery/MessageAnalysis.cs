@@ -33,6 +33,9 @@ public sealed class MessageRecord
     /// <summary>(nodes, dim): the data's accelerations of the recorded graphs' nodes, which the messages summed at each
     /// receiver must explain (null when the record has no nodes).</summary>
     public double[,]? Accelerations { get; init; }
+    /// <summary>(nodes, dim): the velocities of the same nodes (null when the record has none): a velocity-dependent force,
+    /// such as the damped system's −b·v, acts on each body alone and is no pair message's.</summary>
+    public double[,]? Velocities { get; init; }
 
     public int Edges => Messages.GetLength(0);
     public int MessageSize => Messages.GetLength(1);
@@ -101,9 +104,14 @@ public sealed class MessageRecord
         var receiverMass = new double[total];
         var receiver = new int[total];
         var accelerations = new double[graphs * n, dim];
+        var velocities = new double[graphs * n, dim];
         for (int g = 0; g < graphs; g++)
             for (int b = 0; b < n; b++)
-                for (int d = 0; d < dim; d++) accelerations[g * n + b, d] = data.Accelerations[(chosen[g] * n + b) * dim + d];
+                for (int d = 0; d < dim; d++)
+                {
+                    accelerations[g * n + b, d] = data.Accelerations[(chosen[g] * n + b) * dim + d];
+                    velocities[g * n + b, d] = data.Velocity(chosen[g], b, d);
+                }
         var potential = new double[total];
         var delta = new double[dim];
         var (recv, send) = ParticleNetwork.EdgeOrder(n);
@@ -154,6 +162,7 @@ public sealed class MessageRecord
         {
             Dim = dim, FeatureNames = names, Features = features, Messages = messages, Kl = kl,
             Force = forces, ReceiverMass = receiverMass, Potential = potential, Receiver = receiver, Accelerations = accelerations,
+            Velocities = velocities,
         };
     }
 }

@@ -5,9 +5,10 @@ namespace Occam.Discovery.Tests;
 
 public sealed class AccelerationJudgeTests
 {
-    /// <summary>Graphs of four bodies with every ordered pair as an edge, and each node's acceleration Σ F / m from the
-    /// system's exact pair law: what <see cref="MessageRecord.Record"/> gives the judge, without a network.</summary>
-    static MessageRecord Graphs(ParticleSystem system, int graphs, int seed)
+    /// <summary>Graphs of four bodies with every ordered pair as an edge, and each node's acceleration (Σ F − b·v) / m from the
+    /// system's exact pair law and damping b: what <see cref="MessageRecord.Record"/> gives the judge, without a network
+    /// (without the velocities unless <paramref name="recordVelocities"/>).</summary>
+    static MessageRecord Graphs(ParticleSystem system, int graphs, int seed, bool recordVelocities = true)
     {
         const int n = 4;
         var rng = new Random(seed);
@@ -17,6 +18,7 @@ public sealed class AccelerationJudgeTests
         var receiverMass = new double[edges];
         var receiver = new int[edges];
         var accelerations = new double[graphs * n, 2];
+        var velocities = new double[graphs * n, 2];
         var law = SymbolicDistillation.LawOf(system);
         var f = new double[2];
         int e = 0;
@@ -24,6 +26,12 @@ public sealed class AccelerationJudgeTests
         {
             var x = Enumerable.Range(0, n).Select(_ => new[] { 6 * rng.NextDouble() - 3, 6 * rng.NextDouble() - 3 }).ToArray();
             var m = Enumerable.Range(0, n).Select(_ => Math.Exp(2 * rng.NextDouble() - 1)).ToArray();
+            for (int i = 0; i < n; i++)
+                for (int d = 0; d < 2; d++)
+                {
+                    velocities[g * n + i, d] = 2 * rng.NextDouble() - 1;
+                    accelerations[g * n + i, d] = -system.Damping * velocities[g * n + i, d] / m[i];
+                }
             for (int i = 0; i < n; i++)
                 for (int j = 0; j < n; j++)
                 {
@@ -44,6 +52,7 @@ public sealed class AccelerationJudgeTests
         {
             Dim = 2, FeatureNames = names, Features = features, Messages = new double[edges, 2], Force = new double[edges, 2],
             Potential = new double[edges], ReceiverMass = receiverMass, Receiver = receiver, Accelerations = accelerations,
+            Velocities = recordVelocities ? velocities : null,
         };
     }
 
@@ -87,5 +96,21 @@ public sealed class AccelerationJudgeTests
             Potential = record.Potential, ReceiverMass = record.ReceiverMass,
         };
         Assert.Null(AccelerationJudge.Create(withoutNodes, 0.1));
+    }
+
+    [Fact]
+    public void A_damping_force_on_each_body_is_fitted_beside_the_pair_law()
+    {
+        // damped: the spring law F = −2(r − 0.99)·Δx/r plus −b·v on each body, b = 0.75. With the velocities the judge fits
+        // the −b·v/m term itself, so the exact law is exact and a refit finds the offset 0.99; without them the damping
+        // is left in the residual, which the law's constants then bend to absorb.
+        var record = Graphs(ParticleSystem.Damped, 150, seed: 5);
+        var judge = AccelerationJudge.Create(record, 0.1)!;
+        var names = record.FeatureNames;
+        Assert.True(judge.Loss(Expression.Parse("r - 0.99", names)) < judge.Floor);
+        var (refit, _) = judge.Refit(Expression.Parse("r - 0.5", names));
+        Assert.Equal(0.99, refit.Constants[0], 1e-4);
+        var blind = AccelerationJudge.Create(Graphs(ParticleSystem.Damped, 150, seed: 5, recordVelocities: false), 0.1)!;
+        Assert.True(blind.Loss(Expression.Parse("r - 0.99", names)) > 1000 * blind.Floor);
     }
 }
