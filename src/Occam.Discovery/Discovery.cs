@@ -220,7 +220,10 @@ public sealed record DistillationResult(MessageRecord Record, MessageAnalysisRes
 /// <summary>Acceleration error (mean over nodes of ‖a_pred − a_true‖₁) of the network and of the recovered equations
 /// (mapped linearly onto the force, summed over senders, divided by the receiver mass where needed), in distribution
 /// and on data with twice the position spread.</summary>
-public sealed record OutOfDistributionCheck(double NetworkError, double EquationError, double NetworkErrorOod, double EquationErrorOod);
+/// <param name="Damping">The damping b of a force −b·v on each body, fitted to what the recovered pair forces leave of the
+/// calibration's accelerations and added to the equations' predictions (≈ 0 where there is none).</param>
+public sealed record OutOfDistributionCheck(double NetworkError, double EquationError, double NetworkErrorOod, double EquationErrorOod,
+    double Damping = 0);
 
 /// <summary>The outcome of a whole discovery run.</summary>
 public sealed record DiscoveryResult(DiscoveryOptions Options, string System, IReadOnlyList<LossPoint> LossCurve,
@@ -810,7 +813,9 @@ public static class SymbolicDistillation
     /// <summary>
     /// Compares the network with the recovered equations as a force law: the expressions E are mapped onto the true
     /// force (or F / m_receiver) by the linear fit on <paramref name="calibration"/>, summed over senders and turned into
-    /// accelerations; errors are measured on <paramref name="inDistribution"/> and <paramref name="outOfDistribution"/>.
+    /// accelerations, plus a damping force −b·v on each body with b fitted on the calibration's nodes
+    /// (<see cref="BodyDamping"/>); errors are measured on <paramref name="inDistribution"/> and
+    /// <paramref name="outOfDistribution"/>.
     /// </summary>
     public static OutOfDistributionCheck CompareOutOfDistribution(ParticleNetwork network, Expression[] expressions, MessageRecord calibration,
         bool perMass, ParticleData inDistribution, ParticleData outOfDistribution)
@@ -829,6 +834,15 @@ public static class SymbolicDistillation
             for (int i = 0; i < rows; i++) y[i] = perMass ? calibration.Force[i, d] / calibration.ReceiverMass[i] : calibration.Force[i, d];
             maps[d] = LinearFit.Fit(e, y).Coefficients;
         }
+        var pairAcceleration = new double[rows, dim];
+        for (int i = 0; i < rows; i++)
+            for (int d = 0; d < dim; d++)
+            {
+                double force = maps[d][k];
+                for (int q = 0; q < k; q++) force += maps[d][q] * e[i, q];
+                pairAcceleration[i, d] = perMass ? force : force / calibration.ReceiverMass[i];
+            }
+        double damping = BodyDamping(calibration, pairAcceleration);
         double EquationError(ParticleData data)
         {
             int n = data.Bodies, f = data.Features;
@@ -866,12 +880,44 @@ public static class SymbolicDistillation
                             acc[d] += perMass ? force : force / data.Mass(s, i);
                         }
                     }
-                    for (int d = 0; d < dim; d++) sum += Math.Abs(acc[d] - data.Accelerations[(s * n + i) * dim + d]);
+                    for (int d = 0; d < dim; d++)
+                        sum += Math.Abs(acc[d] - damping * data.Velocity(s, i, d) / data.Mass(s, i) - data.Accelerations[(s * n + i) * dim + d]);
                 }
             return sum / ((long)data.Samples * n);
         }
         return new OutOfDistributionCheck(Trainer.Evaluate(network, inDistribution), EquationError(inDistribution),
-            Trainer.Evaluate(network, outOfDistribution), EquationError(outOfDistribution));
+            Trainer.Evaluate(network, outOfDistribution), EquationError(outOfDistribution), damping);
+    }
+
+    /// <summary>
+    /// The damping b of a force −b·v on each body that the pair forces leave in <paramref name="record"/>'s accelerations:
+    /// least squares of a_i − Σ_e p_e ≈ −b·v_i / m_i over the record's nodes and axes, where p_e
+    /// (<paramref name="pairAcceleration"/>, edges × dim) is each edge's share of its receiver's acceleration. 0 when the
+    /// record has no nodes or no velocities.
+    /// </summary>
+    internal static double BodyDamping(MessageRecord record, double[,] pairAcceleration)
+    {
+        if (record.Accelerations is not { } acc || record.Velocities is not { } vel || record.Receiver is not { } receiver) return 0;
+        int nodes = acc.GetLength(0), dim = record.Dim;
+        var residual = (double[,])acc.Clone();
+        var mass = new double[nodes];
+        for (int e = 0; e < record.Edges; e++)
+        {
+            mass[receiver[e]] = record.ReceiverMass[e];
+            for (int d = 0; d < dim; d++) residual[receiver[e], d] -= pairAcceleration[e, d];
+        }
+        double num = 0, den = 0;
+        for (int i = 0; i < nodes; i++)
+        {
+            if (!(mass[i] > 0)) continue; // a node without incoming edges
+            for (int d = 0; d < dim; d++)
+            {
+                double x = -vel[i, d] / mass[i];
+                num += x * residual[i, d];
+                den += x * x;
+            }
+        }
+        return den > 0 ? num / den : 0;
     }
 
     static OutOfDistributionCheck? OutOfDistribution(ParticleNetwork network, DistillationResult distillation, ParticleSystem system,

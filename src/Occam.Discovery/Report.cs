@@ -86,6 +86,7 @@ public static class DiscoveryReport
                 ["equation_error"] = Num(ood.EquationError),
                 ["network_error_2x_spread"] = Num(ood.NetworkErrorOod),
                 ["equation_error_2x_spread"] = Num(ood.EquationErrorOod),
+                ["damping"] = Num(ood.Damping),
             } : null,
             ["train_seconds"] = Num(result.TrainSeconds),
             ["seconds"] = Num(result.Seconds),
@@ -157,7 +158,8 @@ public static class DiscoveryReport
         {
             md.AppendLine("## Out of distribution (twice the position spread)");
             md.AppendLine();
-            md.AppendLine("Mean over nodes of ‖a_pred − a_true‖₁; the equations are mapped linearly onto the force, summed over senders and divided by the receiver mass where needed.");
+            md.AppendLine("Mean over nodes of ‖a_pred − a_true‖₁; the equations are mapped linearly onto the force, summed over senders and divided by the receiver mass where needed, " +
+                          $"plus a force −b·v on each body with b fitted to what they leave of the accelerations (b = {F(ood.Damping, "G4")}).");
             md.AppendLine();
             md.AppendLine("| model | in distribution | 2× position spread |");
             md.AppendLine("|---|---|---|");

@@ -17,6 +17,7 @@ public sealed class AccelerationJudgeTests
         var features = new double[edges, names.Length];
         var receiverMass = new double[edges];
         var receiver = new int[edges];
+        var force = new double[edges, 2];
         var accelerations = new double[graphs * n, 2];
         var velocities = new double[graphs * n, 2];
         var law = SymbolicDistillation.LawOf(system);
@@ -42,7 +43,11 @@ public sealed class AccelerationJudgeTests
                     for (int c = 0; c < row.Length; c++) features[e, c] = row[c];
                     Array.Clear(f);
                     law(delta, m[i], m[j], 1, 1, f);
-                    for (int d = 0; d < 2; d++) accelerations[g * n + i, d] += f[d] / m[i];
+                    for (int d = 0; d < 2; d++)
+                    {
+                        accelerations[g * n + i, d] += f[d] / m[i];
+                        force[e, d] = f[d];
+                    }
                     receiverMass[e] = m[i];
                     receiver[e] = g * n + i;
                     e++;
@@ -50,7 +55,7 @@ public sealed class AccelerationJudgeTests
         }
         return new MessageRecord
         {
-            Dim = 2, FeatureNames = names, Features = features, Messages = new double[edges, 2], Force = new double[edges, 2],
+            Dim = 2, FeatureNames = names, Features = features, Messages = new double[edges, 2], Force = force,
             Potential = new double[edges], ReceiverMass = receiverMass, Receiver = receiver, Accelerations = accelerations,
             Velocities = recordVelocities ? velocities : null,
         };
@@ -112,5 +117,21 @@ public sealed class AccelerationJudgeTests
         Assert.Equal(0.99, refit.Constants[0], 1e-4);
         var blind = AccelerationJudge.Create(Graphs(ParticleSystem.Damped, 150, seed: 5, recordVelocities: false), 0.1)!;
         Assert.True(blind.Loss(Expression.Parse("r - 0.99", names)) > 1000 * blind.Floor);
+    }
+
+    [Fact]
+    public void The_damping_left_by_the_pair_forces_is_fitted_from_the_accelerations()
+    {
+        // Each edge's share of its receiver's acceleration is its exact pair force / m; what remains is −b·v/m, b = 0.75
+        // for damped and 0 for the spring.
+        foreach (var (system, expected) in new[] { (ParticleSystem.Damped, 0.75), (ParticleSystem.Spring, 0.0) })
+        {
+            var record = Graphs(system, 40, seed: 6);
+            var share = new double[record.Edges, 2];
+            for (int e = 0; e < record.Edges; e++)
+                for (int d = 0; d < 2; d++) share[e, d] = record.Force[e, d] / record.ReceiverMass[e];
+            Assert.Equal(expected, SymbolicDistillation.BodyDamping(record, share), 1e-12);
+            Assert.Equal(0, SymbolicDistillation.BodyDamping(Graphs(system, 40, seed: 6, recordVelocities: false), share));
+        }
     }
 }
