@@ -108,7 +108,8 @@ static class Settings
     /// <summary>
     /// "pysr-paper": the settings of PySR's own EmpiricalBench runs (pysr_paper, benchmark/official_competitors/pysr):
     /// + − × ÷, square cube exp log sqrt, L1 loss, max size 30, max depth 20, arguments of the unary operators and
-    /// divisors of complexity ≤ 13, and its nested-operator limits. "pow": this bench's earlier settings
+    /// divisors of complexity ≤ 13, and its nested-operator limits (not its warm-up of the maximum size, which counts PySR's
+    /// own iterations). "pow": this bench's earlier settings
     /// (+ − × ÷ ^ with exponents of complexity ≤ 3, exp log, L2 loss, max size 20).
     /// </summary>
     public static SymbolicRegressionOptions For(string name, string[] variables) => name == "pow"
@@ -144,7 +145,8 @@ static class Settings
         };
 }
 
-/// <summary>One finished run (Settings: null in files written before --settings existed, which used "pow"). CpuSeconds is the process's CPU time during the run (only with --jobs 1, where it is the run's own).</summary>
+/// <summary>One finished run. CpuSeconds is the process's CPU time during the run (only with --jobs 1, where it is the run's
+/// own). Settings is null in files written before --settings existed, which used "pow".</summary>
 sealed record RunResult(string Law, int Seed, bool Found, double Seconds, double? CpuSeconds, long Evaluations, string Equation, string? Settings);
 
 /// <summary>A law: its variables, its true form (constants arbitrary), its data, and for generated data the exact law.</summary>

@@ -7,9 +7,10 @@ namespace Occam.Discovery;
 /// accelerations. Each judged node's summed law is G_i = Σ_j g(pair_ij)·Δx_ij / r_ij over its incoming edges, and its
 /// acceleration is fitted by least squares as a_i ≈ s₀(m_i)·G_i + s₁(m_i)·G_i / m_i + c, with s₀ and s₁ piecewise linear
 /// in ln m (<see cref="ReceiverScale"/>'s knots): the node model's freedom in the receiver's mass, with the common factors
-/// m⁰ and m⁻¹ (force and force per mass) exact. Where the record has velocities, the fit has two more terms, β·v_i + γ·v_i / m_i,
-/// for forces on each body alone (the damped system's −b·v), which the node model sees and no message carries. The loss is the mean absolute residual over the nodes' components, with
-/// g's constants refitted to it (<see cref="SymbolicRegression.FitConstants(Expression, Func{Expression, double}, int)"/>).
+/// m⁰ and m⁻¹ (force and force per mass) exact. Where the record has velocities, the fit has two more terms,
+/// β·v_i + γ·v_i / m_i, for forces on each body alone (the damped system's −b·v), which the node model sees and no
+/// message carries. The loss is the mean absolute residual over the nodes' components, with g's constants refitted to it
+/// (<see cref="SymbolicRegression.FitConstants(Expression, Func{Expression, double}, int)"/>).
 /// <para>
 /// The messages are the network's approximation of the law, with its flaws: a jump it smooths, a 1/r² it softens near
 /// r = 0. Forms that copy those flaws fit the messages better than the law, and the search's loss cannot tell them apart.
