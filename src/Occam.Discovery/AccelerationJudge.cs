@@ -32,6 +32,7 @@ public sealed class AccelerationJudge
     readonly double[] target; // per row (node, axis): the acceleration component
     readonly double[] rowMass; // per row: the node's mass
     readonly ReceiverScale basis;
+    readonly double[,] direction; // per edge: Δx / r, the same for every law judged
     readonly double[,] design; // per row: s₀'s and s₁'s basis times G and G / m (each row's nonzero columns are fixed by its
                                // mass), then v and v / m when there are velocities
 
@@ -42,6 +43,9 @@ public sealed class AccelerationJudge
         this.target = target;
         this.rowMass = rowMass;
         basis = new ReceiverScale(rowMass);
+        direction = new double[record.Edges, record.Dim];
+        for (int e = 0; e < record.Edges; e++)
+            for (int d = 0; d < record.Dim; d++) direction[e, d] = record.Features[e, d] / record.Features[e, record.Dim];
         int k = basis.KnotMasses.Length;
         design = new double[target.Length, 2 * k + (velocity is null ? 0 : 2)];
         if (velocity is not null)
@@ -100,7 +104,7 @@ public sealed class AccelerationJudge
             for (int d = 0; d < dim; d++)
             {
                 double sum = 0;
-                foreach (int e in incoming[k]) sum += g[e] * record.Features[e, d] / record.Features[e, dim];
+                foreach (int e in incoming[k]) sum += g[e] * direction[e, d];
                 if (!double.IsFinite(sum)) return double.PositiveInfinity;
                 int row = k * dim + d;
                 basis.Fill(row, sum, x, 0);
