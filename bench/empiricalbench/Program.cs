@@ -67,13 +67,15 @@ Parallel.ForEach(runs, new ParallelOptions { MaxDegreeOfParallelism = jobs }, ru
     double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
     var hit = result.Pareto.FirstOrDefault(e => law.Matches(e.Expression, x, y));
     var outcome = new RunResult(law.Key, seed, hit is not null, sw.Elapsed.TotalSeconds, jobs == 1 ? cpuSeconds : null, result.Evaluations,
-                                (hit ?? result.Best).Infix, settings);
+                                (hit ?? result.Best).Infix, settings,
+                                result.Pareto.Select(e => new FrontEntry(e.Complexity, e.Loss, e.Infix)).ToList());
     lock (gate)
     {
         done[(law.Key, seed)] = outcome;
         if (resultsPath is not null) File.AppendAllText(resultsPath, System.Text.Json.JsonSerializer.Serialize(outcome) + "\n");
         Console.WriteLine($"{law.Key,-10} seed {seed}: {(hit is null ? "MISSED" : "found ")} {sw.Elapsed.TotalSeconds,6:F1} s  {cpuSeconds,7:F0} CPU-s  {result.Evaluations,12:N0} evals  " +
-                          $"{(hit is null ? "best: " : "match: ") + outcome.Equation}");
+                          $"{(hit is null ? "best: " : "match: ") + outcome.Equation}" +
+                          (hit is null && law.OffExactFront(outcome) == true ? "  (the true form is off any exact front)" : ""));
         if (Flag("--verbose"))
             foreach (var e in result.Pareto) Console.WriteLine($"    {e.Complexity,3} {e.Loss,12:E4}  {e.Infix}");
     }
@@ -81,15 +83,17 @@ Parallel.ForEach(runs, new ParallelOptions { MaxDegreeOfParallelism = jobs }, ru
 int found = 0, total = 0;
 foreach (var law in laws)
 {
-    int lawFound = Enumerable.Range(0, seeds).Count(seed => done.TryGetValue((law.Key, seed), out var r) && r.Found);
+    var lawRuns = Enumerable.Range(0, seeds).Where(seed => done.ContainsKey((law.Key, seed))).Select(seed => done[(law.Key, seed)]).ToList();
+    int lawFound = lawRuns.Count(r => r.Found);
+    int offFront = lawRuns.Count(r => !r.Found && law.OffExactFront(r) == true);
     found += lawFound;
     total += seeds;
-    Console.WriteLine($"{law.Key,-10} {lawFound}/{seeds}");
+    Console.WriteLine($"{law.Key,-10} {lawFound}/{seeds}" + (offFront > 0 ? $"  ({offFront} missed with the true form off any exact front)" : ""));
 }
 Console.WriteLine($"total {found}/{total}");
 
-// Re-judges the equation each recorded miss ended on (its selected equation; the rest of its front was not recorded)
-// with the current check, and prints the verdicts. The file is left as it is.
+// Re-judges each recorded miss with the current check: its whole front where the file has it, else the equation it ended
+// on (files written before fronts were recorded). Prints the verdicts; the file is left as it is.
 void Recheck(string path)
 {
     foreach (var r in File.ReadLines(path).Where(l => l.Trim().Length > 0).Select(l => System.Text.Json.JsonSerializer.Deserialize<RunResult>(l)!))
@@ -97,8 +101,10 @@ void Recheck(string path)
         if (r.Found) continue;
         var law = laws.Single(l => l.Key == r.Law);
         var (x, y) = law.Data(r.Seed);
-        bool now = law.Matches(Expression.Parse(r.Equation, law.Variables), x, y);
-        Console.WriteLine($"{r.Law,-10} seed {r.Seed}: {(now ? "now found" : "missed   ")}  {r.Equation}");
+        var equations = r.Front?.Select(e => e.Equation).ToList() ?? [r.Equation];
+        var hit = equations.FirstOrDefault(e => law.Matches(Expression.Parse(e, law.Variables), x, y));
+        string off = hit is null && law.OffExactFront(r) == true ? " (the true form is off any exact front)" : "";
+        Console.WriteLine($"{r.Law,-10} seed {r.Seed}: {(hit is null ? "missed   " : "now found")}{off}  {hit ?? r.Equation}");
     }
 }
 
@@ -146,8 +152,13 @@ static class Settings
 }
 
 /// <summary>One finished run. CpuSeconds is the process's CPU time during the run (only with --jobs 1, where it is the run's
-/// own). Settings is null in files written before --settings existed, which used "pow".</summary>
-sealed record RunResult(string Law, int Seed, bool Found, double Seconds, double? CpuSeconds, long Evaluations, string Equation, string? Settings);
+/// own). Settings is null in files written before --settings existed, which used "pow"; Front, the run's Pareto front, is
+/// null in files written before fronts were recorded.</summary>
+sealed record RunResult(string Law, int Seed, bool Found, double Seconds, double? CpuSeconds, long Evaluations, string Equation, string? Settings,
+                        List<FrontEntry>? Front = null);
+
+/// <summary>One entry of a run's Pareto front.</summary>
+sealed record FrontEntry(int Complexity, double Loss, string Equation);
 
 /// <summary>A law: its variables, its true form (constants arbitrary), its data, and for generated data the exact law.</summary>
 sealed record Law(string Key, string[] Variables, string TrueForm, Func<int, (double[,] X, double[] Y)> Data, Func<double[], double>? Exact = null)
@@ -171,6 +182,36 @@ sealed record Law(string Key, string[] Variables, string TrueForm, Func<int, (do
         double mean = y.Average(), spread = Math.Sqrt(y.Select(v => (v - mean) * (v - mean)).Average());
         return AgreesWithRefittedTruth(truth, candidate, x, y, test, spread)
             || (candidate.Complexity <= truth.Complexity && BecomesExactLaw(candidate, test, spread));
+    }
+
+    /// <summary>
+    /// Other ways of writing the true form, for <see cref="OffExactFront"/>: shorter ones, ones in other operators (no ^
+    /// under pysr-paper), and ones that stay finite where <see cref="TrueForm"/> overflows.
+    /// </summary>
+    public string[] OtherForms { get; init; } = [];
+
+    /// <summary>
+    /// Whether no search could have put the true form on this run's front, the front being exact (the best loss at each
+    /// complexity): for each way of writing it that the run's operators and max size allow (operator constraints are not
+    /// applied, which can only make this say no more often), either it is not finite on the data for its best constants
+    /// (refitted under the run's loss), or a front entry no larger fits the data better. Null where the run recorded no front.
+    /// This is a statement about the forms listed (<see cref="TrueForm"/> and <see cref="OtherForms"/>), not a proof that
+    /// no other way of writing the law exists.
+    /// </summary>
+    public bool? OffExactFront(RunResult run)
+    {
+        if (run.Front is null) return null;
+        var options = Settings.For(run.Settings ?? "pow", Variables);
+        var allowed = options.BinaryOperators.Concat(options.UnaryOperators).ToHashSet();
+        var (x, y) = Data(run.Seed);
+        foreach (var text in OtherForms.Prepend(TrueForm))
+        {
+            var form = Expression.Parse(text, Variables);
+            if (form.Complexity > options.MaxSize || form.Nodes.ToArray().Any(n => n.Arity > 0 && !allowed.Contains(Operators.Name(n.Op)))) continue;
+            double loss = SymbolicRegression.FitConstants(form, x, y, 200, 8, 1, options.Loss).Loss;
+            if (double.IsFinite(loss) && !run.Front.Any(e => e.Complexity <= form.Complexity && e.Loss < loss * (1 - 1e-6))) return false;
+        }
+        return true;
     }
 
     static bool AgreesWithRefittedTruth(Expression truth, Expression candidate, double[,] x, double[] y, double[,] test, double spread)
@@ -273,26 +314,32 @@ static class Laws
         // v = H0 D (real data, Hubble 1929)
         new("hubble", ["D"], "1 * D", _ => Csv(Path.Combine(dir, "hubble.csv"), d => d)),
         // P = k sqrt(a^3) (real planetary data)
-        new("kepler", ["a"], "1 * a^1.5", _ => Table([0.389, 0.724, 1, 1.524, 5.20, 9.510], [87.77, 224.70, 365.25, 686.95, 4332.62, 10759.2], false)),
+        new("kepler", ["a"], "1 * a^1.5", _ => Table([0.389, 0.724, 1, 1.524, 5.20, 9.510], [87.77, 224.70, 365.25, 686.95, 4332.62, 10759.2], false))
+            { OtherForms = ["1 * sqrt(cube(a))"] },
         // log F = log(m1 m2) - 2 log r + c
         Generated("newton", ["r", "m1", "m2"], "log(m1 * m2 / r^2) + 1", 30, r => [LogUniform(r, 3.7e8, 7.37593e12), LogUniform(r, 1.3e22, 2e30), LogUniform(r, 1.3e22, 2e30)],
-            v => Math.Log(6.67408e-11 * v[1] * v[2] / (v[0] * v[0])), 0.1),
+            v => Math.Log(6.67408e-11 * v[1] * v[2] / (v[0] * v[0])), 0.1) with { OtherForms = ["log(m1 * m2 / square(r)) + 1"] },
         // M = alpha log10(P) + delta (real data, Leavitt 1912; P = 10^logP)
         new("leavitt", ["P"], "-1 * log(P) + 15", _ => Csv(Path.Combine(dir, "leavitt.csv"), lp => Math.Pow(10, lp))),
         // log n = alpha log L - L / L* + c
         Generated("schechter", ["L"], "-1.2 * log(L) - 4E-09 * L + 1", 27, r => [LogUniform(r, 1e6, 3e9)],
             v => Math.Log(0.002 / 2.5e8 * Math.Pow(v[0] / 2.5e8, -1.2)) - v[0] / 2.5e8, 0.2),
         // log a = log(0.4 + 0.3 * 2^n) (real data, n = -1000 for Mercury)
-        new("bode", ["n"], "log(0.4 + 0.3 * 2^n)", _ => Table([-1000, 0, 1, 2, 3, 4, 5, 6], [0.39, 0.72, 1.00, 1.52, 2.77, 5.20, 9.58, 19.22], true)),
+        new("bode", ["n"], "log(0.4 + 0.3 * 2^n)", _ => Table([-1000, 0, 1, 2, 3, 4, 5, 6], [0.39, 0.72, 1.00, 1.52, 2.77, 5.20, 9.58, 19.22], true))
+            { OtherForms = ["log(0.4 + 0.3 * exp(0.693 * n))"] },
         // log P = c + log(n T) - log V
         Generated("ideal_gas", ["n", "T", "V"], "log(n * T / V) + 2", 30, r => [Uniform(r, 1, 100), Uniform(r, 300, 400), Uniform(r, 1, 100)],
             v => Math.Log(v[0] * 8.314 * v[1] / v[2]), 0.1),
         // log B = c + 3 log nu - log(exp(c nu / T) - 1)
         Generated("planck", ["nu", "T"], "-40 + 3 * log(nu) - log(exp(4.8E-11 * nu / T) - 1)", 100, r => [LogUniform(r, 1e9, 1e16), LogUniform(r, 100, 6000)],
-            v => Math.Log(2 * 6.62607004e-34 / (299792458.0 * 299792458.0)) + 3 * Math.Log(v[0]) - LogExpm1(6.62607004e-34 * v[0] / (1.38064852e-23 * v[1])), 0.1),
+            v => Math.Log(2 * 6.62607004e-34 / (299792458.0 * 299792458.0)) + 3 * Math.Log(v[0]) - LogExpm1(6.62607004e-34 * v[0] / (1.38064852e-23 * v[1])), 0.1)
+        // exp(hν/kT) overflows float64 on the rows with hν/kT > 709.78 (2–5 of each seed's 100); log(exp(x) − 1) = x + log(1 − exp(−x))
+        // stays finite, at 21 nodes
+        with { OtherForms = ["-40 + 3 * log(nu) - 4.8E-11 * nu / T - log(1 - 0.99999999995^(nu / T))", "-40 + log(cube(nu)) - 4.8E-11 * nu / T - log(1 - exp(-4.8E-11 * nu / T))"] },
         // log lambda = c - log(1/n1^2 - 1/n2^2)
         Generated("rydberg", ["n1", "n2"], "-16 - log(1 / n1^2 - 1 / n2^2)", 50, r => { int n1 = r.Next(1, 7); int n2 = r.Next(n1 + 1, 8); return [n1, n2]; },
-            v => -Math.Log(1.097e7 * (1 / (v[0] * v[0]) - 1 / (v[1] * v[1]))), 0.01),
+            v => -Math.Log(1.097e7 * (1 / (v[0] * v[0]) - 1 / (v[1] * v[1]))), 0.01)
+        with { OtherForms = ["-16 - log(n1^-2 - n2^-2)", "-16 - log(1 / square(n1) - 1 / square(n2))"] },
     ];
 }
 
