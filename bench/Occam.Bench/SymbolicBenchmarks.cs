@@ -47,13 +47,15 @@ public class SymbolicEvaluationBenchmarks
         NodesPerPass = trees.Sum(t => (long)t.Length) * Rows;
     }
 
-    static void Grow(Random rng, int size, List<Node> o, OpCode[] bin, OpCode[] un)
+    /// <summary>Appends a random tree of <paramref name="size"/> nodes in postfix order: leaves are constants in [−2, 2)
+    /// with probability <paramref name="constantShare"/>, else one of <paramref name="features"/> variables.</summary>
+    internal static void Grow(Random rng, int size, List<Node> o, OpCode[] bin, OpCode[] un, int features = Features, double constantShare = 0.3)
     {
-        if (size == 1) { o.Add(rng.NextDouble() < 0.3 ? Node.Const(rng.NextDouble() * 4 - 2) : Node.Var(rng.Next(Features))); return; }
-        if (size == 2 || rng.NextDouble() < 0.2) { Grow(rng, size - 1, o, bin, un); o.Add(Node.Of(un[rng.Next(un.Length)])); return; }
+        if (size == 1) { o.Add(rng.NextDouble() < constantShare ? Node.Const(rng.NextDouble() * 4 - 2) : Node.Var(rng.Next(features))); return; }
+        if (size == 2 || rng.NextDouble() < 0.2) { Grow(rng, size - 1, o, bin, un, features, constantShare); o.Add(Node.Of(un[rng.Next(un.Length)])); return; }
         int left = 1 + rng.Next(size - 2);
-        Grow(rng, left, o, bin, un);
-        Grow(rng, size - 1 - left, o, bin, un);
+        Grow(rng, left, o, bin, un, features, constantShare);
+        Grow(rng, size - 1 - left, o, bin, un, features, constantShare);
         o.Add(Node.Of(bin[rng.Next(bin.Length)]));
     }
 
@@ -136,19 +138,9 @@ public class ConstantOptimizerBenchmarks
         while (trees.Count < 200)
         {
             var nodes = new List<Node>();
-            Grow(rng, 1 + rng.Next(20), nodes, bin, un);
+            SymbolicEvaluationBenchmarks.Grow(rng, 1 + rng.Next(20), nodes, bin, un, features: 3, constantShare: 0.4);
             if (nodes.Any(n => n.Op == OpCode.Constant)) trees.Add(nodes.ToArray());
         }
-    }
-
-    static void Grow(Random rng, int size, List<Node> o, OpCode[] bin, OpCode[] un)
-    {
-        if (size == 1) { o.Add(rng.NextDouble() < 0.4 ? Node.Const(rng.NextDouble() * 4 - 2) : Node.Var(rng.Next(3))); return; }
-        if (size == 2 || rng.NextDouble() < 0.2) { Grow(rng, size - 1, o, bin, un); o.Add(Node.Of(un[rng.Next(un.Length)])); return; }
-        int left = 1 + rng.Next(size - 2);
-        Grow(rng, left, o, bin, un);
-        Grow(rng, size - 1 - left, o, bin, un);
-        o.Add(Node.Of(bin[rng.Next(bin.Length)]));
     }
 
     [Benchmark]
