@@ -4,9 +4,10 @@
 //   dotnet run -c Release --project bench/empiricalbench -- [--seconds 600] [--seeds 5] [--threads 2] [--laws hubble,kepler]
 //       [--jobs N]  (runs at a time, each on --threads threads; --jobs 8 --threads 2 keeps 16 cores busy: the 45 runs of the
 //                    protocol in 6 waves, about an hour at 600 s)
-//       [--results runs.jsonl]  (one line per finished run; a rerun skips the runs already there)
+//       [--results runs.jsonl]  (one line per finished run, with its Pareto front; a rerun skips the runs already there)
 //       [--settings pow|pysr-paper]  (the search settings, see Settings; default pow)
-//   dotnet run -c Release --project bench/empiricalbench -- --recheck runs.jsonl  (re-judge recorded misses with the current check)
+//   dotnet run -c Release --project bench/empiricalbench -- --recheck runs.jsonl  (re-judge recorded misses with the current check,
+//                    and mark those whose true form is off any exact front: see Law.OffExactFront)
 //   dotnet run -c Release --project bench/empiricalbench -- --throughput [--trees 1000] [--rows 10000]
 //   dotnet run -c Release --project bench/empiricalbench -- --distill [--seconds 60] [--threads 2]
 using System.Diagnostics;
