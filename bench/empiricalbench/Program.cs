@@ -6,6 +6,8 @@
 //                    protocol in 6 waves, about an hour at 600 s)
 //       [--results runs.jsonl]  (one line per finished run, with its Pareto front; a rerun skips the runs already there)
 //       [--settings pow|pysr-paper]  (the search settings, see Settings; default pow)
+//       [--data-seeds 3,4]  (these data seeds instead of 0 … seeds−1)  [--search-seeds 10-23]  (each data seed searched with
+//                    each of these search seeds instead of its own: a hit rate)  [--evaluations N]  (an evaluation budget too)
 //   dotnet run -c Release --project bench/empiricalbench -- --recheck runs.jsonl  (re-judge recorded misses with the current check,
 //                    and mark those whose true form is off any exact front: see Law.OffExactFront)
 //   dotnet run -c Release --project bench/empiricalbench -- --throughput [--trees 1000] [--rows 10000]
@@ -21,6 +23,9 @@ string? Arg(string name) { int i = argv.IndexOf(name); return i >= 0 && i + 1 < 
 bool Flag(string name) => argv.Contains(name);
 double seconds = double.Parse(Arg("--seconds") ?? "600");
 int seeds = int.Parse(Arg("--seeds") ?? "5");
+int[] dataSeeds = SeedList(Arg("--data-seeds")) ?? Enumerable.Range(0, seeds).ToArray();
+int[]? searchSeeds = SeedList(Arg("--search-seeds"));
+long? evaluations = Arg("--evaluations") is string ev ? long.Parse(ev) : null;
 int threads = int.Parse(Arg("--threads") ?? "2");
 string dataDir = Arg("--data") ?? AppContext.BaseDirectory;
 
@@ -39,26 +44,30 @@ if (settings is not ("pysr-paper" or "pow"))
     Environment.Exit(2);
 }
 string? resultsPath = Arg("--results");
-// A results file (one JSON line per finished run) lets a killed sweep resume: finished (law, seed) runs are skipped.
-var done = new Dictionary<(string, int), RunResult>();
+// A results file (one JSON line per finished run) lets a killed sweep resume: finished (law, data seed, search seed) runs
+// are skipped.
+var done = new Dictionary<(string, int, int), RunResult>();
 if (resultsPath is not null && File.Exists(resultsPath))
     foreach (var line in File.ReadLines(resultsPath).Where(l => l.Trim().Length > 0))
     {
         var r = System.Text.Json.JsonSerializer.Deserialize<RunResult>(line)!;
-        done[(r.Law, r.Seed)] = r;
+        done[(r.Law, r.Seed, r.SearchSeed ?? r.Seed)] = r;
     }
-var runs = laws.SelectMany(law => Enumerable.Range(0, seeds).Select(seed => (law, seed))).Where(x => !done.ContainsKey((x.law.Key, x.seed))).ToList();
-Console.WriteLine($"EmpiricalBench: {laws.Count} laws x {seeds} seeds, {seconds} s per run, {threads} threads, {jobs} runs at a time, settings {settings}" +
+var keys = laws.SelectMany(law => dataSeeds.SelectMany(seed => (searchSeeds ?? [seed]).Select(search => (law, seed, search)))).ToList();
+var runs = keys.Where(x => !done.ContainsKey((x.law.Key, x.seed, x.search))).ToList();
+Console.WriteLine($"EmpiricalBench: {laws.Count} laws x {dataSeeds.Length} data seeds" + (searchSeeds is null ? "" : $" x {searchSeeds.Length} search seeds") +
+                  $", {seconds} s per run" + (evaluations is null ? "" : $" or {evaluations:N0} evaluations") + $", {threads} threads, {jobs} runs at a time, settings {settings}" +
                   (done.Count > 0 ? $"; {done.Count} runs already in {resultsPath}" : ""));
 var gate = new object();
 Parallel.ForEach(runs, new ParallelOptions { MaxDegreeOfParallelism = jobs }, run =>
 {
-    var (law, seed) = run;
+    var (law, seed, search) = run;
     var (x, y) = law.Data(seed);
     var options = Settings.For(settings, law.Variables) with
     {
         TimeLimit = TimeSpan.FromSeconds(seconds),
-        Seed = seed,
+        MaxEvaluations = evaluations,
+        Seed = search,
         Threads = threads,
     };
     var sw = Stopwatch.StartNew();
@@ -69,12 +78,12 @@ Parallel.ForEach(runs, new ParallelOptions { MaxDegreeOfParallelism = jobs }, ru
     var hit = result.Pareto.FirstOrDefault(e => law.Matches(e.Expression, x, y));
     var outcome = new RunResult(law.Key, seed, hit is not null, sw.Elapsed.TotalSeconds, jobs == 1 ? cpuSeconds : null, result.Evaluations,
                                 (hit ?? result.Best).Infix, settings,
-                                result.Pareto.Select(e => new FrontEntry(e.Complexity, e.Loss, e.Infix)).ToList());
+                                result.Pareto.Select(e => new FrontEntry(e.Complexity, e.Loss, e.Infix)).ToList(), search == seed ? null : search);
     lock (gate)
     {
-        done[(law.Key, seed)] = outcome;
+        done[(law.Key, seed, search)] = outcome;
         if (resultsPath is not null) File.AppendAllText(resultsPath, System.Text.Json.JsonSerializer.Serialize(outcome) + "\n");
-        Console.WriteLine($"{law.Key,-10} seed {seed}: {(hit is null ? "MISSED" : "found ")} {sw.Elapsed.TotalSeconds,6:F1} s  {cpuSeconds,7:F0} CPU-s  {result.Evaluations,12:N0} evals  " +
+        Console.WriteLine($"{law.Key,-10} seed {seed}{(search == seed ? "" : $" search {search}")}: {(hit is null ? "MISSED" : "found ")} {sw.Elapsed.TotalSeconds,6:F1} s  {cpuSeconds,7:F0} CPU-s  {result.Evaluations,12:N0} evals  " +
                           $"{(hit is null ? "best: " : "match: ") + outcome.Equation}" +
                           (hit is null && law.OffExactFront(outcome) == true ? "  (the true form is off any exact front)" : ""));
         if (Flag("--verbose"))
@@ -84,14 +93,23 @@ Parallel.ForEach(runs, new ParallelOptions { MaxDegreeOfParallelism = jobs }, ru
 int found = 0, total = 0;
 foreach (var law in laws)
 {
-    var lawRuns = Enumerable.Range(0, seeds).Where(seed => done.ContainsKey((law.Key, seed))).Select(seed => done[(law.Key, seed)]).ToList();
+    var lawKeys = keys.Where(k => k.law == law).ToList();
+    var lawRuns = lawKeys.Where(k => done.ContainsKey((law.Key, k.seed, k.search))).Select(k => done[(law.Key, k.seed, k.search)]).ToList();
     int lawFound = lawRuns.Count(r => r.Found);
     int offFront = lawRuns.Count(r => !r.Found && law.OffExactFront(r) == true);
     found += lawFound;
-    total += seeds;
-    Console.WriteLine($"{law.Key,-10} {lawFound}/{seeds}" + (offFront > 0 ? $"  ({offFront} missed with the true form off any exact front)" : ""));
+    total += lawKeys.Count;
+    Console.WriteLine($"{law.Key,-10} {lawFound}/{lawKeys.Count}" + (offFront > 0 ? $"  ({offFront} missed with the true form off any exact front)" : ""));
 }
 Console.WriteLine($"total {found}/{total}");
+
+// "3,4" or "10-23" (or a mix: "0,10-12"); null where the option is absent.
+static int[]? SeedList(string? text) => text?.Split(',').SelectMany(part =>
+{
+    var ends = part.Split('-');
+    int lo = int.Parse(ends[0]), hi = int.Parse(ends[^1]);
+    return Enumerable.Range(lo, hi - lo + 1);
+}).ToArray();
 
 // Re-judges each recorded miss with the current check: its whole front where the file has it, else the equation it ended
 // on (files written before fronts were recorded). Prints the verdicts; the file is left as it is.
@@ -105,7 +123,7 @@ void Recheck(string path)
         var equations = r.Front?.Select(e => e.Equation).ToList() ?? [r.Equation];
         var hit = equations.FirstOrDefault(e => law.Matches(Expression.Parse(e, law.Variables), x, y));
         string off = hit is null && law.OffExactFront(r) == true ? " (the true form is off any exact front)" : "";
-        Console.WriteLine($"{r.Law,-10} seed {r.Seed}: {(hit is null ? "missed   " : "now found")}{off}  {hit ?? r.Equation}");
+        Console.WriteLine($"{r.Law,-10} seed {r.Seed}{(r.SearchSeed is int k ? $" search {k}" : "")}: {(hit is null ? "missed   " : "now found")}{off}  {hit ?? r.Equation}");
     }
 }
 
@@ -152,11 +170,12 @@ static class Settings
         };
 }
 
-/// <summary>One finished run. CpuSeconds is the process's CPU time during the run (only with --jobs 1, where it is the run's
-/// own). Settings is null in files written before --settings existed, which used "pow"; Front, the run's Pareto front, is
-/// null in files written before fronts were recorded.</summary>
+/// <summary>One finished run. Seed draws the data; SearchSeed seeds the search where it differs (null: Seed seeds both).
+/// CpuSeconds is the process's CPU time during the run (only with --jobs 1, where it is the run's own). Settings is null in
+/// files written before --settings existed, which used "pow"; Front, the run's Pareto front, is null in files written
+/// before fronts were recorded.</summary>
 sealed record RunResult(string Law, int Seed, bool Found, double Seconds, double? CpuSeconds, long Evaluations, string Equation, string? Settings,
-                        List<FrontEntry>? Front = null);
+                        List<FrontEntry>? Front = null, int? SearchSeed = null);
 
 /// <summary>One entry of a run's Pareto front.</summary>
 sealed record FrontEntry(int Complexity, double Loss, string Equation);
