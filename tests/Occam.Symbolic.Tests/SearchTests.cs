@@ -2,7 +2,8 @@ namespace Occam.Symbolic.Tests;
 
 public sealed class SearchTests
 {
-    static (double[,] X, double[] Y) Data(int rows, int features, Func<double[], double> f, int seed, double lo = -3, double hi = 3)
+    /// <summary>Rows drawn uniformly in [lo, hi] per feature, target f(row).</summary>
+    internal static (double[,] X, double[] Y) Data(int rows, int features, Func<double[], double> f, int seed, double lo = -3, double hi = 3)
     {
         var rng = new Random(seed);
         var x = new double[rows, features];
@@ -35,19 +36,8 @@ public sealed class SearchTests
 
 public sealed class SearchDeterminismAndFeatureTests
 {
-    static (double[,] X, double[] Y) Data(int rows, int features, Func<double[], double> f, int seed, double lo, double hi)
-    {
-        var rng = new Random(seed);
-        var x = new double[rows, features];
-        var y = new double[rows];
-        var row = new double[features];
-        for (int r = 0; r < rows; r++)
-        {
-            for (int j = 0; j < features; j++) row[j] = x[r, j] = lo + (hi - lo) * rng.NextDouble();
-            y[r] = f(row);
-        }
-        return (x, y);
-    }
+    static (double[,] X, double[] Y) Data(int rows, int features, Func<double[], double> f, int seed, double lo, double hi) =>
+        SearchTests.Data(rows, features, f, seed, lo, hi);
 
     [Fact]
     public void Search_recovers_product_over_square_law()
