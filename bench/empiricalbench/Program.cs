@@ -59,6 +59,16 @@ Console.WriteLine($"EmpiricalBench: {laws.Count} laws x {dataSeeds.Length} data 
                   $", {seconds} s per run" + (evaluations is null ? "" : $" or {evaluations:N0} evaluations") + $", {threads} threads, {jobs} runs at a time, settings {settings}" +
                   (done.Count > 0 ? $"; {done.Count} runs already in {resultsPath}" : ""));
 var gate = new object();
+// Whether a missed run's true form is off any exact front, worked out once per run (it refits each listed form).
+var offFront = new Dictionary<RunResult, bool>(ReferenceEqualityComparer.Instance);
+bool OffFront(Law law, RunResult r)
+{
+    lock (offFront)
+    {
+        if (!offFront.TryGetValue(r, out bool off)) offFront[r] = off = !r.Found && law.OffExactFront(r) == true;
+        return off;
+    }
+}
 Parallel.ForEach(runs, new ParallelOptions { MaxDegreeOfParallelism = jobs }, run =>
 {
     var (law, seed, search) = run;
@@ -85,7 +95,7 @@ Parallel.ForEach(runs, new ParallelOptions { MaxDegreeOfParallelism = jobs }, ru
         if (resultsPath is not null) File.AppendAllText(resultsPath, System.Text.Json.JsonSerializer.Serialize(outcome) + "\n");
         Console.WriteLine($"{law.Key,-10} seed {seed}{(search == seed ? "" : $" search {search}")}: {(hit is null ? "MISSED" : "found ")} {sw.Elapsed.TotalSeconds,6:F1} s  {cpuSeconds,7:F0} CPU-s  {result.Evaluations,12:N0} evals  " +
                           $"{(hit is null ? "best: " : "match: ") + outcome.Equation}" +
-                          (hit is null && law.OffExactFront(outcome) == true ? "  (the true form is off any exact front)" : ""));
+                          (OffFront(law, outcome) ? "  (the true form is off any exact front)" : ""));
         if (Flag("--verbose"))
             foreach (var e in result.Pareto) Console.WriteLine($"    {e.Complexity,3} {e.Loss,12:E4}  {e.Infix}");
     }
@@ -94,12 +104,12 @@ int found = 0, total = 0;
 foreach (var law in laws)
 {
     var lawKeys = keys.Where(k => k.law == law).ToList();
-    var lawRuns = lawKeys.Where(k => done.ContainsKey((law.Key, k.seed, k.search))).Select(k => done[(law.Key, k.seed, k.search)]).ToList();
+    var lawRuns = lawKeys.Select(k => done.GetValueOrDefault((law.Key, k.seed, k.search))).OfType<RunResult>().ToList();
     int lawFound = lawRuns.Count(r => r.Found);
-    int offFront = lawRuns.Count(r => !r.Found && law.OffExactFront(r) == true);
+    int lawOff = lawRuns.Count(r => OffFront(law, r));
     found += lawFound;
     total += lawKeys.Count;
-    Console.WriteLine($"{law.Key,-10} {lawFound}/{lawKeys.Count}" + (offFront > 0 ? $"  ({offFront} missed with the true form off any exact front)" : ""));
+    Console.WriteLine($"{law.Key,-10} {lawFound}/{lawKeys.Count}" + (lawOff > 0 ? $"  ({lawOff} missed with the true form off any exact front)" : ""));
 }
 Console.WriteLine($"total {found}/{total}");
 

@@ -1,3 +1,5 @@
+using static Occam.Symbolic.Tests.SearchTests;
+
 namespace Occam.Symbolic.Tests;
 
 public sealed class SearchTests
@@ -36,9 +38,6 @@ public sealed class SearchTests
 
 public sealed class SearchDeterminismAndFeatureTests
 {
-    static (double[,] X, double[] Y) Data(int rows, int features, Func<double[], double> f, int seed, double lo, double hi) =>
-        SearchTests.Data(rows, features, f, seed, lo, hi);
-
     [Fact]
     public void Search_recovers_product_over_square_law()
     {
