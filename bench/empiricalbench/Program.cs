@@ -59,15 +59,16 @@ Console.WriteLine($"EmpiricalBench: {laws.Count} laws x {dataSeeds.Length} data 
                   $", {seconds} s per run" + (evaluations is null ? "" : $" or {evaluations:N0} evaluations") + $", {threads} threads, {jobs} runs at a time, settings {settings}" +
                   (done.Count > 0 ? $"; {done.Count} runs already in {resultsPath}" : ""));
 var gate = new object();
-// Whether a missed run's true form is off any exact front, worked out once per run (it refits each listed form).
+// Whether a missed run's true form is off any exact front, worked out once per run (it refits each listed form, so
+// outside the locks: each run's result is judged by the one thread that made it, or by the summary after all runs).
 var offFront = new Dictionary<RunResult, bool>(ReferenceEqualityComparer.Instance);
 bool OffFront(Law law, RunResult r)
 {
     lock (offFront)
-    {
-        if (!offFront.TryGetValue(r, out bool off)) offFront[r] = off = !r.Found && law.OffExactFront(r) == true;
-        return off;
-    }
+        if (offFront.TryGetValue(r, out bool known)) return known;
+    bool off = !r.Found && law.OffExactFront(r) == true;
+    lock (offFront) offFront[r] = off;
+    return off;
 }
 Parallel.ForEach(runs, new ParallelOptions { MaxDegreeOfParallelism = jobs }, run =>
 {
@@ -89,13 +90,14 @@ Parallel.ForEach(runs, new ParallelOptions { MaxDegreeOfParallelism = jobs }, ru
     var outcome = new RunResult(law.Key, seed, hit is not null, sw.Elapsed.TotalSeconds, jobs == 1 ? cpuSeconds : null, result.Evaluations,
                                 (hit ?? result.Best).Infix, settings,
                                 result.Pareto.Select(e => new FrontEntry(e.Complexity, e.Loss, e.Infix)).ToList(), search == seed ? null : search);
+    bool off = OffFront(law, outcome);
     lock (gate)
     {
         done[(law.Key, seed, search)] = outcome;
         if (resultsPath is not null) File.AppendAllText(resultsPath, System.Text.Json.JsonSerializer.Serialize(outcome) + "\n");
         Console.WriteLine($"{law.Key,-10} seed {seed}{(search == seed ? "" : $" search {search}")}: {(hit is null ? "MISSED" : "found ")} {sw.Elapsed.TotalSeconds,6:F1} s  {cpuSeconds,7:F0} CPU-s  {result.Evaluations,12:N0} evals  " +
                           $"{(hit is null ? "best: " : "match: ") + outcome.Equation}" +
-                          (OffFront(law, outcome) ? "  (the true form is off any exact front)" : ""));
+                          (off ? "  (the true form is off any exact front)" : ""));
         if (Flag("--verbose"))
             foreach (var e in result.Pareto) Console.WriteLine($"    {e.Complexity,3} {e.Loss,12:E4}  {e.Infix}");
     }
