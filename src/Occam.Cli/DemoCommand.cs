@@ -5,16 +5,17 @@ using TorchSharp;
 namespace Occam.Cli;
 
 /// <summary>
-/// <c>occam demo nbody | shortest-path | sort | mass-spring</c>: the EGNN charged N-body benchmark and the
-/// classic graph_nets demos. Each prints its metrics while training and writes a Markdown report with a PNG plot
+/// <c>occam demo nbody | shortest-path | sort | mass-spring | hybrid</c>: the EGNN charged N-body benchmark, the
+/// classic graph_nets demos and hybrid inference. Each prints its metrics while training and writes a Markdown report with a PNG plot
 /// to <c>--out</c>; <c>--quick</c> selects a setting that finishes in a few minutes on 2 cores.
 /// </summary>
 internal static class DemoCommand
 {
     public static Command Create()
     {
-        var demo = new Command("demo", "Benchmarks and demos: EGNN on charged N-body, graph_nets shortest path / sort / mass-spring.");
+        var demo = new Command("demo", "Benchmarks and demos: EGNN on charged N-body, graph_nets shortest path / sort / mass-spring, hybrid inference.");
         demo.Subcommands.Add(NBody());
+        demo.Subcommands.Add(HybridCommand.Create(SeedOption(), ThreadsOption(), QuickOption(), OutOption("hybrid"), SetThreads));
         foreach (var command in GraphTaskCommands()) demo.Subcommands.Add(command);
         return demo;
     }

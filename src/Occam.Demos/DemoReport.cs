@@ -27,14 +27,15 @@ public static class DemoReport
     }
 
     /// <summary>Draws line plots of the series and writes them as a PNG.</summary>
+    /// <remarks>With <paramref name="logLog"/> both axes are logarithmic (the values must be positive); ticks are labelled with the values.</remarks>
     public static void LinePlot(string path, string title, string xLabel, string yLabel, IEnumerable<PlotSeries> series,
-        int width = 800, int height = 500, bool markers = false, bool equalAxes = false)
+        int width = 800, int height = 500, bool markers = false, bool equalAxes = false, bool logLog = false)
     {
         var plot = new Plot();
         foreach (var s in series)
         {
             if (s.X.Length == 0) continue;
-            var scatter = plot.Add.Scatter(s.X, s.Y);
+            var scatter = logLog ? plot.Add.Scatter(s.X.Select(Math.Log10).ToArray(), s.Y.Select(Math.Log10).ToArray()) : plot.Add.Scatter(s.X, s.Y);
             scatter.LegendText = s.Label;
             scatter.MarkerSize = markers ? 5 : 0;
             if (s.Color is not null) scatter.Color = ScottPlot.Color.FromHex(s.Color);
@@ -44,6 +45,12 @@ public static class DemoReport
         plot.YLabel(yLabel);
         plot.ShowLegend();
         if (equalAxes) plot.Axes.SquareUnits();
+        if (logLog)
+        {
+            static string Label(double log) => Math.Pow(10, log).ToString("G3", Invariant);
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(), LabelFormatter = Label };
+            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(), LabelFormatter = Label };
+        }
         WriteBytes(path, plot.GetImageBytes(width, height, ImageFormat.Png));
     }
 

@@ -20,7 +20,8 @@ public enum HybridMode
 /// <param name="Seed">Seed of the weight initialisation.</param>
 public sealed record HybridNetworkOptions(int Hidden = 48, int Iterations = 100, long Seed = 1)
 {
-    internal void Validate()
+    /// <summary>Throws an <see cref="ArgumentOutOfRangeException"/> naming the first impossible setting.</summary>
+    public void Validate()
     {
         if (Hidden < 1) throw new ArgumentOutOfRangeException(nameof(Hidden), Hidden, "The hidden width must be at least 1.");
         if (Iterations < 1) throw new ArgumentOutOfRangeException(nameof(Iterations), Iterations, $"The number of iterations K must be at least 1; got {Iterations}.");
@@ -76,10 +77,11 @@ public sealed class HybridNetwork : nn.Module
         decoder = new Mlp(nf, [nf, mode == HybridMode.Hybrid ? stateSize : observationSize], Activation.ReLU, generator: generator);
         using (no_grad())
         {
-            // A small last layer, so training starts from ε ≈ 0: the hybrid from the model's own iteration.
+            // A zero last layer: training starts from ε ≡ 0, the hybrid from the model's own iteration and the GNN alone
+            // from the observations; the gradient still reaches it through the hidden layer's nonzero output.
             var last = decoder.parameters().ToArray();
-            last[^2].mul_(0.1);
-            last[^1].mul_(0.1);
+            last[^2].zero_();
+            last[^1].zero_();
         }
         RegisterComponents();
     }

@@ -14,7 +14,8 @@ namespace Occam.Inference;
 /// <param name="Seed">Seed of the batch order.</param>
 public sealed record HybridTrainingOptions(int Steps = 300, int BatchChains = 8, int ChunkLength = 50, double LearningRate = 1e-3, int EvaluateEvery = 20, long Seed = 1)
 {
-    internal void Validate()
+    /// <summary>Throws an <see cref="ArgumentOutOfRangeException"/> naming the first impossible setting.</summary>
+    public void Validate()
     {
         if (Steps < 0) throw new ArgumentOutOfRangeException(nameof(Steps), Steps, "Training steps must not be negative.");
         if (BatchChains < 1) throw new ArgumentOutOfRangeException(nameof(BatchChains), BatchChains, "At least one chunk per batch is needed.");

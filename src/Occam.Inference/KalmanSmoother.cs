@@ -67,9 +67,9 @@ public static class KalmanSmoother
             }
             else
             {
-                jacobians[t - 1] = model.TransitionJacobian(means[t - 1]);
-                predictedMeans[t] = model.Transition(means[t - 1]);
-                predictedCovariances[t] = Symmetric(jacobians[t - 1] * covariances[t - 1] * jacobians[t - 1].Transpose() + model.Q);
+                jacobians[t - 1] = model.TransitionJacobian(means[t - 1], t);
+                predictedMeans[t] = model.Transition(means[t - 1], t);
+                predictedCovariances[t] = Symmetric(jacobians[t - 1] * covariances[t - 1] * jacobians[t - 1].Transpose() + model.ProcessNoise(t));
             }
             var innovation = Vector<double>.Build.Dense(observations[t]) - h * predictedMeans[t];
             var s = Symmetric(h * predictedCovariances[t] * h.Transpose() + model.R);
@@ -81,7 +81,6 @@ public static class KalmanSmoother
             covariances[t] = Symmetric(k * predictedCovariances[t] * k.Transpose() + gain * model.R * gain.Transpose());
             logLikelihood -= 0.5 * (innovation.DotProduct(cholesky.Solve(innovation)) + cholesky.DeterminantLn + model.ObservationSize * Math.Log(2 * Math.PI));
         }
-        jacobians[^1] = model.TransitionJacobian(means[^1]);
         return (new GaussianTrajectory(means, covariances, logLikelihood), predictedMeans, predictedCovariances, jacobians);
     }
 

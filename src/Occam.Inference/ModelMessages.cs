@@ -17,6 +17,7 @@ public sealed class ModelMessages
     private readonly double[] priorPrecision, priorMean;
 
     /// <summary>Prepares the messages of <paramref name="model"/>.</summary>
+    /// <remarks>The messages use the model's time-invariant transition and <see cref="StateSpaceModel.Q"/>.</remarks>
     public ModelMessages(StateSpaceModel model)
     {
         this.model = model ?? throw new ArgumentNullException(nameof(model));
@@ -116,7 +117,7 @@ public sealed class ModelMessages
             double row = diagonal.L2Norm() + 2 * (qInverse * j).L2Norm();
             bound = Math.Max(bound, row);
         }
-        bound = Math.Max(bound, priorPrecisionMatrix.L2Norm() + bound);
+        bound += priorPrecisionMatrix.L2Norm(); // the first state's row also holds the prior's precision
         return 1.0 / bound;
     }
 

@@ -76,21 +76,33 @@ public abstract class StateSpaceModel
     /// <summary>Writes the Jacobian <c>∂F/∂x</c> at <paramref name="x"/> into <paramref name="jacobian"/>, row-major (StateSize × StateSize).</summary>
     public abstract void TransitionJacobian(ReadOnlySpan<double> x, Span<double> jacobian);
 
+    /// <summary>
+    /// The transition into state <paramref name="step"/> (from state <c>step − 1</c>), for models whose transition changes
+    /// along the chain (e.g. irregular time stamps); time-invariant models ignore the step. Used by <see cref="KalmanSmoother"/>.
+    /// </summary>
+    public virtual void Transition(int step, ReadOnlySpan<double> x, Span<double> result) => Transition(x, result);
+
+    /// <summary>The Jacobian of <see cref="Transition(int, ReadOnlySpan{double}, Span{double})"/>.</summary>
+    public virtual void TransitionJacobian(int step, ReadOnlySpan<double> x, Span<double> jacobian) => TransitionJacobian(x, jacobian);
+
+    /// <summary>The process noise of the transition into state <paramref name="step"/> (<see cref="Q"/> unless the model varies along the chain).</summary>
+    public virtual Matrix<double> ProcessNoise(int step) => Q;
+
     /// <summary><c>F(x)</c> as a vector.</summary>
-    public Vector<double> Transition(Vector<double> x)
+    public Vector<double> Transition(Vector<double> x, int step = 1)
     {
         ArgumentNullException.ThrowIfNull(x);
         var result = new double[StateSize];
-        Transition(x.AsArray() ?? x.ToArray(), result);
+        Transition(step, x.AsArray() ?? x.ToArray(), result);
         return Vector<double>.Build.Dense(result);
     }
 
-    /// <summary><c>∂F/∂x</c> at <paramref name="x"/> as a matrix.</summary>
-    public Matrix<double> TransitionJacobian(Vector<double> x)
+    /// <summary><c>∂F/∂x</c> at <paramref name="x"/> as a matrix (for the transition into <paramref name="step"/>).</summary>
+    public Matrix<double> TransitionJacobian(Vector<double> x, int step = 1)
     {
         ArgumentNullException.ThrowIfNull(x);
         var result = new double[StateSize * StateSize];
-        TransitionJacobian(x.AsArray() ?? x.ToArray(), result);
+        TransitionJacobian(step, x.AsArray() ?? x.ToArray(), result);
         return Matrix<double>.Build.Dense(StateSize, StateSize, (i, j) => result[i * StateSize + j]);
     }
 
