@@ -81,16 +81,14 @@ public static class HybridDemo
 
             using var gnn = new HybridNetwork(HybridMode.GnnOnly, messages, gamma, options.Network);
             log($"N = {size}: training GNN only");
-            // The paper's rule for small data sets: a lower learning rate (N/1000 of it, at least a tenth).
-            var training = options.Training with { LearningRate = options.Training.LearningRate * Math.Clamp(size / 1000.0, 0.1, 1.0) };
-            var gnnTraining = HybridTraining.Train(gnn, [train], [validation], training, log, cancellation);
+            var gnnTraining = HybridTraining.Train(gnn, [train], [validation], options.Training, log, cancellation);
             var gnnEstimate = HybridTraining.Estimate(gnn, test);
             double gnnMse = test.MeanSquaredError(gnnEstimate);
 
             using var hybrid = new HybridNetwork(HybridMode.Hybrid, messages, gamma, options.Network);
             double iterationMse = test.MeanSquaredError(ModelIteration(hybrid, test));
             log($"N = {size}: training hybrid (the model's own {options.Network.Iterations}-step iteration: test MSE {iterationMse:G4})");
-            var hybridTraining = HybridTraining.Train(hybrid, [train], [validation], training, log, cancellation);
+            var hybridTraining = HybridTraining.Train(hybrid, [train], [validation], options.Training, log, cancellation);
             var hybridEstimate = HybridTraining.Estimate(hybrid, test);
             double hybridMse = test.MeanSquaredError(hybridEstimate);
             log($"N = {size}: test MSE  model only {modelMse:G4}   GNN only {gnnMse:G4}   hybrid {hybridMse:G4}   ({clock.Elapsed.TotalMinutes:F1} min)");
@@ -179,7 +177,7 @@ public static class HybridDemo
         md.AppendLine($"# Hybrid inference: {o.System.Name}");
         md.AppendLine();
         md.AppendLine($"{o.System.Description}. Test: {o.TestSamples} steps of a separate trajectory; the observations alone have MSE {result.ObservationMse:G4}.");
-        md.AppendLine($"Networks: hidden {o.Network.Hidden}, K = {o.Network.Iterations} iterations, {o.Training.Steps} Adam steps (learning rate {DemoReport.F(o.Training.LearningRate)}, scaled by N/1000 below 1,000 samples and at least a tenth of it, {o.Training.BatchChains} chunks of {o.Training.ChunkLength} steps per batch), " +
+        md.AppendLine($"Networks: hidden {o.Network.Hidden}, K = {o.Network.Iterations} iterations, {o.Training.Steps} Adam steps (learning rate {DemoReport.F(o.Training.LearningRate)}, {o.Training.BatchChains} chunks of {o.Training.ChunkLength} steps per batch), " +
                       $"the state with the best validation MSE kept (checked every {o.Training.EvaluateEvery} steps, and before training); seed {o.Seed}.");
         md.AppendLine("For a size N, N/2 samples train and N/2 validate; σ of the graphical model is tuned on all N. MSE is per coordinate, over all test steps.");
         md.AppendLine();

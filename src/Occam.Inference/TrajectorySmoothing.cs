@@ -95,8 +95,8 @@ public sealed class TimestampedConstantVelocityModel : StateSpaceModel
 /// <summary>
 /// Smoothing of real, timestamped observations (GPS fixes, tracked positions): a CSV with a time column <c>t</c> (or
 /// <c>time</c>) and 2 or 3 coordinate columns in, the Rauch–Tung–Striebel smoother's positions and velocities out. The
-/// acceleration and observation noise scales are chosen by maximum likelihood (the filter's innovation likelihood) on a
-/// logarithmic grid.
+/// acceleration and observation noise scales are chosen by maximum likelihood (the filter's innovation likelihood) on
+/// logarithmic grids: a coarse one, then two finer ones around its best point.
 /// </summary>
 public static class TrajectorySmoothing
 {
@@ -165,16 +165,31 @@ public static class TrajectorySmoothing
         double step = times[^1] - times[0];
         double unit = Math.Max(spread, 1e-12);
         double dt = step / (times.Count - 1);
-        Result? best = null;
-        foreach (double r in Grid(unit * 1e-3, unit * 10, 17))
-            foreach (double q in Grid(unit / (dt * Math.Sqrt(dt)) * 1e-4, unit / (dt * Math.Sqrt(dt)) * 1e2, 19))
-            {
-                var model = new TimestampedConstantVelocityModel(times, axes, q, r);
-                double logLikelihood = KalmanSmoother.Filter(model, observations).LogLikelihood;
-                if (best is null || logLikelihood > best.LogLikelihood) best = new Result(q, r, logLikelihood, times.ToArray(), null!);
-            }
-        var chosen = new TimestampedConstantVelocityModel(times, axes, best!.AccelerationNoise, best.ObservationNoise);
-        return best with { Trajectory = KalmanSmoother.Smooth(chosen, observations) };
+        // Maximum likelihood over log q and log r: a coarse grid over six decades of q and four of r, then two finer
+        // grids around the best point (each a third of the previous spacing).
+        double qScale = unit / (dt * Math.Sqrt(dt));
+        (double LogQ, double LogR, double LogLikelihood) best = (double.NaN, double.NaN, double.NegativeInfinity);
+        void Search(double qLow, double qHigh, double rLow, double rHigh, int count)
+        {
+            for (int i = 0; i < count; i++)
+                for (int j = 0; j < count; j++)
+                {
+                    double logQ = qLow + (qHigh - qLow) * i / (count - 1), logR = rLow + (rHigh - rLow) * j / (count - 1);
+                    var model = new TimestampedConstantVelocityModel(times, axes, Math.Exp(logQ), Math.Exp(logR));
+                    double logLikelihood = KalmanSmoother.Filter(model, observations).LogLikelihood;
+                    if (logLikelihood > best.LogLikelihood) best = (logQ, logR, logLikelihood);
+                }
+        }
+        double qStep = Math.Log(1e6) / 8, rStep = Math.Log(1e4) / 8;
+        Search(Math.Log(qScale * 1e-4), Math.Log(qScale * 1e2), Math.Log(unit * 1e-3), Math.Log(unit * 10), 9);
+        for (int round = 0; round < 2; round++)
+        {
+            Search(best.LogQ - qStep, best.LogQ + qStep, best.LogR - rStep, best.LogR + rStep, 7);
+            qStep /= 3;
+            rStep /= 3;
+        }
+        var chosen = new TimestampedConstantVelocityModel(times, axes, Math.Exp(best.LogQ), Math.Exp(best.LogR));
+        return new Result(Math.Exp(best.LogQ), Math.Exp(best.LogR), best.LogLikelihood, times.ToArray(), KalmanSmoother.Smooth(chosen, observations));
     }
 
     static IEnumerable<double> Grid(double low, double high, int count) =>

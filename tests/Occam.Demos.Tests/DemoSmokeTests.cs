@@ -92,4 +92,61 @@ public sealed class DemoSmokeTests : IDisposable
         Assert.Contains("transformer", error);
         Assert.Single(error.Trim().Split('\n'));
     }
+
+    [Theory]
+    [InlineData("linear")]
+    [InlineData("lorenz")]
+    public void Hybrid_demo_writes_the_three_estimators_per_size_to_report_and_summary(string system)
+    {
+        var (code, output, error) = Run("demo", "hybrid", "--system", system, "--train-samples", "40,20", "--test-samples", "30",
+            "--iterations", "3", "--hidden", "8", "--steps", "2", "--evaluate-every", "1", "--chunk-length", "10", "--out", directory);
+        Assert.True(code == 0, error);
+        Assert.Contains("N = 20: test MSE", output);
+        Assert.Contains("N = 40: test MSE", output);
+        var summary = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(directory, "summary.json")))!;
+        Assert.Equal([20, 40], summary["sizes"]!.AsArray().Select(n => n!.GetValue<int>()));
+        foreach (var key in new[] { "model_only", "gnn_only", "hybrid" })
+        {
+            var values = summary["mse"]![key]!.AsArray().Select(n => n!.GetValue<double>()).ToArray();
+            Assert.Equal(2, values.Length);
+            Assert.All(values, v => Assert.True(v > 0 && double.IsFinite(v), $"{key}: {v}"));
+        }
+        Assert.Contains("| 40 |", File.ReadAllText(Path.Combine(directory, "hybrid.md")));
+        AssertPng(Path.Combine(directory, "hybrid-mse.png"));
+        AssertPng(Path.Combine(directory, "hybrid-trajectory.png"));
+    }
+
+    [Theory]
+    [InlineData("--iterations 0", "K must be at least 1")]
+    [InlineData("--system pendulum", "--system must be linear or lorenz; got 'pendulum'")]
+    [InlineData("--train-samples 100,x", "--train-samples: 'x' is not a whole number")]
+    [InlineData("--train-samples 2", "--train-samples: 2 is outside")]
+    [InlineData("--taylor-order 3", "--taylor-order must be 1 or 2")]
+    [InlineData("--observations no-such-fixes.csv", "no-such-fixes.csv: no such file")]
+    public void Hybrid_demo_bad_settings_are_one_line_errors(string arguments, string expected)
+    {
+        var (code, _, error) = Run(["demo", "hybrid", .. arguments.Split(' '), "--out", directory]);
+        Assert.Equal(1, code);
+        Assert.Contains(expected, error);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.False(File.Exists(Path.Combine(directory, "summary.json")));
+    }
+
+    [Fact]
+    public void Hybrid_demo_smooths_a_csv_of_timestamped_fixes_without_touching_it()
+    {
+        Directory.CreateDirectory(directory);
+        var input = Path.Combine(directory, "fixes.csv");
+        var lines = new List<string> { "time,x,y" };
+        var random = new Random(3);
+        for (int k = 0; k < 50; k++)
+            lines.Add(FormattableString.Invariant($"{k * 1.5 + random.NextDouble() * 0.2},{k + random.NextDouble()},{0.5 * k + random.NextDouble()}"));
+        File.WriteAllText(input, string.Join('\n', lines));
+        var before = File.ReadAllBytes(input);
+        var (code, output, error) = Run("demo", "hybrid", "--observations", input, "--out", Path.Combine(directory, "smoothed"));
+        Assert.True(code == 0, error);
+        Assert.Contains("maximum-likelihood noise", output);
+        Assert.StartsWith("time,x,y,v_x,v_y\n", File.ReadAllText(Path.Combine(directory, "smoothed", "smoothed.csv")));
+        Assert.Equal(before, File.ReadAllBytes(input));
+    }
 }
