@@ -47,9 +47,14 @@ public static class DemoReport
         if (equalAxes) plot.Axes.SquareUnits();
         if (logLog)
         {
-            static string Label(double log) => Math.Pow(10, log).ToString("G3", Invariant);
+            static string Label(double log)
+            {
+                double value = Math.Pow(10, log);
+                return value >= 1000 ? value.ToString("N0", Invariant) : value.ToString("G3", Invariant);
+            }
             plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(), LabelFormatter = Label };
             plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(), LabelFormatter = Label };
+            plot.ShowLegend(Edge.Right); // curves over decades fill the corners
         }
         WriteBytes(path, plot.GetImageBytes(width, height, ImageFormat.Png));
     }

@@ -95,7 +95,7 @@ public static class HybridDemo
             points.Add(new HybridDemoPoint(size, sigma, gamma, modelMse, gnnMse, hybridMse, iterationMse, gnnTraining, hybridTraining));
             if (size == largest)
             {
-                int window = Math.Min(150, test.Length);
+                int window = Math.Min(80, test.Length);
                 example = new HybridExample(test.Truth[..window], test.Observations[..window], modelOnly[..window], gnnEstimate[..window], hybridEstimate[..window]);
             }
         }
@@ -160,7 +160,7 @@ public static class HybridDemo
             new PlotSeries("GNN only", sizes, points.Select(p => p.GnnOnly).ToArray(), "#2ca02c"),
             new PlotSeries("hybrid", sizes, points.Select(p => p.Hybrid).ToArray(), "#d62728"),
             new PlotSeries("observations", [sizes[0], sizes[^1]], [result.ObservationMse, result.ObservationMse], "#7f7f7f"),
-        ], markers: true, logLog: true);
+        ], width: 900, markers: true, logLog: true);
         var e = result.Example;
         double[] time = Enumerable.Range(0, e.Truth.Length).Select(t => (double)t).ToArray();
         double[] Coordinate(double[][] rows) => rows.Select(r => r[0]).ToArray();
