@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Occam.Physics.IO;
+using Occam.Symbolic.IO;
 
 namespace Occam.Physics;
 

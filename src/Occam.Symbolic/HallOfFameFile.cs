@@ -13,12 +13,8 @@ public static class HallOfFameFile
     public static void Save(string path, IReadOnlyList<ParetoEntry> pareto, ParetoEntry? best = null)
     {
         var json = ToJson(pareto, best ?? (pareto.Count == 0 ? null : Search.Select(pareto, ModelSelection.Best)));
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.tmp");
-        File.WriteAllText(tmp, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
-        File.Move(tmp, full, overwrite: true);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        IO.AtomicFile.WriteText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
     }
 
     /// <summary>The JSON document: <c>{ "best": {...}, "pareto": [ {...}, ... ] }</c>.</summary>

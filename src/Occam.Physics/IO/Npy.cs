@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 
+using Occam.Symbolic.IO;
+
 namespace Occam.Physics.IO;
 
 /// <summary>
@@ -33,7 +35,12 @@ public static class Npy
     }
 
     /// <summary>Reads one <c>.npy</c> array from a stream.</summary>
-    public static NpyArray Read(Stream stream)
+    public static NpyArray Read(Stream stream) => Read(stream, stream is { CanSeek: true } ? stream.Length - stream.Position : null);
+
+    /// <param name="stream">The array's bytes.</param>
+    /// <param name="available">How many bytes the stream holds (null: unknown); a header that promises more is refused
+    /// before anything is allocated.</param>
+    internal static NpyArray Read(Stream stream, long? available)
     {
         ArgumentNullException.ThrowIfNull(stream);
         Span<byte> prefix = stackalloc byte[8];
@@ -67,9 +74,17 @@ public static class Npy
         var (dtype, bigEndian, itemSize) = ParseDescr(descr);
 
         long count = 1;
-        foreach (int s in shape) count = checked(count * s);
+        foreach (int s in shape)
+        {
+            if (s != 0 && count > Array.MaxLength / s) throw new InvalidDataException($"Array of shape {Tuple(shape)} is too large.");
+            count *= s;
+        }
         if (count > Array.MaxLength) throw new InvalidDataException($"Array of {count} elements is too large.");
-        long byteCount = checked(count * itemSize);
+        long byteCount = count * itemSize;
+        long headerBytesRead = 8 + (major == 1 ? 2 : 4) + headerLength;
+        if (available is long left && byteCount > left - headerBytesRead)
+            throw new InvalidDataException(
+                $"The file ends early: the header promises {byteCount} bytes of data (shape {Tuple(shape)}) but only {Math.Max(0, left - headerBytesRead)} follow.");
         if (BitConverter.IsLittleEndian && !bigEndian && dtype is NpyDType.Float64 or NpyDType.Float32 or NpyDType.Int64 or NpyDType.Int32)
         {
             // Read straight into the typed array (no intermediate byte copy, no 2 GB byte-array limit).
@@ -283,6 +298,8 @@ public static class Npy
         }
         return result;
     }
+
+    static string Tuple(int[] shape) => $"({string.Join(", ", shape)})";
 
     static (string Descr, bool Fortran, int[] Shape) ParseHeader(string header)
     {
