@@ -765,7 +765,7 @@ public static class SymbolicDistillation
     /// <summary>
     /// Writes the run's options into its checkpoint directory. When resuming, first checks them against the options the
     /// checkpoint was written with and refuses any training setting that differs, naming it: resuming a spring
-    /// checkpoint on r2 data would otherwise continue silently on the wrong data.
+    /// checkpoint on r2 data would otherwise continue silently on the wrong data. A resumed run leaves the file as it is.
     /// </summary>
     static void WriteOptions(DiscoveryOptions options, string directory)
     {
@@ -785,6 +785,7 @@ public static class SymbolicDistillation
                     throw new InvalidDataException(
                         $"cannot resume: the checkpoint in '{directory}' was trained with {name} = {before?.ToJsonString() ?? "null"}, this run has {name} = {value?.ToJsonString() ?? "null"}; use the checkpoint's settings or train afresh");
             }
+            return; // the same training settings: the file stays as the checkpoint's record
         }
         Directory.CreateDirectory(directory);
         Occam.Symbolic.IO.AtomicFile.WriteText(path, System.Text.Json.JsonSerializer.Serialize(options));
