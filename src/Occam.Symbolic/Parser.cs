@@ -40,8 +40,13 @@ internal sealed class Parser
 
     FormatException Error(string what) => new($"{what} at position {pos} in expression '{Abbreviated(text)}'");
 
-    /// <summary>The text, cut to its first 60 characters when longer, so that an error stays one readable line.</summary>
-    static string Abbreviated(string text) => text.Length <= 60 ? text : text[..60] + "…";
+    /// <summary>The text, cut to its first 60 characters when longer and with control characters (line breaks, NUL) shown
+    /// as escapes, so that an error stays one readable line.</summary>
+    static string Abbreviated(string text)
+    {
+        var cut = text.Length <= 60 ? text : text[..60] + "…";
+        return string.Concat(cut.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+    }
 
     /// <summary>Enters one level of nesting; throws past <see cref="Expression.MaxDepth"/>. Every caller leaves with <c>nesting--</c>.</summary>
     void Enter()
