@@ -181,7 +181,7 @@ public static class Simulator
     static SimulationException Failed(ParticleSystem system, string which, SimulationException e)
     {
         string what = system.Expression is { } potential
-            ? $"potential '{(potential.Length <= 60 ? potential : potential[..60] + "…")}'" : $"system '{system.Name}'";
+            ? $"potential '{Occam.Symbolic.IO.MessageText.Excerpt(potential)}'" : $"system '{system.Name}'";
         return new SimulationException($"The {what} cannot be simulated ({which}): {e.Message}", e.Time, e);
     }
 

@@ -34,19 +34,12 @@ internal sealed class Parser
         var nodes = p.output.ToArray();
         int depth = Postfix.Depth(nodes);
         if (depth > Expression.MaxDepth)
-            throw new FormatException($"expression '{Abbreviated(text)}' is {depth} levels deep; the limit is {Expression.MaxDepth}");
+            throw new FormatException($"expression '{IO.MessageText.Excerpt(text)}' is {depth} levels deep; the limit is {Expression.MaxDepth}");
         return nodes;
     }
 
-    FormatException Error(string what) => new($"{what} at position {pos} in expression '{Abbreviated(text)}'");
+    FormatException Error(string what) => new($"{what} at position {pos} in expression '{IO.MessageText.Excerpt(text)}'");
 
-    /// <summary>The text, cut to its first 60 characters when longer and with control characters (line breaks, NUL) shown
-    /// as escapes, so that an error stays one readable line.</summary>
-    static string Abbreviated(string text)
-    {
-        var cut = text.Length <= 60 ? text : text[..60] + "…";
-        return string.Concat(cut.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
-    }
 
     /// <summary>Enters one level of nesting; throws past <see cref="Expression.MaxDepth"/>. Every caller leaves with <c>nesting--</c>.</summary>
     void Enter()
