@@ -44,6 +44,7 @@ internal static class RegressCommand
             string path = parse.GetValue(data)!;
             string y = parse.GetValue(target)!;
             // Settings and output paths first: nothing is loaded or searched for a run that cannot finish.
+            if (!File.Exists(path)) throw new UserInputException($"{path}: file not found");
             int sizeLimit = OptionValues.InRange(parse, maxSize, 1, SymbolicRegressionOptions.MaxSizeLimit);
             int islands = OptionValues.InRange(parse, populations, 1, SymbolicRegressionOptions.PopulationsLimit);
             var workers = OptionValues.InRange(parse, threads, 1, 4096);
@@ -111,7 +112,6 @@ internal static class RegressCommand
 
     static TabularData Load(string path, string target, string[]? inputs)
     {
-        if (!File.Exists(path)) throw new UserInputException($"{path}: file not found");
         string ext = Path.GetExtension(path).ToLowerInvariant();
         switch (ext)
         {

@@ -136,7 +136,7 @@ internal static class SimulateCommand
         }
         var full = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
         if (File.Exists(full)) throw new IOException($"Cannot write the .npy folder {path}: a file of that name exists.");
-        AtomicFile.EnsureWritable(Path.Combine(Path.GetDirectoryName(full) ?? ".", Path.GetFileName(full) + ".probe"));
+        if (!Directory.Exists(full)) AtomicFile.EnsureWritable(full); // the folder it will be created in must be writable
     }
 
     static async Task<ParticleDataset> RunWithProgress(SimulationOptions options, TextWriter error, CancellationToken cancellationToken)

@@ -80,6 +80,12 @@ internal static class FuzzInputs
         ["-3", "-1", "0", "1", "2", "3", "7", "2147483647", "-2147483648", "9999999999", "9223372036854775807", "1e308", "-1e308",
          "1e-320", "NaN", "Infinity", "-Infinity", "0.5", "abc", "", " ", "0x10", "+4", "٣", "1,5"];
 
+    /// <summary>Integers that parse: small, edge and overflowing-in-use values.</summary>
+    public static readonly string[] Integers = ["-2147483648", "-3", "-1", "0", "1", "2", "3", "4", "7", "50", "1000", "65536", "2147483647"];
+
+    /// <summary>A value for a numeric option: mostly one that parses (so the run gets past the command line), else any.</summary>
+    public static string Value(Random rng) => rng.Next(10) < 7 ? Pick(rng, Integers) : Pick(rng, Numbers);
+
     public static T Pick<T>(Random rng, IReadOnlyList<T> items) => items[rng.Next(items.Count)];
 
     /// <summary>A random expression: well formed (of any depth, often past the limits), then maybe mutated, or junk.</summary>
