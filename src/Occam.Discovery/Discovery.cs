@@ -773,7 +773,11 @@ public static class SymbolicDistillation
         if (options.Resume && File.Exists(path))
         {
             System.Text.Json.Nodes.JsonObject? stored;
-            try { stored = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path)) as System.Text.Json.Nodes.JsonObject; }
+            try
+            {
+                stored = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path),
+                    documentOptions: new System.Text.Json.JsonDocumentOptions { AllowDuplicateProperties = false }) as System.Text.Json.Nodes.JsonObject;
+            }
             catch (System.Text.Json.JsonException e) { throw new InvalidDataException($"'{path}' is not valid: {OneLine(e.Message)}"); }
             if (stored is null) throw new InvalidDataException($"'{path}' is not a JSON object");
             var current = System.Text.Json.JsonSerializer.SerializeToNode(options)!.AsObject();

@@ -43,14 +43,15 @@ public static class HallOfFameFile
     public static IReadOnlyList<Expression> Load(string path, IReadOnlyList<string> variableNames)
     {
         JsonNode? root;
-        try { root = JsonNode.Parse(File.ReadAllText(path)); }
+        try { root = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not a hall-of-fame JSON file ({e.Message})"); }
         var list = new List<Expression>();
-        if (root?["pareto"] is not JsonArray pareto) throw new InvalidDataException($"{path}: no 'pareto' array");
+        if (root is not JsonObject document || document["pareto"] is not JsonArray pareto) throw new InvalidDataException($"{path}: no 'pareto' array");
         foreach (var item in pareto)
         {
-            var eq = item?["equation"]?.GetValue<string>();
-            if (eq is null) continue;
+            if (item is not JsonObject entry || entry["equation"] is not JsonNode equation) continue;
+            if (equation is not JsonValue value || !value.TryGetValue(out string? eq))
+                throw new InvalidDataException($"{path}: an equation is not a string ({IO.MessageText.Excerpt(equation.ToJsonString())})");
             try { list.Add(Expression.Parse(eq, variableNames)); }
             catch (FormatException e) { throw new InvalidDataException($"{path}: {e.Message}"); }
         }

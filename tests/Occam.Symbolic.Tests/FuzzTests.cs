@@ -81,4 +81,30 @@ public sealed class FuzzTests
             }
         });
     });
+
+    const string HallOfFame = """{ "best": { "complexity": 3, "loss": 0.5, "equation": "r * dx" }, "pareto": [ { "complexity": 1, "loss": 2, "equation": "r" }, { "complexity": 3, "loss": 0.5, "equation": "r * dx" } ], "variables": ["r", "dx"] }""";
+
+    [Fact]
+    public void Fuzzed_hall_of_fame_files_load_or_give_an_invalid_data_error_naming_the_file() => Fuzz.Run(1000, rng =>
+    {
+        var text = MutateText(rng, HallOfFame);
+        var path = Path.Combine(Path.GetTempPath(), $"occam-fuzz-hof-{Guid.NewGuid():N}.json");
+        return (text, () =>
+        {
+            File.WriteAllText(path, text);
+            try
+            {
+                Assert.NotNull(HallOfFameFile.Load(path, Names));
+            }
+            catch (InvalidDataException e)
+            {
+                Fuzz.AssertOneLine(e.Message);
+                Assert.Contains(path, e.Message);
+            }
+            finally
+            {
+                File.Delete(path);
+            }
+        });
+    });
 }
