@@ -22,6 +22,7 @@ internal static class AnalyzeCommand
             var outDir = parse.GetValue(output)!;
             var dir = parse.GetValue(model)!;
             OutputGuard.CheckFile(parse.GetValue(json), "--json", parse.GetValue(data), dir);
+            OutputGuard.CheckFolder(outDir, "--out");
             var dataset = parse.GetValue(data) is string path ? SymbolicDistillation.LoadDataset(path) : null;
             var result = DiscoverCommand.RunWithProgress(parse, "analyze", p =>
                 SymbolicDistillation.AnalyzeDirectory(dir, dataset, p, cancel, options => DiscoverCommand.SetThreads(options)));

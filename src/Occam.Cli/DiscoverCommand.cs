@@ -101,6 +101,7 @@ internal static class DiscoverCommand
         command.SetAction((parse, cancel) =>
         {
             OutputGuard.CheckFile(parse.GetValue(json), "--json", parse.GetValue(common.Data), parse.GetValue(checkpoint));
+            OutputGuard.CheckFolder(parse.GetValue(output)!, "--out");
             if (halos.TryRun(parse, common, parse.GetValue(output)!, parse.GetValue(json), cancel) is int code) return Task.FromResult(code);
             var options = common.Resolve(parse);
             var dataset = common.LoadData(parse);

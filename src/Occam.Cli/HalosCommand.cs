@@ -108,6 +108,7 @@ internal static class HalosCommand
     internal static int Execute(ParseResult parse, HaloDiscoveryOptions options, string? dataPath, string outDir, string? jsonPath, CancellationToken cancel)
     {
         OutputGuard.CheckFile(jsonPath, "--json", dataPath);
+        OutputGuard.CheckFolder(outDir, "--out");
         var catalogue = dataPath is null ? null : HaloCatalogueFile.Load(dataPath);
         TorchSharp.torch.set_num_threads(options.Threads ?? (Environment.ProcessorCount <= 2 ? 1 : 2));
         var result = DiscoverCommand.RunWithProgress(parse, "halos", p => HaloDistillation.Run(options, catalogue, p, cancel));

@@ -29,6 +29,14 @@ internal static class OutputGuard
         if (Directory.Exists(Path.GetDirectoryName(target))) AtomicFile.EnsureWritable(output);
     }
 
+    /// <summary>Refuses the report folder <paramref name="output"/> (given as <paramref name="option"/>) when a file of that
+    /// name exists: the run would otherwise fail only when it writes its report.</summary>
+    public static void CheckFolder(string output, string option)
+    {
+        if (string.IsNullOrWhiteSpace(output)) throw new UserInputException($"{option} is empty; give a folder.");
+        if (File.Exists(output)) throw new UserInputException($"{option} {output} is a file, not a folder; give a folder for the report.");
+    }
+
     /// <summary>The full path with symbolic links resolved, so two names of one file compare equal.</summary>
     static string Canonical(string path)
     {

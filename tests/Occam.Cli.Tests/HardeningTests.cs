@@ -166,6 +166,16 @@ public sealed class HardeningTests : IDisposable
         Assert.Contains("BatchSize", error);
     }
 
+    [Fact]
+    public void A_report_folder_that_is_a_file_is_refused_before_any_work()
+    {
+        var file = dir.File("report");
+        File.WriteAllText(file, "not a folder");
+        Assert.Contains("is a file, not a folder", Fails(1, "discover", "--out", file, "--steps", "100000"));
+        Assert.Contains("is a file, not a folder", Fails(1, "halos", "--out", file, "--steps", "100000"));
+        Assert.Contains("is a file, not a folder", Fails(1, "analyze", "--out", file, "--model", dir.File("no-model")));
+    }
+
     /// <summary>Trains a tiny model (two steps) into <c>model/</c>; returns its folder.</summary>
     string TrainedModel()
     {

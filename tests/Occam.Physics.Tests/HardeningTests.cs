@@ -104,15 +104,31 @@ public sealed partial class HardeningTests : IDisposable
         var target = File("data.csv");
         // What a write killed mid-way leaves: a temporary named after a process that no longer runs (pid 2^22 + 1 is
         // beyond Linux's default pid range), and one of this process (a write in progress here) that must stay.
-        var stale = File($".data.csv.{(1 << 22) + 1}.0123456789abcdef.tmp");
-        var live = File($".data.csv.{Environment.ProcessId}.fedcba9876543210.tmp");
-        var other = File($".other.csv.{(1 << 22) + 1}.0123456789abcdef.tmp");
-        foreach (var f in new[] { stale, live, other }) System.IO.File.WriteAllText(f, "partial");
+        var stale = File($".data.csv.{(1 << 22) + 1}.0123456789abcdef0123456789abcdef.tmp");
+        var live = File($".data.csv.{Environment.ProcessId}.fedcba9876543210fedcba9876543210.tmp");
+        var other = File($".other.csv.{(1 << 22) + 1}.0123456789abcdef0123456789abcdef.tmp");
+        var longerName = File($".data.csv.5.{(1 << 22) + 1}.0123456789abcdef0123456789abcdef.tmp"); // target data.csv.5's
+        foreach (var f in new[] { stale, live, other, longerName }) System.IO.File.WriteAllText(f, "partial");
         AtomicFile.WriteText(target, "a,b\n1,2\n");
         Assert.Equal("a,b\n1,2\n", System.IO.File.ReadAllText(target));
         Assert.False(System.IO.File.Exists(stale));
         Assert.True(System.IO.File.Exists(live));
         Assert.True(System.IO.File.Exists(other));
+        Assert.True(System.IO.File.Exists(longerName));
+    }
+
+    [Fact]
+    public void A_killed_npy_folder_write_leaves_a_temporary_folder_that_the_next_write_removes()
+    {
+        var target = File("data");
+        var stale = File($".data.{(1 << 22) + 1}.0123456789abcdef0123456789abcdef.tmp");
+        Directory.CreateDirectory(stale);
+        System.IO.File.WriteAllText(Path.Combine(stale, "positions.npy"), "partial");
+        var data = Simulator.Run(new SimulationOptions { Sims = 1, Steps = 2, Bodies = 2 });
+        data.Save(target, DatasetFormat.Npy);
+        Assert.False(Directory.Exists(stale));
+        Assert.Equal(data.Positions, ParticleDataset.Load(target).Positions);
+        Assert.Equal([target], Directory.GetFileSystemEntries(folder));
     }
 
     [LibraryImport("libc", EntryPoint = "mkfifo", StringMarshalling = StringMarshalling.Utf8)]

@@ -67,6 +67,45 @@ public static partial class AtomicFile
         RemoveStaleTemporaries(full, folder);
     }
 
+    /// <summary>
+    /// Writes the files of folder <paramref name="path"/> (created if missing) by calling <paramref name="write"/> on a
+    /// temporary folder beside it, then moving the folder (or, when it exists, each file) into place; a failed write
+    /// leaves the folder as it was.
+    /// </summary>
+    public static void WriteFolder(string path, Action<string> write)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(write);
+        var full = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
+        var parent = Path.GetDirectoryName(full) ?? ".";
+        if (!Directory.Exists(parent)) throw new DirectoryNotFoundException($"Cannot write {path}: the folder {parent} does not exist.");
+        if (File.Exists(full)) throw new IOException($"Cannot write the folder {path}: a file of that name exists.");
+        var temp = Path.Combine(parent, $"{TempPrefix(full)}{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            Directory.CreateDirectory(temp);
+            write(temp);
+            if (!Directory.Exists(full)) Directory.Move(temp, full);
+            else
+            {
+                foreach (var file in Directory.GetFiles(temp))
+                    File.Move(file, Path.Combine(full, Path.GetFileName(file)), overwrite: true);
+                Directory.Delete(temp, recursive: true);
+            }
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            TryDelete(temp);
+            throw new IOException($"Cannot write {path}: {e.Message}", e);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+        RemoveStaleTemporaries(full, parent);
+    }
+
     /// <summary>Checks early that a file can be created at <paramref name="path"/> (folder exists and is writable, the path
     /// is neither a folder nor a special file).</summary>
     /// <exception cref="IOException">It cannot; the message says why.</exception>
@@ -111,18 +150,19 @@ public static partial class AtomicFile
 
     static string TempPrefix(string full) => $".{Path.GetFileName(full)}.";
 
-    /// <summary>Deletes temporary files of this target that a process no longer running left behind (killed mid-write).</summary>
+    /// <summary>Deletes temporary files and folders of this target that a process no longer running left behind (killed mid-write).</summary>
     static void RemoveStaleTemporaries(string full, string folder)
     {
         string prefix = TempPrefix(full);
         IEnumerable<string> candidates;
-        try { candidates = Directory.EnumerateFiles(folder, prefix + "*.tmp").ToList(); }
+        try { candidates = Directory.EnumerateFileSystemEntries(folder, prefix + "*.tmp").ToList(); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return; }
         foreach (var file in candidates)
         {
-            var rest = Path.GetFileName(file)[prefix.Length..];
-            int dot = rest.IndexOf('.');
-            if (dot > 0 && int.TryParse(rest.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && !IsRunning(pid))
+            // exactly <pid>.<32 hex digits>.tmp: not the temporary of another target whose name extends this one
+            var parts = Path.GetFileName(file)[prefix.Length..].Split('.');
+            if (parts.Length == 3 && parts[1].Length == 32 && parts[1].All(char.IsAsciiHexDigit)
+                && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && !IsRunning(pid))
                 TryDelete(file);
         }
     }
@@ -173,6 +213,7 @@ public static partial class AtomicFile
         try
         {
             if (File.Exists(path)) File.Delete(path);
+            else if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
         }
         catch (IOException)
         {
