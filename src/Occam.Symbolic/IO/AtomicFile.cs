@@ -43,11 +43,50 @@ public static partial class AtomicFile
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(write);
         var (full, folder) = Target(path);
+        Through(path, full, folder, temp =>
+        {
+            write(temp);
+            File.Move(temp, full, overwrite: true);
+        });
+    }
+
+    /// <summary>
+    /// Writes the files of folder <paramref name="path"/> (created if missing) by calling <paramref name="write"/> on a
+    /// temporary folder beside it, then moving the folder (or, when it exists, each file) into place; a failed write
+    /// leaves the folder as it was.
+    /// </summary>
+    public static void WriteFolder(string path, Action<string> write)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(write);
+        var full = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
+        var parent = Path.GetDirectoryName(full) ?? ".";
+        if (!Directory.Exists(parent)) throw new DirectoryNotFoundException($"Cannot write {path}: the folder {parent} does not exist.");
+        if (File.Exists(full)) throw new IOException($"Cannot write the folder {path}: a file of that name exists.");
+        Through(path, full, parent, temp =>
+        {
+            Directory.CreateDirectory(temp);
+            write(temp);
+            if (!Directory.Exists(full)) Directory.Move(temp, full);
+            else
+            {
+                foreach (var file in Directory.GetFiles(temp))
+                    File.Move(file, Path.Combine(full, Path.GetFileName(file)), overwrite: true);
+                Directory.Delete(temp, recursive: true);
+            }
+        });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="write"/> on a fresh temporary name beside the target; on failure removes the temporary and
+    /// names <paramref name="path"/> in the error, on success removes stale temporaries of the target.
+    /// </summary>
+    static void Through(string path, string full, string folder, Action<string> write)
+    {
         var temp = Path.Combine(folder, $"{TempPrefix(full)}{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
             write(temp);
-            File.Move(temp, full, overwrite: true);
         }
         catch (UnauthorizedAccessException e)
         {
@@ -65,45 +104,6 @@ public static partial class AtomicFile
             throw;
         }
         RemoveStaleTemporaries(full, folder);
-    }
-
-    /// <summary>
-    /// Writes the files of folder <paramref name="path"/> (created if missing) by calling <paramref name="write"/> on a
-    /// temporary folder beside it, then moving the folder (or, when it exists, each file) into place; a failed write
-    /// leaves the folder as it was.
-    /// </summary>
-    public static void WriteFolder(string path, Action<string> write)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        ArgumentNullException.ThrowIfNull(write);
-        var full = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
-        var parent = Path.GetDirectoryName(full) ?? ".";
-        if (!Directory.Exists(parent)) throw new DirectoryNotFoundException($"Cannot write {path}: the folder {parent} does not exist.");
-        if (File.Exists(full)) throw new IOException($"Cannot write the folder {path}: a file of that name exists.");
-        var temp = Path.Combine(parent, $"{TempPrefix(full)}{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            Directory.CreateDirectory(temp);
-            write(temp);
-            if (!Directory.Exists(full)) Directory.Move(temp, full);
-            else
-            {
-                foreach (var file in Directory.GetFiles(temp))
-                    File.Move(file, Path.Combine(full, Path.GetFileName(file)), overwrite: true);
-                Directory.Delete(temp, recursive: true);
-            }
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            TryDelete(temp);
-            throw new IOException($"Cannot write {path}: {e.Message}", e);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
-        }
-        RemoveStaleTemporaries(full, parent);
     }
 
     /// <summary>Checks early that a file can be created at <paramref name="path"/> (folder exists and is writable, the path
