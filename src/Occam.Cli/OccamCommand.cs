@@ -90,7 +90,7 @@ public static class OccamCommand
     }
 
     /// <summary>The documented error types (docs/errors.md): bad input or a run that cannot go on, printed as one line.</summary>
-    internal static bool IsUserError(Exception e) =>
+    static bool IsUserError(Exception e) =>
         e is UserInputException or IOException or UnauthorizedAccessException or FormatException
             or ArgumentException or InvalidDataException or NotSupportedException or Occam.Physics.SimulationException;
 

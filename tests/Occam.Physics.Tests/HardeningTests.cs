@@ -131,6 +131,31 @@ public sealed partial class HardeningTests : IDisposable
         Assert.Equal([target], Directory.GetFileSystemEntries(folder));
     }
 
+    [Fact]
+    public void Standard_output_and_links_to_devices_are_refused_and_the_links_stay()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        // /dev/stdout is a link to /proc/self/fd/1, which names a regular file when output is redirected to one: a
+        // rename over it would replace the link in /dev itself (as root). Only checks here, never a write to it.
+        Assert.Contains("device or system file", Assert.Throws<IOException>(() => AtomicFile.EnsureWritable("/dev/stdout")).Message);
+        var link = File("out.npz");
+        System.IO.File.CreateSymbolicLink(link, "/dev/null");
+        Assert.Contains("links to the device or system file /dev/null", Assert.Throws<IOException>(() => AtomicFile.WriteText(link, "x")).Message);
+        Assert.Equal("/dev/null", new FileInfo(link).LinkTarget);
+    }
+
+    [Fact]
+    public void Writing_through_a_link_replaces_the_file_it_names_and_keeps_the_link()
+    {
+        var target = File("target.txt");
+        var link = File("link.txt");
+        System.IO.File.WriteAllText(target, "old");
+        System.IO.File.CreateSymbolicLink(link, target);
+        AtomicFile.WriteText(link, "new");
+        Assert.Equal(target, new FileInfo(link).LinkTarget);
+        Assert.Equal("new", System.IO.File.ReadAllText(target));
+    }
+
     [LibraryImport("libc", EntryPoint = "mkfifo", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int MakeFifo(string path, uint mode);
 

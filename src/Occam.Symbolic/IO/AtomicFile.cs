@@ -61,6 +61,7 @@ public static partial class AtomicFile
         ArgumentNullException.ThrowIfNull(write);
         var full = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
         var parent = Path.GetDirectoryName(full) ?? ".";
+        if (IsSystemPath(full)) throw new IOException($"Cannot write {path}: it is in a device or system folder; give another folder.");
         if (!Directory.Exists(parent)) throw new DirectoryNotFoundException($"Cannot write {path}: the folder {parent} does not exist.");
         if (File.Exists(full)) throw new IOException($"Cannot write the folder {path}: a file of that name exists.");
         Through(path, full, parent, temp =>
@@ -135,9 +136,21 @@ public static partial class AtomicFile
     }
 
     /// <summary>The full path and its folder; throws when the folder is missing or the path is a folder or a special file.</summary>
+    /// <remarks>
+    /// A symbolic link is followed: the file it names is replaced and the link stays. Paths in the kernel's file systems
+    /// (<c>/dev</c>, <c>/proc</c>, <c>/sys</c>), directly or through a link, are refused: <c>/dev/stdout</c> is a link to
+    /// <c>/proc/self/fd/1</c>, and renaming a file over it would replace the link itself, as root, with a regular file.
+    /// </remarks>
     static (string Full, string Folder) Target(string path)
     {
         var full = Path.GetFullPath(path);
+        if (IsSystemPath(full)) throw new IOException($"Cannot write {path}: it is a device or system file, not a regular file; give a file name.");
+        if (new FileInfo(full).LinkTarget is not null)
+        {
+            var final = new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full;
+            if (IsSystemPath(final)) throw new IOException($"Cannot write {path}: it links to the device or system file {final}, not a regular file; give a file name.");
+            full = final;
+        }
         var folder = Path.GetDirectoryName(full) ?? ".";
         if (!Directory.Exists(folder))
             throw new DirectoryNotFoundException($"Cannot write {path}: the folder {folder} does not exist.");
@@ -147,6 +160,10 @@ public static partial class AtomicFile
             throw new IOException($"Cannot write {path}: it is a device, pipe or socket, not a regular file; give a file name.");
         return (full, folder);
     }
+
+    static bool IsSystemPath(string full) =>
+        !OperatingSystem.IsWindows() && (full is "/dev" or "/proc" or "/sys"
+            || full.StartsWith("/dev/", StringComparison.Ordinal) || full.StartsWith("/proc/", StringComparison.Ordinal) || full.StartsWith("/sys/", StringComparison.Ordinal));
 
     static string TempPrefix(string full) => $".{Path.GetFileName(full)}.";
 
