@@ -19,9 +19,11 @@ internal static class AnalyzeCommand
         };
         command.SetAction((parse, cancel) =>
         {
-            var dataset = parse.GetValue(data) is string path ? SymbolicDistillation.LoadDataset(path) : null;
             var outDir = parse.GetValue(output)!;
             var dir = parse.GetValue(model)!;
+            OutputGuard.CheckFile(parse.GetValue(json), "--json", parse.GetValue(data), dir);
+            OutputGuard.CheckFolder(outDir, "--out");
+            var dataset = parse.GetValue(data) is string path ? SymbolicDistillation.LoadDataset(path) : null;
             var result = DiscoverCommand.RunWithProgress(parse, "analyze", p =>
                 SymbolicDistillation.AnalyzeDirectory(dir, dataset, p, cancel, options => DiscoverCommand.SetThreads(options)));
             DiscoveryReport.Write(result, outDir);

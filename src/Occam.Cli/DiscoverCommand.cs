@@ -41,9 +41,9 @@ internal static class DiscoverCommand
 
         public DiscoveryOptions Resolve(ParseResult parse)
         {
-            var potential = parse.GetValue(Potential);
+            var potential = OptionValues.NotBlank(parse, Potential);
             var system = parse.GetValue(System)!;
-            if (!string.IsNullOrWhiteSpace(potential)) system = "custom";
+            if (potential is not null) system = "custom";
             ParticleSystem.FromName(system, potential); // validates the name
             var variant = MessageVariants.Parse(parse.GetValue(Variant)!);
             var preset = DiscoveryOptions.FromPreset(parse.GetValue(Preset)!, system.ToLowerInvariant(), variant);
@@ -100,6 +100,8 @@ internal static class DiscoverCommand
         halos.AddTo(command);
         command.SetAction((parse, cancel) =>
         {
+            OutputGuard.CheckFile(parse.GetValue(json), "--json", parse.GetValue(common.Data), parse.GetValue(checkpoint));
+            OutputGuard.CheckFolder(parse.GetValue(output)!, "--out");
             if (halos.TryRun(parse, common, parse.GetValue(output)!, parse.GetValue(json), cancel) is int code) return Task.FromResult(code);
             var options = common.Resolve(parse);
             var dataset = common.LoadData(parse);

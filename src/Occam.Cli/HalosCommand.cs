@@ -107,6 +107,8 @@ internal static class HalosCommand
     /// <summary>Runs the example and prints the summary; used by both commands.</summary>
     internal static int Execute(ParseResult parse, HaloDiscoveryOptions options, string? dataPath, string outDir, string? jsonPath, CancellationToken cancel)
     {
+        OutputGuard.CheckFile(jsonPath, "--json", dataPath);
+        OutputGuard.CheckFolder(outDir, "--out");
         var catalogue = dataPath is null ? null : HaloCatalogueFile.Load(dataPath);
         TorchSharp.torch.set_num_threads(options.Threads ?? (Environment.ProcessorCount <= 2 ? 1 : 2));
         var result = DiscoverCommand.RunWithProgress(parse, "halos", p => HaloDistillation.Run(options, catalogue, p, cancel));

@@ -84,14 +84,19 @@ public static class OccamCommand
         }
         catch (Exception e) when (IsUserError(e))
         {
-            error.WriteLine($"occam: error: {OneLine(e.Message)}");
+            error.WriteLine($"occam: error: {OneLine(MessageOf(e))}");
             return 1;
         }
     }
 
+    /// <summary>The documented error types (docs/errors.md): bad input or a run that cannot go on, printed as one line.</summary>
     static bool IsUserError(Exception e) =>
         e is UserInputException or IOException or UnauthorizedAccessException or FormatException
-            or ArgumentException or InvalidDataException or NotSupportedException;
+            or ArgumentException or InvalidDataException or NotSupportedException or Occam.Physics.SimulationException;
+
+    /// <summary>The message without the <c>(Parameter 'name')</c> that .NET appends for a library argument's name.</summary>
+    static string MessageOf(Exception e) =>
+        e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
 
     static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 }

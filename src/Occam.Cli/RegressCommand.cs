@@ -21,13 +21,13 @@ internal static class RegressCommand
             Description = "Comma-separated operators: + - * / ^ greater cond (binary), neg square cube sqrt exp log abs sin cos tanh inv step (unary).",
             DefaultValueFactory = _ => "+,-,*,/",
         };
-        var maxSize = new Option<int>("--max-size") { Description = "Maximum equation complexity (node count).", DefaultValueFactory = _ => 20 };
-        var timeLimit = new Option<double>("--time-limit") { Description = "Time budget in seconds (checked between rounds).", DefaultValueFactory = _ => 60 };
+        var maxSize = new Option<int>("--max-size") { Description = $"Maximum equation complexity (node count), at most {SymbolicRegressionOptions.MaxSizeLimit}.", DefaultValueFactory = _ => 20 };
+        var timeLimit = new Option<double>("--time-limit") { Description = "Time budget in seconds (honoured within about a second).", DefaultValueFactory = _ => 60 };
         var maxEvals = new Option<long?>("--max-evals") { Description = "Evaluation budget (deterministic stop)." };
         var lossThreshold = new Option<double?>("--loss-threshold") { Description = "Stop when some equation's loss is at or below this." };
         var seed = new Option<int>("--seed") { Description = "Random seed: the same seed gives the same result at any thread count.", DefaultValueFactory = _ => 1 };
         var threads = new Option<int?>("--threads") { Description = "Worker threads (default: all cores)." };
-        var populations = new Option<int>("--populations") { Description = "Number of islands.", DefaultValueFactory = _ => 12 };
+        var populations = new Option<int>("--populations") { Description = $"Number of islands, at most {SymbolicRegressionOptions.PopulationsLimit}.", DefaultValueFactory = _ => 12 };
         var loss = new Option<string>("--loss") { Description = "Loss: l2, l1 or huber.", DefaultValueFactory = _ => "l2" };
         loss.AcceptOnlyFromAmong("l2", "l1", "huber");
         var json = new Option<string?>("--json") { Description = "Write the result (best and pareto, each with complexity, loss, equation, sympy, latex) to this JSON file." };
@@ -43,6 +43,19 @@ internal static class RegressCommand
         {
             string path = parse.GetValue(data)!;
             string y = parse.GetValue(target)!;
+            // Settings and output paths first: nothing is loaded or searched for a run that cannot finish.
+            if (!File.Exists(path)) throw new UserInputException($"{path}: file not found");
+            int sizeLimit = OptionValues.InRange(parse, maxSize, 1, SymbolicRegressionOptions.MaxSizeLimit);
+            int islands = OptionValues.InRange(parse, populations, 1, SymbolicRegressionOptions.PopulationsLimit);
+            var workers = OptionValues.InRange(parse, threads, 1, 4096);
+            var evaluations = OptionValues.InRange(parse, maxEvals, 1);
+            var threshold = OptionValues.Number(parse, lossThreshold);
+            double seconds = parse.GetValue(timeLimit);
+            if (!(seconds > 0 && seconds <= 1e9)) throw new UserInputException($"--time-limit must be positive seconds, at most 1e9 (got {seconds.ToString(CultureInfo.InvariantCulture)}).");
+            var jsonPath = parse.GetValue(json);
+            var hofPath = parse.GetValue(hof);
+            OutputGuard.CheckFile(jsonPath, "--json", path, hofPath);
+            OutputGuard.CheckFile(hofPath, "--hall-of-fame", path);
             var inputList = parse.GetValue(inputs)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             var table = Load(path, y, inputList);
             var ops = parse.GetValue(operators)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
@@ -54,8 +67,6 @@ internal static class RegressCommand
                 (node.Arity == 2 ? binary : unary).Add(op);
             }
             if (binary.Count == 0) throw new UserInputException("--operators needs at least one binary operator (e.g. +,*)");
-            double seconds = parse.GetValue(timeLimit);
-            if (!(seconds > 0)) throw new UserInputException($"--time-limit must be positive, got {seconds}");
             var error = parse.InvocationConfiguration.Error;
             var output = parse.InvocationConfiguration.Output;
             bool silent = parse.GetValue(quiet);
@@ -64,26 +75,25 @@ internal static class RegressCommand
                 VariableNames = table.InputNames,
                 BinaryOperators = binary,
                 UnaryOperators = unary,
-                MaxSize = parse.GetValue(maxSize),
+                MaxSize = sizeLimit,
                 TimeLimit = TimeSpan.FromSeconds(seconds),
-                MaxEvaluations = parse.GetValue(maxEvals),
-                LossThreshold = parse.GetValue(lossThreshold),
+                MaxEvaluations = evaluations,
+                LossThreshold = threshold,
                 Seed = parse.GetValue(seed),
-                Threads = parse.GetValue(threads),
-                Populations = parse.GetValue(populations),
+                Threads = workers,
+                Populations = islands,
                 Loss = parse.GetValue(loss) switch { "l1" => LossKind.L1, "huber" => LossKind.Huber, _ => LossKind.L2 },
-                HallOfFameFile = parse.GetValue(hof),
+                HallOfFameFile = hofPath,
                 Progress = silent ? null : new LineProgress(error),
                 Cancel = cancel, // Ctrl+C ends the search after its current round; the front so far is printed and written
             };
             if (!silent) error.WriteLine($"occam regress: {table.Rows} rows, inputs {string.Join(", ", table.InputNames)}, target {y}");
             var result = SymbolicRegression.Fit(table.X, table.Y, options);
-            output.WriteLine($"Pareto front ({result.Rounds} rounds, {result.Evaluations:N0} evaluations, {result.Elapsed.TotalSeconds:F1} s, stopped by {result.StopReason}):");
+            output.WriteLine($"Pareto front ({result.Rounds} rounds, {result.Evaluations:N0} evaluations, {result.Elapsed.TotalSeconds:F1} s, stopped: {result.StopReason}):");
             output.WriteLine($"{"complexity",10}  {"loss",12}  {"score",8}  equation");
             foreach (var e in result.Pareto)
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{e.Complexity,10}  {e.Loss,12:G6}  {e.Score,8:F4}  {e.Infix}{(ReferenceEquals(e, result.Best) ? "   <- best" : "")}"));
             output.WriteLine($"best: {y} = {result.Best.Infix}");
-            var jsonPath = parse.GetValue(json);
             if (jsonPath is not null)
             {
                 var doc = HallOfFameFile.ToJson(result.Pareto, result.Best);
@@ -91,11 +101,8 @@ internal static class RegressCommand
                 doc["evaluations"] = result.Evaluations;
                 doc["seconds"] = result.Elapsed.TotalSeconds;
                 doc["stop_reason"] = result.StopReason;
-                string full = Path.GetFullPath(jsonPath);
-                Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-                string tmp = full + ".tmp";
-                File.WriteAllText(tmp, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
-                File.Move(tmp, full, overwrite: true);
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
+                AtomicFile.WriteText(jsonPath, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
                 if (!silent) error.WriteLine($"wrote {jsonPath}");
             }
             return Task.FromResult(result.StopReason == "cancelled" ? 130 : 0);
@@ -105,7 +112,6 @@ internal static class RegressCommand
 
     static TabularData Load(string path, string target, string[]? inputs)
     {
-        if (!File.Exists(path)) throw new UserInputException($"{path}: file not found");
         string ext = Path.GetExtension(path).ToLowerInvariant();
         switch (ext)
         {

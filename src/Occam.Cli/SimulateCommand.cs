@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Occam.Physics;
 using Occam.Physics.IO;
+using Occam.Symbolic.IO;
 using Spectre.Console;
 
 namespace Occam.Cli;
@@ -20,6 +21,12 @@ internal static class SimulateCommand
                 + "r' = r + 0.01 is the softened distance. Default: custom when --potential is given, else spring.",
             Arity = ArgumentArity.ZeroOrOne,
         };
+        // An optional argument would otherwise swallow a mistyped option (--frob) as a system name.
+        system.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } value && value.StartsWith('-'))
+                result.AddError($"Unrecognized command or argument '{value}'.");
+        });
         var potential = new Option<string?>("--potential")
         {
             Description = "Custom pair potential, an expression in r (softened distance), dx, dy, dz (x1 - x2), m1, m2, q1, q2; "
@@ -73,9 +80,9 @@ internal static class SimulateCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var name = parse.GetValue(system);
-            var expression = parse.GetValue(potential);
-            name ??= string.IsNullOrWhiteSpace(expression) ? "spring" : "custom";
-            if (!string.IsNullOrWhiteSpace(expression) && !name.Equals("custom", StringComparison.OrdinalIgnoreCase))
+            var expression = OptionValues.NotBlank(parse, potential);
+            name ??= expression is null ? "spring" : "custom";
+            if (expression is not null && !name.Equals("custom", StringComparison.OrdinalIgnoreCase))
                 throw new UserInputException($"--potential is only used with the custom system, not '{name}'.");
             var law = ParticleSystem.FromName(name, expression);
 
@@ -129,7 +136,7 @@ internal static class SimulateCommand
         }
         var full = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
         if (File.Exists(full)) throw new IOException($"Cannot write the .npy folder {path}: a file of that name exists.");
-        AtomicFile.EnsureWritable(Path.Combine(Path.GetDirectoryName(full) ?? ".", Path.GetFileName(full) + ".probe"));
+        if (!Directory.Exists(full)) AtomicFile.EnsureWritable(full); // the folder it will be created in must be writable
     }
 
     static async Task<ParticleDataset> RunWithProgress(SimulationOptions options, TextWriter error, CancellationToken cancellationToken)

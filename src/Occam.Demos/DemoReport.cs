@@ -21,9 +21,7 @@ public static class DemoReport
         ArgumentException.ThrowIfNullOrEmpty(path);
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(directory);
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        File.WriteAllBytes(temporary, bytes);
-        File.Move(temporary, path, overwrite: true);
+        Occam.Symbolic.IO.AtomicFile.Write(path, stream => stream.Write(bytes));
     }
 
     /// <summary>Draws line plots of the series and writes them as a PNG.</summary>

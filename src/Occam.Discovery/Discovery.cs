@@ -752,6 +752,49 @@ public static class SymbolicDistillation
 
     const string OptionsFile = "options.json";
 
+    /// <summary>Settings that do not change what training computes: a resumed run may differ in them.</summary>
+    static readonly HashSet<string> NotTrainingSettings =
+    [
+        nameof(DiscoveryOptions.CheckpointDirectory), nameof(DiscoveryOptions.Resume), nameof(DiscoveryOptions.Threads),
+        nameof(DiscoveryOptions.CheckpointEvery), nameof(DiscoveryOptions.Preset), nameof(DiscoveryOptions.AnalysisEdges),
+        nameof(DiscoveryOptions.FreshEdges), nameof(DiscoveryOptions.SymbolicRounds), nameof(DiscoveryOptions.SymbolicTimeLimit),
+        nameof(DiscoveryOptions.SymbolicMaxSize), nameof(DiscoveryOptions.SeparateReceiverFactor),
+        nameof(DiscoveryOptions.ReceiverScaledSearch), nameof(DiscoveryOptions.SearchMinDistance),
+    ];
+
+    /// <summary>
+    /// Writes the run's options into its checkpoint directory. When resuming, first checks them against the options the
+    /// checkpoint was written with and refuses any training setting that differs, naming it: resuming a spring
+    /// checkpoint on r2 data would otherwise continue silently on the wrong data. A resumed run leaves the file as it is.
+    /// </summary>
+    static void WriteOptions(DiscoveryOptions options, string directory)
+    {
+        var path = Path.Combine(directory, OptionsFile);
+        if (options.Resume && File.Exists(path))
+        {
+            System.Text.Json.Nodes.JsonObject? stored;
+            try
+            {
+                stored = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path),
+                    documentOptions: new System.Text.Json.JsonDocumentOptions { AllowDuplicateProperties = false }) as System.Text.Json.Nodes.JsonObject;
+            }
+            catch (System.Text.Json.JsonException e) { throw new InvalidDataException($"'{path}' is not valid: {OneLine(e.Message)}"); }
+            if (stored is null) throw new InvalidDataException($"'{path}' is not a JSON object");
+            var current = System.Text.Json.JsonSerializer.SerializeToNode(options)!.AsObject();
+            foreach (var (name, value) in current)
+            {
+                if (NotTrainingSettings.Contains(name)) continue;
+                var before = stored[name];
+                if (!System.Text.Json.Nodes.JsonNode.DeepEquals(value, before))
+                    throw new InvalidDataException(
+                        $"cannot resume: the checkpoint in '{directory}' was trained with {name} = {before?.ToJsonString() ?? "null"}, this run has {name} = {value?.ToJsonString() ?? "null"}; use the checkpoint's settings or train afresh");
+            }
+            return; // the same training settings: the file stays as the checkpoint's record
+        }
+        Directory.CreateDirectory(directory);
+        Occam.Symbolic.IO.AtomicFile.WriteText(path, System.Text.Json.JsonSerializer.Serialize(options));
+    }
+
     /// <summary>Simulates (or takes <paramref name="dataset"/>), trains with checkpoints in
     /// <see cref="DiscoveryOptions.CheckpointDirectory"/>, and writes the run's options there for <see cref="AnalyzeDirectory"/>.</summary>
     public static (ParticleNetwork Network, IReadOnlyList<LossPoint> Curve, double LastLoss) TrainToDirectory(DiscoveryOptions options,
@@ -762,8 +805,7 @@ public static class SymbolicDistillation
         progress?.Report(new DiscoveryProgress("simulate", 0, $"{options.System} {options.Dim}D, {options.Bodies} bodies"));
         dataset ??= Simulate(options, cancel: cancel);
         options = options with { Dim = dataset.Dim, Bodies = dataset.Bodies, System = dataset.System, Potential = dataset.Potential };
-        Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, OptionsFile), System.Text.Json.JsonSerializer.Serialize(options));
+        WriteOptions(options, dir);
         var trainProgress = progress is null ? null : new SyncProgress<TrainingProgress>(p =>
             progress.Report(new DiscoveryProgress("train", (double)p.Step / p.TotalSteps, $"loss {p.Loss:G4}")));
         return Train(options, ToParticleData(dataset), trainProgress, cancel);
@@ -942,11 +984,7 @@ public static class SymbolicDistillation
         var system = dataset.Law;
         var data = ToParticleData(dataset);
         var opts = options with { Dim = dataset.Dim, Bodies = dataset.Bodies, System = dataset.System, Potential = dataset.Potential };
-        if (opts.CheckpointDirectory is not null)
-        {
-            Directory.CreateDirectory(opts.CheckpointDirectory);
-            File.WriteAllText(Path.Combine(opts.CheckpointDirectory, OptionsFile), System.Text.Json.JsonSerializer.Serialize(opts));
-        }
+        if (opts.CheckpointDirectory is not null) WriteOptions(opts, opts.CheckpointDirectory);
         var trainClock = Stopwatch.StartNew();
         var trainProgress = progress is null ? null : new SyncProgress<TrainingProgress>(p =>
             progress.Report(new DiscoveryProgress("train", (double)p.Step / p.TotalSteps, $"loss {p.Loss:G4}")));

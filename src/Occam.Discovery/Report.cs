@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Occam.Symbolic.IO;
 
 namespace Occam.Discovery;
 
@@ -119,14 +120,7 @@ public static class DiscoveryReport
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        WriteAtomically(path, Summary(result).ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
-    }
-
-    static void WriteAtomically(string path, string text)
-    {
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, true);
+        AtomicFile.WriteText(path, Summary(result).ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
     }
 
     /// <summary>Writes report.md, summary.json and the plots into <paramref name="directory"/>.</summary>
@@ -259,7 +253,7 @@ public static class DiscoveryReport
                 md.AppendLine($"| {p.Complexity} | {F(p.Loss, "G4")} | `{p.Infix}` |" + (judged is null ? "" : $" {F(judged[i], "G4")} |"));
             }
         }
-        WriteAtomically(Path.Combine(directory, "report.md"), md.ToString());
+        AtomicFile.WriteText(Path.Combine(directory, "report.md"), md.ToString());
         WriteSummary(result, Path.Combine(directory, "summary.json"));
         WritePlots(result, directory);
     }

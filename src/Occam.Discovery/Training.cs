@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Occam.Symbolic.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -222,15 +223,47 @@ public sealed class Trainer : IDisposable
     {
         Directory.CreateDirectory(directory);
         string model = Path.Combine(directory, ModelFile), opt = Path.Combine(directory, OptimizerFile), state = Path.Combine(directory, StateFile);
-        network.save(model + ".tmp");
-        optimizer.save_state_dict(opt + ".tmp");
         var o = network.Options;
         var s = new CheckpointState(Step, options.Steps, options.Seed, LastLoss, windowSum, windowCount, curve.ToList(),
             o.Variant.Name(), o.Dim, o.Hidden, o.HiddenLayers, o.Messages);
-        File.WriteAllText(state + ".tmp", JsonSerializer.Serialize(s));
-        File.Move(model + ".tmp", model, true);
-        File.Move(opt + ".tmp", opt, true);
-        File.Move(state + ".tmp", state, true);
+        // The state goes last: a checkpoint counts as written (HasCheckpoint) only once model and optimizer are in place.
+        AtomicFile.WriteThroughPath(model, temp => network.save(temp));
+        AtomicFile.WriteThroughPath(opt, temp => optimizer.save_state_dict(temp));
+        AtomicFile.WriteText(state, JsonSerializer.Serialize(s));
+    }
+
+    /// <summary>Reads one file of a checkpoint; a missing, truncated or foreign file is an error that names it.</summary>
+    static void ReadPart(string path, string what, Action<string> read)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"checkpoint file '{path}' is missing", path);
+        try
+        {
+            read(path);
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException or FormatException or NotSupportedException)
+        {
+            throw new InvalidDataException($"cannot read the {what} from '{path}' ({e.Message.ReplaceLineEndings(" ").Trim()}): the file is truncated or was not written by this version of occam");
+        }
+    }
+
+    /// <summary>The step a checkpoint in <paramref name="directory"/> was written at (0 when there is none).</summary>
+    public static int CheckpointStep(string directory)
+    {
+        string state = Path.Combine(directory, StateFile);
+        return File.Exists(state) ? ReadState(state).Step : 0;
+    }
+
+    static CheckpointState ReadState(string state)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(state))
+                ?? throw new InvalidDataException($"checkpoint state '{state}' is empty");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"checkpoint state '{state}' is not valid JSON: {e.Message}");
+        }
     }
 
     /// <summary>True when <paramref name="directory"/> holds a checkpoint.</summary>
@@ -241,23 +274,14 @@ public sealed class Trainer : IDisposable
     {
         string state = Path.Combine(directory, StateFile);
         if (!File.Exists(state)) throw new FileNotFoundException($"no checkpoint in '{directory}' (missing {StateFile})", state);
-        CheckpointState s;
-        try
-        {
-            s = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(state))
-                ?? throw new InvalidDataException($"checkpoint state '{state}' is empty");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"checkpoint state '{state}' is not valid JSON: {e.Message}");
-        }
+        var s = ReadState(state);
         var o = network.Options;
         if (s.Variant != o.Variant.Name() || s.Dim != o.Dim || s.Hidden != o.Hidden || s.HiddenLayers != o.HiddenLayers || s.Messages != o.Messages)
             throw new InvalidDataException($"checkpoint '{directory}' is for a {s.Variant} {s.Dim}D network with hidden {s.Hidden}×{s.HiddenLayers}, message {s.Messages}; this run uses {o.Variant.Name()} {o.Dim}D, hidden {o.Hidden}×{o.HiddenLayers}, message {o.Messages}");
         if (s.Seed != options.Seed || s.TotalSteps != options.Steps)
             throw new InvalidDataException($"checkpoint '{directory}' was written with seed {s.Seed} and {s.TotalSteps} steps; this run uses seed {options.Seed} and {options.Steps} steps");
-        network.load(Path.Combine(directory, ModelFile));
-        optimizer.load_state_dict(Path.Combine(directory, OptimizerFile));
+        ReadPart(Path.Combine(directory, ModelFile), "model", path => network.load(path));
+        ReadPart(Path.Combine(directory, OptimizerFile), "optimizer state", path => optimizer.load_state_dict(path));
         Step = s.Step;
         LastLoss = s.LastLoss;
         windowSum = s.WindowSum;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Occam.Physics.IO;
+using Occam.Symbolic.IO;
 
 namespace Occam.Physics;
 
@@ -263,55 +264,14 @@ public sealed class ParticleDataset
     public static DatasetFormat FormatOf(string path) =>
         Path.GetExtension(path).Equals(".csv", StringComparison.OrdinalIgnoreCase) ? DatasetFormat.Csv : DatasetFormat.Npz;
 
-    void SaveNpyFolder(string path)
+    void SaveNpyFolder(string path) => AtomicFile.WriteFolder(path, temp =>
     {
-        var full = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
-        var parent = Path.GetDirectoryName(full) ?? ".";
-        if (!Directory.Exists(parent)) throw new DirectoryNotFoundException($"Cannot write {path}: the folder {parent} does not exist.");
-        if (File.Exists(full)) throw new IOException($"Cannot write the .npy folder {path}: a file of that name exists.");
-        var temp = Path.Combine(parent, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
+        foreach (var (name, array) in ToArrays())
         {
-            Directory.CreateDirectory(temp);
-            foreach (var (name, array) in ToArrays())
-            {
-                using var stream = new FileStream(Path.Combine(temp, name + ".npy"), FileMode.CreateNew, FileAccess.Write);
-                Npy.Write(stream, array);
-            }
-            if (!Directory.Exists(full))
-            {
-                Directory.Move(temp, full);
-                return;
-            }
-            foreach (var file in Directory.GetFiles(temp))
-                File.Move(file, Path.Combine(full, Path.GetFileName(file)), overwrite: true);
-            Directory.Delete(temp, recursive: true);
+            using var stream = new FileStream(Path.Combine(temp, name + ".npy"), FileMode.CreateNew, FileAccess.Write);
+            Npy.Write(stream, array);
         }
-        catch (UnauthorizedAccessException e)
-        {
-            TryDeleteFolder(temp);
-            throw new IOException($"Cannot write {path}: {e.Message}", e);
-        }
-        catch
-        {
-            TryDeleteFolder(temp);
-            throw;
-        }
-    }
-
-    static void TryDeleteFolder(string path)
-    {
-        try
-        {
-            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
+    });
 
     string[] CsvColumns()
     {

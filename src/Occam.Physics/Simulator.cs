@@ -1,3 +1,4 @@
+using System.Globalization;
 using static Occam.Physics.DormandPrince;
 
 namespace Occam.Physics;
@@ -121,9 +122,16 @@ public static class Simulator
             m.CopyTo(masses, s * n);
             q.CopyTo(charges, s * n);
             int offset = s * steps * frame;
-            integrator.Run(x0, v0, m, q, options.EffectiveDt, steps,
-                positions.AsSpan(offset, steps * frame), velocities.AsSpan(offset, steps * frame),
-                accelerations.AsSpan(offset, steps * frame), cancellationToken);
+            try
+            {
+                integrator.Run(x0, v0, m, q, options.EffectiveDt, steps,
+                    positions.AsSpan(offset, steps * frame), velocities.AsSpan(offset, steps * frame),
+                    accelerations.AsSpan(offset, steps * frame), cancellationToken);
+            }
+            catch (SimulationException e)
+            {
+                throw Failed(options.System, $"simulation {s}", e);
+            }
             progress?.Report(Interlocked.Increment(ref done));
             return integrator;
         }, _ => { });
@@ -155,11 +163,26 @@ public static class Simulator
                     outputs[l] = (positions.AsMemory(offset, steps * frame), velocities.AsMemory(offset, steps * frame),
                         accelerations.AsMemory(offset, steps * frame));
                 }
-                integrator.Run(x0, v0, m, q, options.EffectiveDt, steps, outputs, cancellationToken);
+                try
+                {
+                    integrator.Run(x0, v0, m, q, options.EffectiveDt, steps, outputs, cancellationToken);
+                }
+                catch (SimulationException e)
+                {
+                    throw Failed(options.System, $"simulations {b * lanes} to {b * lanes + lanes - 1}", e);
+                }
                 progress?.Report(Interlocked.Add(ref done, real));
                 return integrator;
             }, _ => { });
         }
+    }
+
+    /// <summary>The integrator's failure with the system and the simulations named: one line that says what and where.</summary>
+    static SimulationException Failed(ParticleSystem system, string which, SimulationException e)
+    {
+        string what = system.Expression is { } potential
+            ? $"potential '{Occam.Symbolic.IO.MessageText.Excerpt(potential)}'" : $"system '{system.Name}'";
+        return new SimulationException($"The {what} cannot be simulated ({which}): {e.Message}", e.Time, e);
     }
 
     /// <summary>Simulation k's initial state, from its own stream (seed, k): positions, velocities, masses, charges.</summary>
@@ -245,6 +268,8 @@ internal sealed class Integrator
         x0.CopyTo(_y, 0);
         v0.CopyTo(_y, half);
         Derivative(_y, _k1);
+        foreach (double a in _k1.AsSpan(half))
+            if (!double.IsFinite(a)) throw new SimulationException("the forces are infinite or NaN at t = 0", 0);
         Record(0, xs, vs, accs);
         double h = dt;
         for (int frame = 1; frame < steps; frame++)
@@ -312,7 +337,7 @@ internal sealed class Integrator
 /// <summary>
 /// The adaptive step-size control shared by the scalar and the SIMD Dormand–Prince integrators: advances exactly one
 /// frame of length dt in sub-steps (the last one shortened to land on the frame), retries a non-finite attempt with a
-/// tenth of the step, and gives up with an <see cref="InvalidOperationException"/> after
+/// tenth of the step, and gives up with a <see cref="SimulationException"/> after
 /// <see cref="Simulator.MaxSubStepsPerFrame"/> sub-steps or when the step underflows.
 /// </summary>
 internal static class AdaptiveStep
@@ -327,19 +352,21 @@ internal static class AdaptiveStep
         cancellationToken.ThrowIfCancellationRequested();
         double remaining = dt;
         int substeps = 0;
+        double Time() => (frame - 1) * dt + (dt - remaining);
+        string At() => string.Create(CultureInfo.InvariantCulture, $"t = {Time():G6}, between frames {frame - 1} and {frame}");
         while (remaining > 0)
         {
             if ((++substeps & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
             if (substeps > Simulator.MaxSubStepsPerFrame)
-                throw new InvalidOperationException(
-                    $"The integrator needed more than {Simulator.MaxSubStepsPerFrame} sub-steps between frames {frame - 1} and {frame}; the tolerance may be too strict.");
+                throw new SimulationException(
+                    $"the integrator needed more than {Simulator.MaxSubStepsPerFrame} sub-steps at {At()}; the tolerance may be too strict", Time());
             bool last = h >= remaining * (1 - 1e-12);
             double step = last ? remaining : h;
             double err = attempt(step);
             if (!double.IsFinite(err))
             {
                 h = step * 0.1;
-                if (h < 1e-14 * dt) throw new InvalidOperationException("The state became non-finite during integration.");
+                if (h < 1e-14 * dt) throw new SimulationException($"the state became infinite or NaN at {At()}", Time());
                 continue;
             }
             double factor = err == 0 ? 5 : Math.Clamp(0.9 * Math.Pow(err, -0.2), 0.2, 5);
@@ -354,7 +381,7 @@ internal static class AdaptiveStep
             {
                 h = step * Math.Max(factor, 0.1);
                 if (h < 1e-14 * dt)
-                    throw new InvalidOperationException($"The step size underflowed between frames {frame - 1} and {frame}.");
+                    throw new SimulationException($"the step size underflowed at {At()}", Time());
             }
         }
     }

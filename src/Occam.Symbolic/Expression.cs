@@ -10,6 +10,19 @@ public sealed class Expression : IEquatable<Expression>
 {
     readonly Node[] nodes;
 
+    /// <summary>Longest text <see cref="Parse"/> accepts (characters).</summary>
+    public const int MaxTextLength = 20_000;
+
+    /// <summary>
+    /// Deepest expression accepted from outside: <see cref="Parse"/> (nesting of the text and depth of the tree), the
+    /// postfix constructor and <see cref="Differentiate"/>. The passes over the tree recurse by depth; this keeps them far
+    /// from the stack's end on any thread.
+    /// </summary>
+    public const int MaxDepth = 200;
+
+    /// <summary>Largest derivative <see cref="Differentiate"/> builds (nodes, before simplification).</summary>
+    public const int MaxDerivativeNodes = 200_000;
+
     /// <summary>Builds an expression from postfix nodes (validated).</summary>
     public Expression(IEnumerable<Node> postfix, IReadOnlyList<string>? variableNames = null)
     {
@@ -36,6 +49,8 @@ public sealed class Expression : IEquatable<Expression>
             depth += 1 - arity;
         }
         if (depth != 1) throw new ArgumentException($"postfix array leaves {depth} values, expected 1");
+        int treeDepth = Postfix.Depth(nodes);
+        if (treeDepth > MaxDepth) throw new ArgumentException($"postfix expression is {treeDepth} levels deep; the limit is {MaxDepth}");
     }
 
     /// <summary>Names used for variables when printing (index i ↦ name; missing names print as x<i>i</i>).</summary>
@@ -147,10 +162,16 @@ public sealed class Expression : IEquatable<Expression>
     }
 
     /// <summary>Symbolic partial derivative with respect to variable <paramref name="variableIndex"/>, simplified.</summary>
+    /// <exception cref="ArgumentException">The expression is deeper than <see cref="MaxDepth"/>, or its derivative would have
+    /// more than <see cref="MaxDerivativeNodes"/> nodes.</exception>
     public Expression Differentiate(int variableIndex)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(variableIndex);
+        if (variableIndex < 0) throw new ArgumentException($"variable index must be non-negative, got {variableIndex}");
+        int depth = Depth;
+        if (depth > MaxDepth) throw new ArgumentException($"cannot differentiate an expression {depth} levels deep; the limit is {MaxDepth}");
         var d = Calculus.Derivative(Tree.FromPostfix(nodes), variableIndex);
+        if (d.SizeExceeds(MaxDerivativeNodes))
+            throw new ArgumentException($"the derivative of this {nodes.Length}-node expression has more than {MaxDerivativeNodes} nodes; use a smaller expression");
         return new Expression(Simplifier.Simplify(d).ToPostfix(), VariableNames, trusted: true);
     }
 

@@ -13,12 +13,8 @@ public static class HallOfFameFile
     public static void Save(string path, IReadOnlyList<ParetoEntry> pareto, ParetoEntry? best = null)
     {
         var json = ToJson(pareto, best ?? (pareto.Count == 0 ? null : Search.Select(pareto, ModelSelection.Best)));
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.tmp");
-        File.WriteAllText(tmp, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
-        File.Move(tmp, full, overwrite: true);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        IO.AtomicFile.WriteText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
     }
 
     /// <summary>The JSON document: <c>{ "best": {...}, "pareto": [ {...}, ... ] }</c>.</summary>
@@ -47,14 +43,15 @@ public static class HallOfFameFile
     public static IReadOnlyList<Expression> Load(string path, IReadOnlyList<string> variableNames)
     {
         JsonNode? root;
-        try { root = JsonNode.Parse(File.ReadAllText(path)); }
+        try { root = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not a hall-of-fame JSON file ({e.Message})"); }
         var list = new List<Expression>();
-        if (root?["pareto"] is not JsonArray pareto) throw new InvalidDataException($"{path}: no 'pareto' array");
+        if (root is not JsonObject document || document["pareto"] is not JsonArray pareto) throw new InvalidDataException($"{path}: no 'pareto' array");
         foreach (var item in pareto)
         {
-            var eq = item?["equation"]?.GetValue<string>();
-            if (eq is null) continue;
+            if (item is not JsonObject entry || entry["equation"] is not JsonNode equation) continue;
+            if (equation is not JsonValue value || !value.TryGetValue(out string? eq))
+                throw new InvalidDataException($"{path}: an equation is not a string ({IO.MessageText.Excerpt(equation.ToJsonString())})");
             try { list.Add(Expression.Parse(eq, variableNames)); }
             catch (FormatException e) { throw new InvalidDataException($"{path}: {e.Message}"); }
         }

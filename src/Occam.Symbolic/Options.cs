@@ -48,6 +48,37 @@ public sealed record SymbolicRegressionProgress(int Round, long Evaluations, Tim
 /// </summary>
 public sealed record SymbolicRegressionOptions
 {
+    /// <summary>Largest <see cref="MaxSize"/> accepted (each island keeps a slot per complexity).</summary>
+    public const int MaxSizeLimit = 1000;
+    /// <summary>Largest <see cref="Populations"/> accepted.</summary>
+    public const int PopulationsLimit = 1000;
+    /// <summary>Largest <see cref="PopulationSize"/> accepted.</summary>
+    public const int PopulationSizeLimit = 10_000;
+
+    /// <summary>
+    /// Checks the settings before anything is allocated: sizes within their limits (<see cref="MaxSizeLimit"/>,
+    /// <see cref="Expression.MaxDepth"/>, <see cref="PopulationsLimit"/>, <see cref="PopulationSizeLimit"/>), budgets
+    /// positive, the loss threshold a number.
+    /// </summary>
+    /// <exception cref="ArgumentException">A setting is out of range; the message names it and its value.</exception>
+    public void Validate()
+    {
+        static void Range(string name, long value, long min, long max)
+        {
+            if (value < min || value > max) throw new ArgumentException($"{name} must be between {min} and {max}, got {value}");
+        }
+        Range(nameof(MaxSize), MaxSize, 1, MaxSizeLimit);
+        Range(nameof(MaxDepth), MaxDepth, 1, Expression.MaxDepth);
+        Range(nameof(Populations), Populations, 1, PopulationsLimit);
+        Range(nameof(PopulationSize), PopulationSize, 4, PopulationSizeLimit);
+        if (Threads is int t) Range(nameof(Threads), t, 1, 4096);
+        if (MaxEvaluations is long e) Range(nameof(MaxEvaluations), e, 1, long.MaxValue);
+        if (MaxRounds is int r) Range(nameof(MaxRounds), r, 1, int.MaxValue);
+        if (PlateauRounds is int p) Range(nameof(PlateauRounds), p, 1, int.MaxValue);
+        if (TimeLimit is TimeSpan limit && limit <= TimeSpan.Zero) throw new ArgumentException($"TimeLimit must be positive, got {limit}");
+        if (LossThreshold is double l && double.IsNaN(l)) throw new ArgumentException("LossThreshold must be a number, got NaN");
+    }
+
     /// <summary>Names of the input columns (default x0, x1, …).</summary>
     public IReadOnlyList<string>? VariableNames { get; init; }
     /// <summary>Binary operators by name: + - * / ^ greater cond, or registered custom ones.</summary>
@@ -72,7 +103,8 @@ public sealed record SymbolicRegressionOptions
     public double TournamentProbability { get; init; } = 0.982;
     /// <summary>Seed of every random choice.</summary>
     public int Seed { get; init; }
-    /// <summary>Wall-clock budget (checked between rounds, so a time-limited run is deterministic up to the rounds done).</summary>
+    /// <summary>Wall-clock budget, checked once per island cycle (so it holds to well under a second however large a round
+    /// is); a time-limited run is therefore not deterministic. Use <see cref="MaxEvaluations"/> or <see cref="MaxRounds"/> for that.</summary>
     public TimeSpan? TimeLimit { get; init; }
     /// <summary>Evaluation budget (checked between rounds; fully deterministic).</summary>
     public long? MaxEvaluations { get; init; }
@@ -82,7 +114,7 @@ public sealed record SymbolicRegressionOptions
     public int? MaxRounds { get; init; }
     /// <summary>Stop when the Pareto front has not improved for this many rounds.</summary>
     public int? PlateauRounds { get; init; }
-    /// <summary>Stops the search between rounds (stop reason "cancelled"), returning the front found so far: Ctrl+C in
+    /// <summary>Stops the search within an island cycle (stop reason "cancelled"), returning the front found so far: Ctrl+C in
     /// <c>occam regress</c>, or a caller's own budget.</summary>
     public CancellationToken Cancel { get; init; }
     /// <summary>Worker threads (default: all cores). Does not change the result.</summary>

@@ -6,6 +6,9 @@ namespace Occam.Symbolic;
 /// Recursive-descent parser for infix text: <c>+ - * / ^ (or **)</c>, unary minus, parentheses, numbers
 /// (with exponents), variable names, and function calls (<c>sin(x)</c>, <c>greater(a, b)</c>, custom operators).
 /// Precedence: + − &lt; × ÷ &lt; unary − &lt; ^ (right-associative).
+/// Input is bounded: at most <see cref="Expression.MaxTextLength"/> characters and <see cref="Expression.MaxDepth"/>
+/// levels of nesting (parentheses, calls, unary signs, powers) or of tree depth, so neither parsing nor the recursive
+/// passes over the tree can overflow the stack.
 /// </summary>
 internal sealed class Parser
 {
@@ -13,22 +16,37 @@ internal sealed class Parser
     readonly IReadOnlyList<string> names;
     readonly List<Node> output = [];
     int pos;
+    int nesting;
 
     Parser(string text, IReadOnlyList<string> names) { this.text = text; this.names = names; }
 
     public static Node[] Parse(string text, IReadOnlyList<string> names)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (text.Length > Expression.MaxTextLength)
+            throw new FormatException($"expression is {text.Length} characters long; the limit is {Expression.MaxTextLength}");
         var p = new Parser(text, names);
         p.SkipSpace();
         if (p.pos >= text.Length) throw new FormatException("empty expression at position 0");
         p.ParseSum();
         p.SkipSpace();
         if (p.pos < text.Length) throw p.Error($"unexpected '{text[p.pos]}'");
-        return p.output.ToArray();
+        var nodes = p.output.ToArray();
+        int depth = Postfix.Depth(nodes);
+        if (depth > Expression.MaxDepth)
+            throw new FormatException($"expression '{IO.MessageText.Excerpt(text)}' is {depth} levels deep; the limit is {Expression.MaxDepth}");
+        return nodes;
     }
 
-    FormatException Error(string what) => new($"{what} at position {pos} in expression '{text}'");
+    FormatException Error(string what) => new($"{what} at position {pos} in expression '{IO.MessageText.Excerpt(text)}'");
+
+
+    /// <summary>Enters one level of nesting; throws past <see cref="Expression.MaxDepth"/>. Every caller leaves with <c>nesting--</c>.</summary>
+    void Enter()
+    {
+        if (++nesting > Expression.MaxDepth)
+            throw Error($"expression nested more than {Expression.MaxDepth} levels deep");
+    }
 
     void SkipSpace() { while (pos < text.Length && char.IsWhiteSpace(text[pos])) pos++; }
 
@@ -67,7 +85,7 @@ internal sealed class Parser
     void ParseUnary()
     {
         char c = Peek();
-        if (c == '+') { pos++; ParseUnary(); return; }
+        if (c == '+') { pos++; Enter(); ParseUnary(); nesting--; return; }
         if (c == '-')
         {
             pos++;
@@ -79,7 +97,9 @@ internal sealed class Parser
                 if (!PeekPow()) { output.Add(Node.Const(-v)); return; }
                 pos = save;
             }
+            Enter();
             ParseUnary();
+            nesting--;
             output.Add(Node.Of(OpCode.Neg));
             return;
         }
@@ -92,7 +112,9 @@ internal sealed class Parser
         if (PeekPow())
         {
             pos += text[pos] == '^' ? 1 : 2;
+            Enter();
             ParseUnary();
+            nesting--;
             output.Add(Node.Of(OpCode.Pow));
         }
     }
@@ -124,7 +146,9 @@ internal sealed class Parser
         if (c == '(')
         {
             pos++;
+            Enter();
             ParseSum();
+            nesting--;
             if (Peek() != ')') throw Error("expected ')'");
             pos++;
             return;
@@ -145,9 +169,11 @@ internal sealed class Parser
                 }
                 else op = new Node(code);
                 pos++;
+                Enter();
                 ParseSum();
                 int arity = 1;
                 while (Peek() == ',') { pos++; ParseSum(); arity++; }
+                nesting--;
                 if (Peek() != ')') throw Error("expected ')'");
                 pos++;
                 if (arity != op.Arity) { pos = start; throw Error($"'{id}' takes {op.Arity} argument(s), got {arity}"); }

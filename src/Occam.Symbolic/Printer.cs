@@ -187,8 +187,12 @@ internal static class Printer
             case OpCode.Div: P(t.A!); sb.Append(" / "); P(t.B!); return;
             case OpCode.Pow: sb.Append("Math.Pow("); Write(sb, t.A!, names, S); sb.Append(", "); Write(sb, t.B!, names, S); sb.Append(')'); return;
             case OpCode.Neg: sb.Append('-'); P(t.A!); return;
-            case OpCode.Square: P(t.A!); sb.Append(" * "); P(t.A!); return;
-            case OpCode.Cube: P(t.A!); sb.Append(" * "); P(t.A!); sb.Append(" * "); P(t.A!); return;
+            // A leaf is repeated (x * x); anything larger goes through Math.Pow, since repeating it would double the
+            // text at every nested square (square nested 200 deep would print 2^200 copies).
+            case OpCode.Square when t.A!.Node.IsLeaf: P(t.A!); sb.Append(" * "); P(t.A!); return;
+            case OpCode.Cube when t.A!.Node.IsLeaf: P(t.A!); sb.Append(" * "); P(t.A!); sb.Append(" * "); P(t.A!); return;
+            case OpCode.Square or OpCode.Cube:
+                sb.Append("Math.Pow("); Write(sb, t.A!, names, S); sb.Append(t.Op == OpCode.Square ? ", 2.0)" : ", 3.0)"); return;
             case OpCode.Inv: sb.Append("1.0 / "); P(t.A!); return;
             case OpCode.Sqrt: Fn("Math.Sqrt"); return;
             case OpCode.Exp: Fn("Math.Exp"); return;

@@ -50,6 +50,7 @@ internal sealed class Search
     readonly Dataset<double> data;
     readonly Dataset<double> optData;
     readonly double baseline;
+    readonly double meanLoss; // the loss of the constant mean: the fallback member's
     readonly Mutator mut;
     readonly Island[] islands;
     readonly HallOfFame hof;
@@ -74,9 +75,11 @@ internal sealed class Search
         var y = data.Y!;
         var ev = new Evaluator<double>();
         double mean = y.Average();
-        baseline = ev.Loss([Node.Const(mean)], data, o.Loss, o.HuberDelta);
-        if (o.CustomLoss is not null) baseline = CustomLossOf(new double[data.Rows].AsSpan(), mean);
-        if (!(baseline > 1e-300) || !double.IsFinite(baseline)) baseline = 1.0;
+        meanLoss = o.CustomLoss is null ? ev.Loss([Node.Const(mean)], data, o.Loss, o.HuberDelta) : CustomLossOf(new double[data.Rows].AsSpan(), mean);
+        if (o.CustomLoss is null && !double.IsFinite(meanLoss))
+            throw new ArgumentException(
+                $"the target's values are too large for a {o.Loss} loss: even its mean has loss {meanLoss} (largest |y| {y.Max(Math.Abs):G3}); rescale the data");
+        baseline = meanLoss > 1e-300 && double.IsFinite(meanLoss) ? meanLoss : 1.0;
         islands = new Island[o.Populations];
         for (int i = 0; i < islands.Length; i++) islands[i] = new Island(this, i);
     }
@@ -117,13 +120,16 @@ internal sealed class Search
         int round = 0, sinceImprovement = 0;
         string reason = "rounds";
         var po = new ParallelOptions { MaxDegreeOfParallelism = threads };
+        // Checked inside every island's round as well as between rounds, so a time limit or Ctrl+C takes effect
+        // within about a cycle of the search, however large the round.
+        bool Stopping() => o.Cancel.IsCancellationRequested || (o.TimeLimit is TimeSpan limit && sw.Elapsed >= limit);
         while (true)
         {
             int maxSize = CurrentMaxSize(round, maxRounds, sw.Elapsed);
             var freqSnapshot = NormalisedFrequency();
             var hofSnapshot = hof.Front();
-            if (threads == 1) foreach (var isl in islands) isl.Evolve(maxSize, freqSnapshot);
-            else Parallel.For(0, islands.Length, po, i => islands[i].Evolve(maxSize, freqSnapshot));
+            if (threads == 1) foreach (var isl in islands) isl.Evolve(maxSize, freqSnapshot, Stopping);
+            else Parallel.For(0, islands.Length, po, i => islands[i].Evolve(maxSize, freqSnapshot, Stopping));
             round++;
             bool improved = false;
             foreach (var isl in islands)
@@ -154,9 +160,11 @@ internal sealed class Search
             if (o.PlateauRounds is int pr && sinceImprovement >= pr) { reason = "plateau"; break; }
             if (o.Cancel.IsCancellationRequested) { reason = "cancelled"; break; }
         }
-        FinalSimplify();
+        // After a time limit or Ctrl+C the final pass gets one more second; members it does not reach stay as found.
+        var finalBudget = reason is "time limit" or "cancelled" ? sw.Elapsed + TimeSpan.FromSeconds(1) : TimeSpan.MaxValue;
+        FinalSimplify(() => sw.Elapsed >= finalBudget);
         var pareto = Entries(hof.Front());
-        if (pareto.Count == 0) throw new InvalidOperationException("the search found no finite equation");
+        if (pareto.Count == 0) throw new ArgumentException("no equation has a finite loss on this data; check it for values that overflow (such as 1e308)");
         return new SymbolicRegressionResult(pareto, Select(pareto, o.ModelSelection), evaluations, round, sw.Elapsed, reason);
     }
 
@@ -167,7 +175,7 @@ internal sealed class Search
     /// the optimiser so that product constants can merge. Then a member with a conditional gets its thresholds fitted
     /// (the islands leave them to mutation), and under a custom loss every member's constants are polished under it.
     /// </summary>
-    void FinalSimplify()
+    void FinalSimplify(Func<bool> outOfTime)
     {
         var ev = new Evaluator<double>(fastMath: false);
         bool Acceptable(Member? sm, Member m) => sm is not null && sm.Cost <= m.Cost * (1 + 1e-6) + 1e-14;
@@ -175,6 +183,7 @@ internal sealed class Search
         foreach (var original in hof.Slots.ToArray())
         {
             if (original is null) continue;
+            if (outOfTime()) break;
             var m = original;
             var simple = Simplifier.Simplify(m.Nodes, allowNeg);
             if (!simple.AsSpan().SequenceEqual(m.Nodes))
@@ -384,7 +393,7 @@ internal sealed class Search
                     var t = s.mut.RandomTree(rng, 1 + rng.Next(Math.Min(s.o.MaxSize, 7)));
                     if (s.cfg.IsValid(t, s.o.MaxSize)) m = s.Evaluate(t, ev, NextBirth(), out _);
                 }
-                m ??= new Member([Node.Const(s.data.Y!.Average())], s.baseline, 1.0, s.cfg.Complexity([Node.Const(0)]), NextBirth());
+                m ??= new Member([Node.Const(s.data.Y!.Average())], s.meanLoss, s.meanLoss / s.baseline, s.cfg.Complexity([Node.Const(0)]), NextBirth());
                 Population[i] = m;
                 Evaluations++;
             }
@@ -392,12 +401,13 @@ internal sealed class Search
 
         public long NextBirth() => ++birth;
 
-        public void Evolve(int maxSize, double[] frequency)
+        /// <param name="stop">Ends the round early (time limit or cancellation); checked once per cycle.</param>
+        public void Evolve(int maxSize, double[] frequency, Func<bool> stop)
         {
             freq = (double[])frequency.Clone();
             int cycles = Math.Max(1, s.o.CyclesPerRound);
             int perCycle = Math.Max(1, s.o.PopulationSize / s.o.TournamentSize);
-            for (int c = 0; c < cycles; c++)
+            for (int c = 0; c < cycles && !stop(); c++)
             {
                 double temperature = s.o.Annealing && cycles > 1 ? 1.0 - (double)c / (cycles - 1) : 1.0;
                 for (int k = 0; k < perCycle; k++) Step(maxSize, temperature);

@@ -5,13 +5,11 @@ internal sealed class SearchConfig
 {
     public SearchConfig(SymbolicRegressionOptions o, int features)
     {
+        o.Validate();
         Options = o;
         Features = features;
         Binary = o.BinaryOperators.Select(n => Checked(n, 2)).Distinct().ToArray();
         Unary = o.UnaryOperators.Select(n => Checked(n, 1)).Distinct().ToArray();
-        if (o.MaxSize < 1) throw new ArgumentException($"MaxSize must be at least 1, got {o.MaxSize}");
-        if (o.Populations < 1) throw new ArgumentException($"Populations must be at least 1, got {o.Populations}");
-        if (o.PopulationSize < 4) throw new ArgumentException($"PopulationSize must be at least 4, got {o.PopulationSize}");
         if (o.OperatorComplexity is not null)
             foreach (var (name, c) in o.OperatorComplexity) OpComplexity[Key(Operators.Resolve(name))] = c;
         if (o.OperatorConstraints is not null)

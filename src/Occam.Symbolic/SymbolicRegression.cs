@@ -12,6 +12,7 @@ public static class SymbolicRegression
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
         options ??= new SymbolicRegressionOptions();
+        options.Validate();
         int rows = x.GetLength(0), features = x.GetLength(1);
         if (rows == 0) throw new ArgumentException("no data: x has zero rows");
         if (y.Length != rows) throw new ArgumentException($"y has {y.Length} entries but x has {rows} rows");

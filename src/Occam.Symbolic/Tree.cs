@@ -49,6 +49,25 @@ internal sealed class Tree(Node node, Tree? a = null, Tree? b = null)
 
     public int Size => 1 + (A?.Size ?? 0) + (B?.Size ?? 0);
 
+    /// <summary>
+    /// Whether the tree, counted as printed (a shared subtree once per use), has more than <paramref name="limit"/> nodes.
+    /// Iterative and stops counting at the limit, so it is cheap on the large shared trees a derivative builds.
+    /// </summary>
+    public bool SizeExceeds(int limit)
+    {
+        var pending = new Stack<Tree>();
+        pending.Push(this);
+        int count = 0;
+        while (pending.Count > 0)
+        {
+            var t = pending.Pop();
+            if (++count > limit) return true;
+            if (t.A is not null) pending.Push(t.A);
+            if (t.B is not null) pending.Push(t.B);
+        }
+        return false;
+    }
+
     public bool StructurallyEquals(Tree o) =>
         Node.Equals(o.Node)
         && (A is null ? o.A is null : o.A is not null && A.StructurallyEquals(o.A))

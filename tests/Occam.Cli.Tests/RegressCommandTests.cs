@@ -48,7 +48,7 @@ public sealed class RegressCommandTests
             output, error, interrupt.Token);
 
         Assert.Equal(130, code);
-        Assert.Contains("stopped by cancelled", output.ToString());
+        Assert.Contains("stopped: cancelled", output.ToString());
         Assert.Contains("best: y = ", output.ToString());
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
         Assert.Equal("cancelled", doc.RootElement.GetProperty("stop_reason").GetString());

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using Occam.Physics.IO;
+using Occam.Symbolic.IO;
 
 namespace Occam.Physics.Tests;
 

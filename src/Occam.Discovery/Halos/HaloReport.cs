@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Occam.Physics.IO;
+using Occam.Symbolic.IO;
 using ScottPlot;
 
 namespace Occam.Discovery.Halos;

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 
+using Occam.Symbolic.IO;
+
 namespace Occam.Physics.IO;
 
 /// <summary>A numeric table read from or written to CSV: named columns and row-major values.</summary>

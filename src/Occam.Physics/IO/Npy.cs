@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 
+using Occam.Symbolic.IO;
+
 namespace Occam.Physics.IO;
 
 /// <summary>
@@ -33,7 +35,12 @@ public static class Npy
     }
 
     /// <summary>Reads one <c>.npy</c> array from a stream.</summary>
-    public static NpyArray Read(Stream stream)
+    public static NpyArray Read(Stream stream) => Read(stream, stream is { CanSeek: true } ? stream.Length - stream.Position : null);
+
+    /// <param name="stream">The array's bytes.</param>
+    /// <param name="available">How many bytes the stream holds (null: unknown); a header that promises more is refused
+    /// before anything is allocated.</param>
+    internal static NpyArray Read(Stream stream, long? available)
     {
         ArgumentNullException.ThrowIfNull(stream);
         Span<byte> prefix = stackalloc byte[8];
@@ -67,9 +74,17 @@ public static class Npy
         var (dtype, bigEndian, itemSize) = ParseDescr(descr);
 
         long count = 1;
-        foreach (int s in shape) count = checked(count * s);
+        foreach (int s in shape)
+        {
+            if (s != 0 && count > Array.MaxLength / s) throw new InvalidDataException($"Array of shape {Tuple(shape)} is too large.");
+            count *= s;
+        }
         if (count > Array.MaxLength) throw new InvalidDataException($"Array of {count} elements is too large.");
-        long byteCount = checked(count * itemSize);
+        long byteCount = count * itemSize;
+        long headerBytesRead = 8 + (major == 1 ? 2 : 4) + headerLength;
+        if (available is long left && byteCount > left - headerBytesRead)
+            throw new InvalidDataException(
+                $"The file ends early: the header promises {byteCount} bytes of data (shape {Tuple(shape)}) but only {Math.Max(0, left - headerBytesRead)} follow.");
         if (BitConverter.IsLittleEndian && !bigEndian && dtype is NpyDType.Float64 or NpyDType.Float32 or NpyDType.Int64 or NpyDType.Int32)
         {
             // Read straight into the typed array (no intermediate byte copy, no 2 GB byte-array limit).
@@ -284,25 +299,27 @@ public static class Npy
         return result;
     }
 
+    static string Tuple(int[] shape) => $"({string.Join(", ", shape)})";
+
     static (string Descr, bool Fortran, int[] Shape) ParseHeader(string header)
     {
         string descr = QuotedValue(header, "descr")
-            ?? throw new InvalidDataException($"The header has no 'descr' entry: {header.Trim()}");
+            ?? throw new InvalidDataException($"The header has no 'descr' entry: {MessageText.Excerpt(header.Trim(), 120)}");
         int f = KeyValueStart(header, "fortran_order");
-        if (f < 0) throw new InvalidDataException($"The header has no 'fortran_order' entry: {header.Trim()}");
+        if (f < 0) throw new InvalidDataException($"The header has no 'fortran_order' entry: {MessageText.Excerpt(header.Trim(), 120)}");
         bool fortran = header.AsSpan(f).TrimStart().StartsWith("True", StringComparison.Ordinal);
         int s = KeyValueStart(header, "shape");
-        if (s < 0) throw new InvalidDataException($"The header has no 'shape' entry: {header.Trim()}");
+        if (s < 0) throw new InvalidDataException($"The header has no 'shape' entry: {MessageText.Excerpt(header.Trim(), 120)}");
         int open = header.IndexOf('(', s);
         int close = open < 0 ? -1 : header.IndexOf(')', open);
-        if (open < 0 || close < 0) throw new InvalidDataException($"The header's shape is not a tuple: {header.Trim()}");
+        if (open < 0 || close < 0) throw new InvalidDataException($"The header's shape is not a tuple: {MessageText.Excerpt(header.Trim(), 120)}");
         var parts = header[(open + 1)..close].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var shape = new int[parts.Length];
         for (int i = 0; i < parts.Length; i++)
         {
             var p = parts[i].TrimEnd('L');
             if (!int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out shape[i]))
-                throw new InvalidDataException($"The header's shape entry '{parts[i]}' is not a non-negative integer.");
+                throw new InvalidDataException($"The header's shape entry '{MessageText.Excerpt(parts[i])}' is not a non-negative integer.");
         }
         return (descr, fortran, shape);
     }
@@ -332,7 +349,7 @@ public static class Npy
 
     static (NpyDType DType, bool BigEndian, int ItemSize) ParseDescr(string descr)
     {
-        if (descr.Length < 2) throw new InvalidDataException($"Unsupported dtype '{descr}'.");
+        if (descr.Length < 2) throw new InvalidDataException($"Unsupported dtype '{MessageText.Excerpt(descr)}'.");
         char order = descr[0];
         string body = descr;
         bool big = false;
@@ -349,10 +366,10 @@ public static class Npy
             case "i4": return (NpyDType.Int32, big, 4);
             case "b1": case "?": return (NpyDType.Bool, false, 1);
         }
-        if (body.StartsWith('U') && int.TryParse(body.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out int width) && width >= 0)
+        if (body.StartsWith('U') && int.TryParse(body.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out int width) && width is >= 0 and <= 1 << 20)
             return (NpyDType.Unicode, big, 4 * width);
         throw new InvalidDataException(
-            $"Unsupported dtype '{descr}' (supported: float64, float32, int64, int32, bool, unicode string).");
+            $"Unsupported dtype '{MessageText.Excerpt(descr)}' (supported: float64, float32, int64, int32, bool, unicode string).");
     }
 
     static List<int> CodePoints(string s)

@@ -1,5 +1,7 @@
 using System.IO.Compression;
 
+using Occam.Symbolic.IO;
+
 namespace Occam.Physics.IO;
 
 /// <summary>
@@ -45,15 +47,19 @@ public static class Npz
             {
                 if (entry.FullName.EndsWith('/')) continue;
                 var name = entry.FullName.EndsWith(".npy", StringComparison.Ordinal) ? entry.FullName[..^4] : entry.FullName;
-                using var member = entry.Open();
+                using var member = new Crc32Stream(entry.Open());
                 try
                 {
-                    result[name] = Npy.Read(member);
+                    result[name] = Npy.Read(member, entry.Length);
+                    member.CopyTo(Stream.Null); // the rest, so that the checksum covers the whole member
                 }
                 catch (InvalidDataException e)
                 {
                     throw new InvalidDataException($"member {entry.FullName}: {e.Message}", e);
                 }
+                if (member.Crc != entry.Crc32)
+                    throw new InvalidDataException(
+                        $"member {entry.FullName}: CRC-32 mismatch (stored {entry.Crc32:x8}, data {member.Crc:x8}); the file is corrupt.");
             }
             return result;
         }
@@ -86,5 +92,52 @@ public static class Npz
                 Npy.Write(member, array);
             }
         });
+    }
+}
+
+/// <summary>A read-only pass-through stream that computes the zip CRC-32 of what is read through it.</summary>
+internal sealed class Crc32Stream(Stream inner) : Stream
+{
+    static readonly uint[] Table = BuildTable();
+    uint crc = 0xFFFFFFFF;
+
+    /// <summary>The CRC-32 of the bytes read so far.</summary>
+    public uint Crc => ~crc;
+
+    static uint[] BuildTable()
+    {
+        var table = new uint[256];
+        for (uint i = 0; i < 256; i++)
+        {
+            uint c = i;
+            for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320 ^ (c >> 1) : c >> 1;
+            table[i] = c;
+        }
+        return table;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        int n = inner.Read(buffer);
+        foreach (byte b in buffer[..n]) crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
+        return n;
+    }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) inner.Dispose();
+        base.Dispose(disposing);
     }
 }

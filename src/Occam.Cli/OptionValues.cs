@@ -1,0 +1,36 @@
+using System.CommandLine;
+using System.Globalization;
+
+namespace Occam.Cli;
+
+/// <summary>Reads option values that must lie in a range, so that nonsense (<c>--threads 0</c>, <c>--potential ""</c>) is a
+/// one-line error naming the option (exit 1) instead of being accepted.</summary>
+internal static class OptionValues
+{
+    /// <summary>The value, which must lie in [<paramref name="min"/>, <paramref name="max"/>] when given.</summary>
+    public static long? InRange(ParseResult parse, Option<long?> option, long min, long max = long.MaxValue) =>
+        parse.GetValue(option) is long v ? Checked(option.Name, v, min, max) : null;
+
+    /// <inheritdoc cref="InRange(ParseResult, Option{long?}, long, long)"/>
+    public static int? InRange(ParseResult parse, Option<int?> option, int min, int max = int.MaxValue) =>
+        parse.GetValue(option) is int v ? (int)Checked(option.Name, v, min, max) : null;
+
+    /// <inheritdoc cref="InRange(ParseResult, Option{long?}, long, long)"/>
+    public static int InRange(ParseResult parse, Option<int> option, int min, int max = int.MaxValue) =>
+        (int)Checked(option.Name, parse.GetValue(option), min, max);
+
+    /// <summary>The value, which must be a number (not NaN) when given.</summary>
+    public static double? Number(ParseResult parse, Option<double?> option) =>
+        parse.GetValue(option) is double v && double.IsNaN(v) ? throw new UserInputException($"{option.Name} must be a number (got NaN).") : parse.GetValue(option);
+
+    /// <summary>The text, which must not be empty or blank when the option is given.</summary>
+    public static string? NotBlank(ParseResult parse, Option<string?> option) =>
+        parse.GetValue(option) is { } v && string.IsNullOrWhiteSpace(v) ? throw new UserInputException($"{option.Name} is empty; give a value or leave the option out.") : parse.GetValue(option);
+
+    static long Checked(string name, long value, long min, long max)
+    {
+        if (value >= min && value <= max) return value;
+        string range = max == long.MaxValue || max == int.MaxValue ? $"at least {min}" : $"between {min} and {max}";
+        throw new UserInputException(string.Create(CultureInfo.InvariantCulture, $"{name} must be {range} (got {value})."));
+    }
+}
