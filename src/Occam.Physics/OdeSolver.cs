@@ -19,7 +19,7 @@ public static class OdeSolver
     /// <param name="frames">Number of frames to record (at least 1).</param>
     /// <param name="tolerance">Relative and absolute tolerance of each sub-step.</param>
     /// <param name="cancellationToken">Checked between frames.</param>
-    /// <exception cref="InvalidOperationException">The state became non-finite or the step size underflowed.</exception>
+    /// <exception cref="SimulationException">The state became non-finite, the step size underflowed or a frame needed too many sub-steps; the message gives the time.</exception>
     public static double[][] Solve(Action<ReadOnlySpan<double>, Span<double>> derivative, double[] initial, double dt, int frames,
         double tolerance = 1e-10, CancellationToken cancellationToken = default)
     {
