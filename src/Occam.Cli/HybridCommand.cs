@@ -27,10 +27,11 @@ internal static class HybridCommand
         var every = new Option<int>("--evaluate-every") { Description = "Validate every this many steps; the best validation state is kept.", DefaultValueFactory = _ => 20 };
         var gamma = new Option<double?>("--gamma") { Description = "Step size γ of the hybrid iteration (default: 1/L, L a bound on the model's Hessian, so that ε ≡ 0 converges)." };
         var order = new Option<int>("--taylor-order") { Description = "Lorenz: order of the Taylor expansion given to the estimators (1 or 2).", DefaultValueFactory = _ => 2 };
+        var noAugment = new Option<bool>("--no-augment") { Description = "Train on the chunks as simulated, without the system's random symmetries (rotations and mirror images for linear, (x, y, z) → (−x, −y, z) for Lorenz)." };
         var observations = new Option<string?>("--observations") { Description = "CSV of timestamped observations (columns t and 2 or 3 coordinates): smooth it with a constant-velocity Kalman smoother instead of running the demo; writes smoothed.csv to --out." };
         var command = new Command("hybrid", "Hybrid inference (Garcia Satorras et al. 2019): Kalman smoother, GNN alone and the hybrid of both against training-set size; report and summary.json.")
         {
-            system, sizes, test, iterations, hidden, steps, batch, chunk, lr, every, gamma, order, observations, quick, seed, threads, output,
+            system, sizes, test, iterations, hidden, steps, batch, chunk, lr, every, gamma, order, noAugment, observations, quick, seed, threads, output,
         };
         command.SetAction((parse, cancellation) =>
         {
@@ -59,6 +60,7 @@ internal static class HybridCommand
                 TestSamples = parse.GetValue(test) ?? (isQuick ? 2000 : 4000),
                 Seed = parse.GetValue(seed),
                 StepSize = parse.GetValue(gamma),
+                Augment = !parse.GetValue(noAugment),
                 Network = new HybridNetworkOptions(parse.GetValue(hidden), parse.GetValue(iterations) ?? (isQuick ? 50 : 100), parse.GetValue(seed)),
                 Training = new HybridTrainingOptions(parse.GetValue(steps) ?? (isQuick ? 150 : 300), parse.GetValue(batch), parse.GetValue(chunk),
                     parse.GetValue(lr), parse.GetValue(every), parse.GetValue(seed)),

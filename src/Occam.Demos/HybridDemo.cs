@@ -20,6 +20,8 @@ public sealed record HybridDemoOptions
     public long Seed { get; init; } = 1;
     public HybridNetworkOptions Network { get; init; } = new();
     public HybridTrainingOptions Training { get; init; } = new();
+    /// <summary>Train on a random symmetry of each chunk (<see cref="IEstimationSystem.RandomSymmetry"/>): rotations and mirror images for linear, (x, y, z) → (−x, −y, z) for Lorenz.</summary>
+    public bool Augment { get; init; } = true;
     /// <summary>Step size γ of the hybrid iteration; null: <see cref="ModelMessages.StableStepSize"/> at the training observations.</summary>
     public double? StepSize { get; init; }
 
@@ -81,14 +83,14 @@ public static class HybridDemo
 
             using var gnn = new HybridNetwork(HybridMode.GnnOnly, messages, gamma, options.Network);
             log($"N = {size}: training GNN only");
-            var gnnTraining = HybridTraining.Train(gnn, [train], [validation], options.Training, log, cancellation);
+            var gnnTraining = HybridTraining.Train(gnn, [train], [validation], options.Training, log, cancellation, Augmentation(options));
             var gnnEstimate = HybridTraining.Estimate(gnn, test);
             double gnnMse = test.MeanSquaredError(gnnEstimate);
 
             using var hybrid = new HybridNetwork(HybridMode.Hybrid, messages, gamma, options.Network);
             double iterationMse = test.MeanSquaredError(ModelIteration(hybrid, test));
             log($"N = {size}: training hybrid (the model's own {options.Network.Iterations}-step iteration: test MSE {iterationMse:G4})");
-            var hybridTraining = HybridTraining.Train(hybrid, [train], [validation], options.Training, log, cancellation);
+            var hybridTraining = HybridTraining.Train(hybrid, [train], [validation], options.Training, log, cancellation, Augmentation(options));
             var hybridEstimate = HybridTraining.Estimate(hybrid, test);
             double hybridMse = test.MeanSquaredError(hybridEstimate);
             log($"N = {size}: test MSE  model only {modelMse:G4}   GNN only {gnnMse:G4}   hybrid {hybridMse:G4}   ({clock.Elapsed.TotalMinutes:F1} min)");
@@ -101,6 +103,9 @@ public static class HybridDemo
         }
         return new HybridDemoResult(options, points, observationMse, example!, clock.Elapsed);
     }
+
+    static Func<StateSequence, Random, StateSequence>? Augmentation(HybridDemoOptions options) =>
+        options.Augment ? options.System.RandomSymmetry : null;
 
     /// <summary>The σ of <see cref="IEstimationSystem.SigmaGrid"/> whose smoother has the lowest MSE on <paramref name="data"/>.</summary>
     public static (double Sigma, StateSpaceModel Model) TuneSigma(IEstimationSystem system, IReadOnlyList<StateSequence> data)
@@ -178,7 +183,8 @@ public static class HybridDemo
         md.AppendLine();
         md.AppendLine($"{o.System.Description}. Test: {o.TestSamples} steps of a separate trajectory; the observations alone have MSE {result.ObservationMse:G4}.");
         md.AppendLine($"Networks: hidden {o.Network.Hidden}, K = {o.Network.Iterations} iterations, {o.Training.Steps} Adam steps (learning rate {DemoReport.F(o.Training.LearningRate)}, {o.Training.BatchChains} chunks of {o.Training.ChunkLength} steps per batch), " +
-                      $"the state with the best validation MSE kept (checked every {o.Training.EvaluateEvery} steps, and before training); seed {o.Seed}.");
+                      $"the state with the best validation MSE kept (checked every {o.Training.EvaluateEvery} steps, and before training); " +
+                      $"{(o.Augment ? "each training chunk under a random symmetry of the system" : "no augmentation")}; seed {o.Seed}.");
         md.AppendLine("For a size N, N/2 samples train and N/2 validate; σ of the graphical model is tuned on all N. MSE is per coordinate, over all test steps.");
         md.AppendLine();
         md.AppendLine("| training samples | σ | graphical model only | GNN only | hybrid | model's own K-step iteration | hybrid ≤ both |");
@@ -203,6 +209,7 @@ public static class HybridDemo
             ["iterations"] = o.Network.Iterations,
             ["hidden"] = o.Network.Hidden,
             ["training_steps"] = o.Training.Steps,
+            ["augment"] = o.Augment,
             ["observation_mse"] = result.ObservationMse,
             ["sizes"] = new JsonArray(points.Select(p => (JsonNode)p.Size).ToArray()),
             ["sigma"] = new JsonArray(points.Select(p => (JsonNode)p.Sigma).ToArray()),

@@ -35,8 +35,10 @@ public sealed record HybridTrainingResult(int BestStep, double BestValidationMse
 public static class HybridTraining
 {
     /// <summary>Trains <paramref name="network"/> in place and leaves it at its best validation state (step 0 included).</summary>
+    /// <param name="augment">Applied to every training chunk when it is drawn (e.g. <see cref="Systems.IEstimationSystem.RandomSymmetry"/>), with the batch order's generator; null: none.</param>
     public static HybridTrainingResult Train(HybridNetwork network, IReadOnlyList<StateSequence> training, IReadOnlyList<StateSequence> validation,
-        HybridTrainingOptions? options = null, Action<string>? log = null, CancellationToken cancellation = default)
+        HybridTrainingOptions? options = null, Action<string>? log = null, CancellationToken cancellation = default,
+        Func<StateSequence, Random, StateSequence>? augment = null)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(training);
@@ -63,7 +65,8 @@ public static class HybridTraining
             while (batch.Count < Math.Min(options.BatchChains, chunks.Length))
             {
                 if (order.Count == 0) order.AddRange(Enumerable.Range(0, chunks.Length).OrderBy(_ => random.Next()));
-                batch.Add(chunks[order[^1]]);
+                var chunk = chunks[order[^1]];
+                batch.Add(augment is null ? chunk : augment(chunk, random));
                 order.RemoveAt(order.Count - 1);
             }
             using (var scope = NewDisposeScope())

@@ -125,3 +125,68 @@ public sealed class SystemTests
         }
     }
 }
+
+public sealed class SymmetryTests
+{
+    static double[][] SmoothedObservables(IEstimationSystem system, StateSequence s)
+    {
+        var model = system.ApproximateModel(system.SigmaGrid[2]);
+        return KalmanSmoother.Smooth(model, s.Observations).Means.Select(m => (model.H * m).ToArray()).ToArray();
+    }
+
+    [Theory]
+    [InlineData("linear")]
+    [InlineData("lorenz")]
+    public void Smoothing_commutes_with_the_systems_random_symmetry(string name)
+    {
+        // The given models share the true system's symmetry, so the smoother is equivariant: smoothing the transformed
+        // sequence gives the transformed estimate.
+        IEstimationSystem system = name == "linear" ? new LinearTrackingSystem() : new LorenzSystem();
+        var s = system.Simulate(6, 0, 60);
+        var random = new Random(3);
+        for (int trial = 0; trial < 4; trial++)
+        {
+            var seed = random.Next();
+            var transformed = system.RandomSymmetry(s, new Random(seed));
+            // The same symmetry applied to the smoothed estimate (through a sequence whose truth is that estimate).
+            var estimate = new StateSequence(SmoothedObservables(system, s), s.Observations);
+            var expected = system.RandomSymmetry(estimate, new Random(seed)).Truth;
+            var actual = SmoothedObservables(system, transformed);
+            for (int t = 0; t < s.Length; t++)
+                for (int i = 0; i < expected[t].Length; i++) Assert.Equal(expected[t][i], actual[t][i], 1e-6);
+        }
+    }
+
+    [Fact]
+    public void Lorenz_vector_field_is_symmetric_under_the_flip_of_x_and_y()
+    {
+        var system = new LorenzSystem();
+        var random = new Random(8);
+        for (int trial = 0; trial < 10; trial++)
+        {
+            double[] x = [random.NextDouble() * 30 - 15, random.NextDouble() * 30 - 15, random.NextDouble() * 40];
+            var f = new double[3];
+            var g = new double[3];
+            system.Derivative(x, f);
+            system.Derivative([-x[0], -x[1], x[2]], g);
+            Assert.Equal(-f[0], g[0], 1e-12);
+            Assert.Equal(-f[1], g[1], 1e-12);
+            Assert.Equal(f[2], g[2], 1e-12);
+        }
+    }
+
+    [Fact]
+    public void Linear_symmetry_preserves_distances_between_steps()
+    {
+        var system = new LinearTrackingSystem();
+        var s = system.Simulate(2, 0, 30);
+        var r = system.RandomSymmetry(s, new Random(5));
+        for (int t = 1; t < 30; t++)
+        {
+            double Distance(double[][] rows) => Math.Sqrt(Math.Pow(rows[t][0] - rows[t - 1][0], 2) + Math.Pow(rows[t][1] - rows[t - 1][1], 2));
+            Assert.Equal(Distance(s.Observations), Distance(r.Observations), 1e-9);
+            Assert.Equal(Distance(s.Truth), Distance(r.Truth), 1e-9);
+        }
+        Assert.NotEqual(s.Observations[5][0], r.Observations[5][0]);
+    }
+}

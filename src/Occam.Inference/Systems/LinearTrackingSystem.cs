@@ -93,6 +93,20 @@ public sealed class LinearTrackingSystem : IEstimationSystem
         return new StateSequence(truth, observations);
     }
 
+    /// <summary>
+    /// A rotation of the plane by a uniform angle, then a mirror image with probability ½: the two axes are independent
+    /// and identical, the noises isotropic, and the mean state has decayed after the burn-in, so the distribution of
+    /// trajectories is invariant under O(2).
+    /// </summary>
+    public StateSequence RandomSymmetry(StateSequence sequence, Random random)
+    {
+        ArgumentNullException.ThrowIfNull(sequence);
+        ArgumentNullException.ThrowIfNull(random);
+        double angle = 2 * Math.PI * random.NextDouble(), c = Math.Cos(angle), s = Math.Sin(angle);
+        double mirror = random.Next(2) == 0 ? 1 : -1;
+        return SequenceMaps.Map(sequence, p => [c * p[0] - s * mirror * p[1], s * p[0] + c * mirror * p[1]]);
+    }
+
     Matrix<double> Observation() => Matrix<double>.Build.DenseIdentity(2) * (ObservationNoise * ObservationNoise);
 
     internal static Vector<double> Normal(SimulationRandom random, int size) => Vector<double>.Build.Dense(size, _ => random.NextNormal());

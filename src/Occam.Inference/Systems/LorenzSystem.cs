@@ -105,6 +105,14 @@ public sealed class LorenzSystem : IEstimationSystem
             identity * (ObservationNoise * ObservationNoise), null, identity * 1e3);
     }
 
+    /// <summary>The Lorenz equations' symmetry (x, y, z) → (−x, −y, z), applied with probability ½.</summary>
+    public StateSequence RandomSymmetry(StateSequence sequence, Random random)
+    {
+        ArgumentNullException.ThrowIfNull(sequence);
+        ArgumentNullException.ThrowIfNull(random);
+        return random.Next(2) == 0 ? sequence : SequenceMaps.Map(sequence, p => [-p[0], -p[1], p[2]]);
+    }
+
     /// <inheritdoc />
     public StateSequence Simulate(long seed, long stream, int steps)
     {

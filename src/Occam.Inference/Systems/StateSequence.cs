@@ -63,4 +63,17 @@ public interface IEstimationSystem
 
     /// <summary>The values of the process-noise scale tried when tuning it on the validation data.</summary>
     IReadOnlyList<double> SigmaGrid { get; }
+
+    /// <summary>
+    /// A random symmetry of the system applied to a sequence (truth and observations alike): a transformed sequence is
+    /// as likely as the original under the true system, so training on it is data augmentation.
+    /// </summary>
+    StateSequence RandomSymmetry(StateSequence sequence, Random random);
+}
+
+/// <summary>Applies a linear map to every row of a sequence's truth and observations.</summary>
+internal static class SequenceMaps
+{
+    public static StateSequence Map(StateSequence sequence, Func<double[], double[]> map) =>
+        new(sequence.Truth.Select(map).ToArray(), sequence.Observations.Select(map).ToArray());
 }
