@@ -105,6 +105,7 @@ public sealed class DemoSmokeTests : IDisposable
         Assert.Contains("N = 40: test MSE", output);
         var summary = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(directory, "summary.json")))!;
         Assert.Equal([20, 40], summary["sizes"]!.AsArray().Select(n => n!.GetValue<int>()));
+        Assert.True(summary["augment"]!.GetValue<bool>());
         foreach (var key in new[] { "model_only", "gnn_only", "hybrid" })
         {
             var values = summary["mse"]![key]!.AsArray().Select(n => n!.GetValue<double>()).ToArray();
