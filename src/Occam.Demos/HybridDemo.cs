@@ -88,7 +88,7 @@ public static class HybridDemo
             double gnnMse = test.MeanSquaredError(gnnEstimate);
 
             using var hybrid = new HybridNetwork(HybridMode.Hybrid, messages, gamma, options.Network);
-            double iterationMse = test.MeanSquaredError(ModelIteration(hybrid, test));
+            double iterationMse = test.MeanSquaredError(HybridTraining.Estimate(hybrid, test, zeroCorrection: true)); // the model's own K-step iteration
             log($"N = {size}: training hybrid (the model's own {options.Network.Iterations}-step iteration: test MSE {iterationMse:G4})");
             var hybridTraining = HybridTraining.Train(hybrid, [train], [validation], options.Training, log, cancellation, Augmentation(options));
             var hybridEstimate = HybridTraining.Estimate(hybrid, test);
@@ -138,18 +138,6 @@ public static class HybridDemo
 
     static double[] InitialStates(StateSpaceModel model, StateSequence sequence) =>
         sequence.Observations.SelectMany(y => model.H.TransposeThisAndMultiply(MathNet.Numerics.LinearAlgebra.Vector<double>.Build.Dense(y)).ToArray()).ToArray();
-
-    /// <summary>The hybrid's iteration with ε ≡ 0: the graphical model's messages alone for K steps from x = Hᵀy.</summary>
-    static double[][] ModelIteration(HybridNetwork network, StateSequence sequence)
-    {
-        using var _ = TorchSharp.torch.no_grad();
-        using var scope = TorchSharp.torch.NewDisposeScope();
-        using var graph = new ChainGraph([sequence.Length]);
-        var y = TorchSharp.torch.tensor(sequence.Observations.SelectMany(r => r.Select(v => (float)v)).ToArray()).reshape(sequence.Length, sequence.Observations[0].Length);
-        var values = network.Estimates(graph, y, zeroCorrection: true)[^1].to_type(TorchSharp.torch.ScalarType.Float64).data<double>().ToArray();
-        int m = sequence.Observations[0].Length;
-        return Enumerable.Range(0, sequence.Length).Select(t => values.AsSpan(t * m, m).ToArray()).ToArray();
-    }
 
     /// <summary>Writes <c>hybrid.md</c>, <c>summary.json</c>, <c>hybrid-mse.png</c> and <c>hybrid-trajectory.png</c> to <paramref name="directory"/>.</summary>
     public static string WriteReport(HybridDemoResult result, string directory)

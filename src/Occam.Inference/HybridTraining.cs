@@ -100,11 +100,12 @@ public static class HybridTraining
         return new HybridTrainingResult(bestStep, best, history, clock.Elapsed);
     }
 
-    /// <summary>The network's final estimate of each sequence's observed quantities.</summary>
-    public static double[][] Estimate(HybridNetwork network, StateSequence sequence) => EstimateAll(network, [sequence])[0];
+    /// <summary>The network's final estimate of each sequence's observed quantities (with ε ≡ 0 when <paramref name="zeroCorrection"/> is set).</summary>
+    public static double[][] Estimate(HybridNetwork network, StateSequence sequence, bool zeroCorrection = false) =>
+        EstimateAll(network, [sequence], zeroCorrection)[0];
 
     /// <summary>The network's final estimates of several sequences, run as one batch of chains.</summary>
-    public static double[][][] EstimateAll(HybridNetwork network, IReadOnlyList<StateSequence> sequences)
+    public static double[][][] EstimateAll(HybridNetwork network, IReadOnlyList<StateSequence> sequences, bool zeroCorrection = false)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(sequences);
@@ -112,7 +113,7 @@ public static class HybridTraining
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         using var graph = new ChainGraph(sequences.Select(s => s.Length).ToArray());
-        var estimates = network.Estimates(graph, Stack(sequences.Select(s => s.Observations)));
+        var estimates = network.Estimates(graph, Stack(sequences.Select(s => s.Observations)), zeroCorrection);
         var values = estimates[^1].to_type(ScalarType.Float64).data<double>().ToArray();
         int m = sequences[0].Observations[0].Length;
         var result = new double[sequences.Count][][];

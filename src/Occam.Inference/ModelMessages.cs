@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Occam.Inference;
 
 /// <summary>
@@ -42,8 +44,11 @@ public sealed class ModelMessages
             throw new ArgumentException($"The message arrays do not fit {rows} rows of a {n}-state, {m}-observation model.");
         var qInverse = model.QInverseRowMajor;
         var hTrInverse = model.HTransposeRInverseRowMajor;
-        var h = model.H;
-        Span<double> predicted = stackalloc double[n];
+        var h = model.HRowMajor;
+        // F(x_t) once per row: the future message of t and the past message of t + 1 both need it.
+        var pooled = ArrayPool<double>.Shared.Rent(rows * n);
+        var transitioned = pooled.AsSpan(0, rows * n);
+        for (int t = 0; t < rows; t++) model.Transition(x.Slice(t * n, n), transitioned.Slice(t * n, n));
         Span<double> residual = stackalloc double[n];
         Span<double> weighted = stackalloc double[n];
         Span<double> innovation = stackalloc double[m];
@@ -58,7 +63,7 @@ public sealed class ModelMessages
                 for (int i = 0; i < m; i++)
                 {
                     double s = y[t * m + i];
-                    for (int j = 0; j < n; j++) s -= h[i, j] * xt[j];
+                    for (int j = 0; j < n; j++) s -= h[i * n + j] * xt[j];
                     innovation[i] = s;
                 }
                 MultiplyInto(hTrInverse, n, m, innovation, observation.Slice(t * n, n), scale: 1);
@@ -70,8 +75,7 @@ public sealed class ModelMessages
                 }
                 else
                 {
-                    model.Transition(x.Slice((t - 1) * n, n), predicted);
-                    for (int i = 0; i < n; i++) residual[i] = xt[i] - predicted[i];
+                    for (int i = 0; i < n; i++) residual[i] = xt[i] - transitioned[(t - 1) * n + i];
                     MultiplyInto(qInverse, n, n, residual, past.Slice(t * n, n), scale: -1);
                 }
                 // Future.
@@ -81,9 +85,8 @@ public sealed class ModelMessages
                     ft.Clear();
                     continue;
                 }
-                model.Transition(xt, predicted);
                 model.TransitionJacobian(xt, jacobian);
-                for (int i = 0; i < n; i++) residual[i] = x[(t + 1) * n + i] - predicted[i];
+                for (int i = 0; i < n; i++) residual[i] = x[(t + 1) * n + i] - transitioned[t * n + i];
                 MultiplyInto(qInverse, n, n, residual, weighted, scale: 1);
                 for (int j = 0; j < n; j++)
                 {
@@ -93,6 +96,7 @@ public sealed class ModelMessages
                 }
             }
         }
+        ArrayPool<double>.Shared.Return(pooled);
     }
 
     /// <summary>

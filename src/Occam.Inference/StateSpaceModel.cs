@@ -10,7 +10,7 @@ namespace Occam.Inference;
 /// </summary>
 public abstract class StateSpaceModel
 {
-    private readonly double[] qInverse, hTransposeRInverse, rInverse;
+    private readonly double[] qInverse, hTransposeRInverse, h;
 
     /// <summary>Checks and stores the noise and observation matrices and the prior of the first state.</summary>
     /// <exception cref="ArgumentException">A matrix has the wrong shape, is not symmetric positive definite, or holds a non-finite value.</exception>
@@ -39,7 +39,7 @@ public abstract class StateSpaceModel
         QInverse = q.Inverse();
         RInverse = r.Inverse();
         qInverse = RowMajor(QInverse);
-        rInverse = RowMajor(RInverse);
+        this.h = RowMajor(h);
         hTransposeRInverse = RowMajor(h.TransposeThisAndMultiply(RInverse));
     }
 
@@ -112,8 +112,8 @@ public abstract class StateSpaceModel
     /// <summary>Hᵀ R⁻¹ row-major (StateSize × ObservationSize).</summary>
     internal ReadOnlySpan<double> HTransposeRInverseRowMajor => hTransposeRInverse;
 
-    /// <summary>R⁻¹ row-major.</summary>
-    internal ReadOnlySpan<double> RInverseRowMajor => rInverse;
+    /// <summary>H row-major (ObservationSize × StateSize).</summary>
+    internal ReadOnlySpan<double> HRowMajor => h;
 
     /// <summary>Checks that <paramref name="observations"/> fit the model: each has <see cref="ObservationSize"/> finite values.</summary>
     /// <exception cref="ArgumentException">One does not; the message names the time step.</exception>

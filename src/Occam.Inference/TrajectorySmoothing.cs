@@ -13,7 +13,7 @@ public sealed class TimestampedConstantVelocityModel : StateSpaceModel
 {
     private readonly double[] times;
     private readonly int axes;
-    private readonly double accelerationNoise;
+    private readonly double accelerationNoise, medianStep;
 
     /// <summary>Creates the model for observations at <paramref name="times"/> of <paramref name="axes"/> coordinates.</summary>
     public TimestampedConstantVelocityModel(IReadOnlyList<double> times, int axes, double accelerationNoise, double observationNoise)
@@ -23,16 +23,17 @@ public sealed class TimestampedConstantVelocityModel : StateSpaceModel
         this.times = times.ToArray();
         this.axes = axes;
         this.accelerationNoise = accelerationNoise;
+        medianStep = MedianStep(times);
     }
 
     /// <summary>The time between the states <paramref name="step"/> − 1 and <paramref name="step"/>.</summary>
     public double Step(int step) => times[step] - times[step - 1];
 
     /// <inheritdoc />
-    public override void Transition(ReadOnlySpan<double> x, Span<double> result) => Advance(MedianStep(times), x, result);
+    public override void Transition(ReadOnlySpan<double> x, Span<double> result) => Advance(medianStep, x, result);
 
     /// <inheritdoc />
-    public override void TransitionJacobian(ReadOnlySpan<double> x, Span<double> jacobian) => Jacobian(MedianStep(times), jacobian);
+    public override void TransitionJacobian(ReadOnlySpan<double> x, Span<double> jacobian) => Jacobian(medianStep, jacobian);
 
     /// <inheritdoc />
     public override void Transition(int step, ReadOnlySpan<double> x, Span<double> result) => Advance(Step(step), x, result);
