@@ -38,8 +38,10 @@ internal static class HybridCommand
             setThreads(parse.GetValue(threads));
             var writer = parse.InvocationConfiguration.Output;
             var outDirectory = parse.GetValue(output)!;
+            OutputGuard.CheckFolder(outDirectory, "--out");
             if (parse.GetValue(observations) is { } csv)
             {
+                OutputGuard.CheckFile(Path.Combine(outDirectory, "smoothed.csv"), "--out", csv);
                 var smoothed = TrajectorySmoothing.SmoothCsv(csv, outDirectory, line => writer.WriteLine(line));
                 writer.WriteLine($"smoothed trajectory: {smoothed}");
                 return Task.FromResult(0);
