@@ -234,6 +234,7 @@ public sealed class Expression : IEquatable<Expression>
     /// <summary>A C# expression using <c>Math.*</c>; variables by name (or <c>x[i]</c> where the name is not an identifier).</summary>
     public string ToCSharp() => Printer.Print(Tree.FromPostfix(nodes), VariableNames, PrintStyle.CSharp);
 
+    /// <summary>The infix form (<see cref="ToInfix"/>).</summary>
     public override string ToString() => ToInfix();
 
     /// <summary>Compiles to a delegate via System.Linq.Expressions; the argument holds the variables by index.</summary>
@@ -296,8 +297,11 @@ public sealed class Expression : IEquatable<Expression>
     static readonly System.Linq.Expressions.Expression<Func<double, double>> Square = v => v * v;
     static readonly System.Linq.Expressions.Expression<Func<double, double>> Cube = v => v * v * v;
 
+    /// <summary>True when both have the same postfix nodes (variable names are not compared).</summary>
     public bool Equals(Expression? other) => other is not null && nodes.AsSpan().SequenceEqual(other.nodes);
+    /// <inheritdoc cref="Equals(Expression?)"/>
     public override bool Equals(object? obj) => obj is Expression e && Equals(e);
+    /// <summary>A hash of the postfix nodes, consistent with <see cref="Equals(Expression?)"/>.</summary>
     public override int GetHashCode()
     {
         var h = new HashCode();
