@@ -55,6 +55,7 @@ public sealed record NetworkOptions(
 /// <param name="LogVariance">KL only: the log-variances (B·n·(n−1), M), else null.</param>
 public sealed record NetworkOutput(Tensor Accelerations, Tensor Messages, Tensor Regulariser, Tensor? LogVariance = null) : IDisposable
 {
+    /// <summary>Disposes the four tensors (LogVariance when present).</summary>
     public void Dispose()
     {
         Accelerations.Dispose();
