@@ -56,7 +56,7 @@ public sealed class SourceExportTests
         for (int e = 0; e < expressions.Length; e++)
             for (int i = 0; i < x.Length; i++)
             {
-                if (skipIllConditioned && IllConditioned(expressions[e], x[i])) { skipped++; continue; }
+                if (skipIllConditioned && Conditioning.IllConditioned(expressions[e], x[i])) { skipped++; continue; }
                 double expected = expressions[e].Evaluate(x[i]), actual = exported(e, i);
                 if (ExportRuntimes.Same(expected, actual, relative)) continue;
                 if (failures++ < 10)
@@ -65,45 +65,6 @@ public sealed class SourceExportTests
             }
         Assert.True(failures == 0, $"{failures} of {expressions.Length * x.Length} values differ:\n{report}");
         return skipped;
-    }
-
-    /// <summary>
-    /// Whether the value at <paramref name="x"/> moves by more than 1e-13 (relative) when every transcendental result
-    /// (sqrt, exp, log, sin, cos, tanh, pow) is off by 3 ulp (×(1 ± 6.7e-16)): there another math library, within its
-    /// documented 1–4 ulp of the true value, may legitimately give a different result (sin of a result near 10⁷; a
-    /// step at a near-tie), so such points say nothing about the exported text.
-    /// </summary>
-    static bool IllConditioned(Expression e, double[] x)
-    {
-        var nodes = e.Nodes.ToArray();
-        double exact = Perturbed(nodes, x, 0);
-        foreach (double eps in new[] { 6.7e-16, -6.7e-16 })
-            if (!ExportRuntimes.Same(exact, Perturbed(nodes, x, eps), 1e-13)) return true;
-        return false;
-    }
-
-    /// <summary>A naive postfix evaluation with every transcendental result scaled by (1 + <paramref name="eps"/>).</summary>
-    static double Perturbed(Node[] nodes, double[] x, double eps)
-    {
-        var stack = new Stack<double>();
-        foreach (var n in nodes)
-        {
-            double f = 1 + eps;
-            switch (n.Arity)
-            {
-                case 0: stack.Push(n.Op == OpCode.Constant ? n.Value : x[n.Index]); break;
-                case 1:
-                    double a = stack.Pop();
-                    stack.Push(n.Op is OpCode.Sqrt or OpCode.Exp or OpCode.Log or OpCode.Sin or OpCode.Cos or OpCode.Tanh
-                        ? Operators.Apply(n, a) * f : Operators.Apply(n, a));
-                    break;
-                default:
-                    double b = stack.Pop(), l = stack.Pop();
-                    stack.Push(n.Op == OpCode.Pow ? Math.Pow(l, b) * f : Operators.Apply(n, l, b));
-                    break;
-            }
-        }
-        return stack.Pop();
     }
 
     [Fact]
@@ -129,7 +90,7 @@ public sealed class SourceExportTests
     public void Numpy_and_jax_functions_run_by_python_equal_evaluate_on_random_expressions_within_1e_12()
     {
         // NumPy's transcendental functions are not glibc's (np.cos(1000.0) is 1 ulp from math.cos(1000.0)), so values that
-        // a few ulp in such a function move by more than 1e-13 are left out (IllConditioned): at most 5 % of them.
+        // a few ulp in such a function move by more than 1e-13 are left out (Conditioning.IllConditioned): at most 5 % of them.
         // The JAX text runs with NumPy bound to jnp: it checks the text's operators and their order (jax.numpy mirrors
         // NumPy's API for every function used), not JAX itself, which cannot be installed here.
         var expressions = Expressions(300, seed: 7);
