@@ -95,7 +95,7 @@ public static class Hdf5
                 if (Guard(where, "cannot read the dataset's shape", () => dataset.Space.Rank) != 1 || !IsNumeric(where, source)) continue;
                 var values = Read(where, source, file.Length).ToDoubles();
                 if (columns.Count > 0 && values.Length != columns[0].Value.Length)
-                    throw Error(where, $"has {values.Length} rows but '{columns[0].Key}' has {columns[0].Value.Length}; the columns of a table have equal lengths.");
+                    throw Error(where, $"has {values.Length} rows but '{MessageText.Excerpt(columns[0].Key)}' has {columns[0].Value.Length}; the columns of a table have equal lengths.");
                 columns.Add(new(dataset.Name, values));
             }
             if (columns.Count == 0)
@@ -134,9 +134,9 @@ public static class Hdf5
         ArgumentNullException.ThrowIfNull(datasets);
         var file = new H5File();
         foreach (var (name, array) in Checked(datasets, nameof(datasets)))
-            file[name] = array.Rank == 0 ? array.Data.GetValue(0)! : new H5Dataset(Writable(array), fileDims: Dimensions(array));
+            file[name] = array.Rank == 0 ? Writable(array).GetValue(0)! : new H5Dataset(Writable(array), fileDims: Dimensions(array));
         foreach (var (name, array) in Checked(attributes ?? [], nameof(attributes)))
-            file.Attributes[name] = array.Rank == 0 ? array.Data.GetValue(0)! : new H5Attribute(Writable(array), Dimensions(array));
+            file.Attributes[name] = array.Rank == 0 ? Writable(array).GetValue(0)! : new H5Attribute(Writable(array), Dimensions(array));
         // PureHDF seeks back and reads what it wrote: the temporary file is opened for reading and writing.
         AtomicFile.WriteThroughPath(path, temp =>
         {
@@ -428,7 +428,8 @@ public static class Hdf5
     /// <summary>The error for a problem with the object at <paramref name="location"/>: <c>file:/path: problem</c>.</summary>
     static InvalidDataException Error(Hdf5Location location, string problem, Exception? inner = null)
     {
-        var error = new InvalidDataException($"{location}: {problem}", inner);
+        // names read from a damaged file may hold line breaks: shown as escapes, so the message stays one line
+        var error = new InvalidDataException($"{MessageText.Excerpt(location.ToString(), 1000)}: {problem}", inner);
         error.Data[OwnError] = true;
         return error;
     }
