@@ -34,11 +34,24 @@ internal static class RegressCommand
         loss.AcceptOnlyFromAmong("l2", "l1", "huber");
         var json = new Option<string?>("--json") { Description = "Write the result (best and pareto, each with complexity, loss, equation, sympy, latex) to this JSON file." };
         var hof = new Option<string?>("--hall-of-fame") { Description = "Hall-of-fame file: saved as the front improves; an existing one warm-starts the run." };
+        var export = new Option<string?>("--export")
+        {
+            Description = "Also write the best equation as source code, one file per format (comma-separated): numpy, jax, julia, csharp "
+                + "(a function of the inputs) or torchsharp (a TorchSharp module class, constants as parameters). Files are "
+                + "<base>_<format>.py / .jl / .cs, <base> from --export-out, else the --json path without its extension.",
+        };
+        export.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } value && ExportFormats(value) is { Bad: { } bad })
+                result.AddError($"--export takes numpy, jax, julia, csharp or torchsharp, comma-separated (got '{bad}').");
+        });
+        var exportOut = new Option<string?>("--export-out") { Description = "Base path of the --export files (default: the --json path without its extension)." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress on stderr." };
 
         var command = new Command("regress", "Symbolic regression: search for equations target = f(inputs) and print the Pareto front of complexity against loss.")
         {
-            data, target, inputs, operators, maxSize, timeLimit, maxEvals, lossThreshold, seed, threads, populations, loss, json, hof, quiet,
+            data, target, inputs, operators, maxSize, timeLimit, maxEvals, lossThreshold, seed, threads, populations, loss, json, hof,
+            export, exportOut, quiet,
         };
 
         command.SetAction((parse, cancel) =>
@@ -46,8 +59,8 @@ internal static class RegressCommand
             string path = parse.GetValue(data)!;
             string y = parse.GetValue(target)!;
             // Settings and output paths first: nothing is loaded or searched for a run that cannot finish.
-            var file = Hdf5Location.TryParse(path, out var location) ? location.File : path;
-            if (!File.Exists(file)) throw new UserInputException($"{file}: file not found");
+            var dataFile = Hdf5Location.TryParse(path, out var location) ? location.File : path;
+            if (!File.Exists(dataFile)) throw new UserInputException($"{dataFile}: file not found");
             int sizeLimit = OptionValues.InRange(parse, maxSize, 1, SymbolicRegressionOptions.MaxSizeLimit);
             int islands = OptionValues.InRange(parse, populations, 1, SymbolicRegressionOptions.PopulationsLimit);
             var workers = OptionValues.InRange(parse, threads, 1, 4096);
@@ -59,6 +72,8 @@ internal static class RegressCommand
             var hofPath = parse.GetValue(hof);
             OutputGuard.CheckFile(jsonPath, "--json", path, hofPath);
             OutputGuard.CheckFile(hofPath, "--hall-of-fame", path);
+            var exports = ExportFiles(parse.GetValue(export), OptionValues.NotBlank(parse, exportOut), jsonPath);
+            foreach (var (_, file) in exports) OutputGuard.CheckFile(file, "--export", path, hofPath, jsonPath);
             var inputList = parse.GetValue(inputs)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             var table = Load(path, y, inputList);
             var ops = parse.GetValue(operators)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
@@ -108,9 +123,58 @@ internal static class RegressCommand
                 AtomicFile.WriteText(jsonPath, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
                 if (!silent) error.WriteLine($"wrote {jsonPath}");
             }
+            foreach (var (format, file) in exports)
+            {
+                AtomicFile.WriteText(file, ExportSource(result.Best.Expression, format, y));
+                if (!silent) error.WriteLine($"wrote {file}");
+            }
             return Task.FromResult(result.StopReason == "cancelled" ? 130 : 0);
         });
         return command;
+    }
+
+    /// <summary>The --export formats and the file suffix of each.</summary>
+    static readonly (string Format, string Suffix)[] Formats =
+        [("numpy", "_numpy.py"), ("jax", "_jax.py"), ("julia", "_julia.jl"), ("csharp", "_csharp.cs"), ("torchsharp", "_torchsharp.cs")];
+
+    /// <summary>The formats of an --export list, or the first entry that is none.</summary>
+    static (string[] Formats, string? Bad) ExportFormats(string value)
+    {
+        var list = value.Split(',', StringSplitOptions.TrimEntries);
+        var bad = list.FirstOrDefault(f => !Formats.Any(k => k.Format == f));
+        return (list.Distinct().ToArray(), bad);
+    }
+
+    /// <summary>Each requested format with its file: <paramref name="stem"/> (else the JSON path without its extension)
+    /// plus the format's suffix.</summary>
+    static (string Format, string File)[] ExportFiles(string? value, string? stem, string? jsonPath)
+    {
+        if (value is null)
+        {
+            if (stem is not null) throw new UserInputException("--export-out names the files of --export; give --export too (e.g. --export numpy).");
+            return [];
+        }
+        stem ??= jsonPath is null
+            ? throw new UserInputException("--export needs --export-out (or --json) to name its files.")
+            : Path.Combine(Path.GetDirectoryName(jsonPath) ?? "", Path.GetFileNameWithoutExtension(jsonPath));
+        return ExportFormats(value).Formats.Select(f => (f, stem + Formats.First(k => k.Format == f).Suffix)).ToArray();
+    }
+
+    /// <summary>The equation as source in one format: a function named after the target where that is an identifier (else
+    /// f), or a TorchSharp module class <c>SymbolicLaw</c>.</summary>
+    static string ExportSource(Expression best, string format, string target)
+    {
+        if (format == "torchsharp") return Occam.Discovery.SymbolicModule.ToSource(best, "SymbolicLaw");
+        var language = format switch
+        {
+            "numpy" => SourceLanguage.Numpy, "jax" => SourceLanguage.Jax, "julia" => SourceLanguage.Julia, _ => SourceLanguage.CSharp,
+        };
+        foreach (var name in new[] { target, "f", "law", "occam_law" })
+        {
+            try { return best.ToFunction(language, name); }
+            catch (ArgumentException) { } // not an identifier of the language, a keyword, or an input's name: the next one
+        }
+        return best.ToFunction(language, "occam_law_");
     }
 
     static TabularData Load(string path, string target, string[]? inputs)

@@ -15,11 +15,15 @@ public sealed record DiscoveryOptions
     public string System { get; init; } = "spring";
     /// <summary>Custom pair potential (system "custom").</summary>
     public string? Potential { get; init; }
+    /// <summary>Spatial dimension, 2 or 3 (default 2).</summary>
     public int Dim { get; init; } = 2;
+    /// <summary>Bodies per simulation, i.e. nodes per graph (default 4).</summary>
     public int Bodies { get; init; } = 4;
+    /// <summary>How the messages are constrained (default <see cref="MessageVariant.L1"/>).</summary>
     public MessageVariant Variant { get; init; } = MessageVariant.L1;
     /// <summary>Name of the preset these settings came from (reported only).</summary>
     public string Preset { get; init; } = "quick";
+    /// <summary>Seeds the simulations, the network's initial weights, the training batches and the symbolic searches (default 0).</summary>
     public int Seed { get; init; }
 
     /// <summary>Simulations to generate (see <see cref="ShortRunsForSmallSteps"/>).</summary>
@@ -48,13 +52,19 @@ public sealed record DiscoveryOptions
     public double? Alpha { get; init; }
     /// <summary>Start the edge model translation invariant (see <see cref="NetworkOptions.DifferenceInit"/>).</summary>
     public bool DifferenceInit { get; init; } = true;
+    /// <summary>Total optimizer steps; the one-cycle schedule spans them (default 30,000).</summary>
     public int Steps { get; init; } = 30000;
+    /// <summary>Graphs (snapshots) per optimizer step (default 64).</summary>
     public int BatchSize { get; init; } = 64;
+    /// <summary>Peak learning rate of the one-cycle schedule (default 1e-2; the paper: 1e-3).</summary>
     public double LearningRate { get; init; } = 1e-2;
+    /// <summary>Adam weight decay (default 1e-8, the paper's).</summary>
     public double WeightDecay { get; init; } = 1e-8;
+    /// <summary>Standard deviation of the random translation of all positions, one per batch (default 3, the paper's).</summary>
     public double TranslationStd { get; init; } = 3.0;
     /// <summary>Checkpoint directory (null: no checkpoints).</summary>
     public string? CheckpointDirectory { get; init; }
+    /// <summary>Write a checkpoint every this many steps (default 1,000); ignored when <see cref="CheckpointDirectory"/> is null.</summary>
     public int CheckpointEvery { get; init; } = 1000;
     /// <summary>Continue from the checkpoint in <see cref="CheckpointDirectory"/> when there is one.</summary>
     public bool Resume { get; init; }
@@ -157,6 +167,9 @@ public sealed record DiscoveryOptions
 }
 
 /// <summary>Stage and progress of a discovery run.</summary>
+/// <param name="Stage">The stage: "simulate", "train", "symbolic regression", "out-of-distribution check", ….</param>
+/// <param name="Fraction">Fraction of the stage done, 0 to 1.</param>
+/// <param name="Detail">A human-readable detail (current loss, best expression, …).</param>
 public sealed record DiscoveryProgress(string Stage, double Fraction, string Detail);
 
 /// <summary>The symbolic distillation of one significant message component.</summary>
@@ -210,6 +223,11 @@ public sealed record RecoveryCheck(bool Recovered, double[] R2, bool PerMass, bo
 /// of significant components differs from the dimension).</param>
 /// <param name="Radial">The search on the frame's signed magnitude, when the frame was usable; otherwise null and each
 /// component was searched itself.</param>
+/// <param name="Record">The recorded messages and pair features of the analysed edges (<see cref="DiscoveryOptions.AnalysisEdges"/>).</param>
+/// <param name="Analysis">The analysis of those messages: components ranked by spread, the significant ones fitted to the force.</param>
+/// <param name="Components">The distillation of each significant message component.</param>
+/// <param name="Recovery">The check against the known law on fresh edges; not recovered, with reason "no known law to compare
+/// with", when the system's law is unknown.</param>
 public sealed record DistillationResult(MessageRecord Record, MessageAnalysisResult Analysis, DistilledComponent[] Components,
     RecoveryCheck Recovery, ForceFrame? Frame = null, RadialDistillation? Radial = null)
 {
@@ -222,13 +240,26 @@ public sealed record DistillationResult(MessageRecord Record, MessageAnalysisRes
 /// and on data with twice the position spread.</summary>
 /// <param name="Damping">The damping b of a force −b·v on each body, fitted to what the recovered pair forces leave of the
 /// calibration's accelerations and added to the equations' predictions (≈ 0 where there is none).</param>
+/// <param name="NetworkError">The network's error on fresh simulations like the training data.</param>
+/// <param name="EquationError">The recovered equations' error on the same data.</param>
+/// <param name="NetworkErrorOod">The network's error on fresh simulations at twice the position spread.</param>
+/// <param name="EquationErrorOod">The recovered equations' error on those.</param>
 public sealed record OutOfDistributionCheck(double NetworkError, double EquationError, double NetworkErrorOod, double EquationErrorOod,
     double Damping = 0);
 
 /// <summary>The outcome of a whole discovery run.</summary>
+/// <param name="Options">The settings the run used (dimension, bodies and system those of the data set).</param>
+/// <param name="System">Name of the particle system.</param>
+/// <param name="LossCurve">The training loss curve.</param>
+/// <param name="TrainLoss">Loss of the last training step.</param>
+/// <param name="Distillation">The symbolic distillation and its recovery check.</param>
+/// <param name="TrainSeconds">Wall-clock seconds of the training (0 when a trained model was loaded).</param>
+/// <param name="Seconds">Wall-clock seconds of the whole run.</param>
+/// <param name="OutOfDistribution">The network and the equations compared in and out of distribution; null for the Hamiltonian variant.</param>
 public sealed record DiscoveryResult(DiscoveryOptions Options, string System, IReadOnlyList<LossPoint> LossCurve,
     double TrainLoss, DistillationResult Distillation, double TrainSeconds, double Seconds, OutOfDistributionCheck? OutOfDistribution = null)
 {
+    /// <summary>True when the distillation's recovery check passed (<see cref="RecoveryCheck.Recovered"/>).</summary>
     public bool Recovered => Distillation.Recovery.Recovered;
 }
 
@@ -342,6 +373,11 @@ public static class SymbolicDistillation
     }
 
     /// <summary>The symbolic regression settings of one search (a message component, or the force frame's magnitude).</summary>
+    /// <param name="options">The run's settings: maximum size, rounds, time limit, threads and seed.</param>
+    /// <param name="system">Name of the particle system; "discontinuous" adds the <c>cond</c> operator to + − × ÷.</param>
+    /// <param name="dim">Spatial dimension.</param>
+    /// <param name="names">Names of the search's input variables.</param>
+    /// <param name="component">Index of the search among the run's searches; the seed is Seed·31 + component.</param>
     /// <param name="aligned">True for the force frame's magnitude, a function of r, masses and charges; a raw component
     /// also mixes the coordinates, so in 3D it gets <see cref="DiscoveryOptions.SymbolicMaxSizeExtra3D"/> more nodes.</param>
     public static SymbolicRegressionOptions SearchOptions(DiscoveryOptions options, string system, int dim, string[] names, int component,
@@ -519,6 +555,11 @@ public static class SymbolicDistillation
     }
 
     /// <summary>R² of the magnitude against the true force's (F·Δx / r, and per receiver mass) and the axes' equations.</summary>
+    /// <param name="record">The recorded messages and pair features.</param>
+    /// <param name="magnitude">The messages' signed magnitude h along the force frame, one per recorded edge.</param>
+    /// <param name="search">The search on h, whose front is selected from.</param>
+    /// <param name="separate">Split each entry into a receiver-mass factor and the law (<see cref="DiscoveryOptions.SeparateReceiverFactor"/>).</param>
+    /// <param name="rows">The recorded edges the search fitted.</param>
     /// <param name="scale">The receiver scale the search's loss fitted (null: none); fitted again here for the selection,
     /// on the search's <paramref name="rows"/>.</param>
     /// <param name="judge">Judges the front's laws on the accelerations, and then selects (null: the score on the search's
@@ -1007,5 +1048,6 @@ public static class SymbolicDistillation
 /// <summary>An <see cref="IProgress{T}"/> that calls its handler synchronously on the reporting thread.</summary>
 public sealed class SyncProgress<T>(Action<T> handler) : IProgress<T>
 {
+    /// <inheritdoc/>
     public void Report(T value) => handler(value);
 }

@@ -13,6 +13,7 @@ public delegate double PairLaw(ReadOnlySpan<double> delta, double mReceiver, dou
 /// </summary>
 public sealed class MessageRecord
 {
+    /// <summary>Spatial dimension of the recorded system (2 or 3).</summary>
     public required int Dim { get; init; }
     /// <summary>Names of the pair features, in column order.</summary>
     public required string[] FeatureNames { get; init; }
@@ -37,7 +38,9 @@ public sealed class MessageRecord
     /// such as the damped system's −b·v, acts on each body alone and is no pair message's.</summary>
     public double[,]? Velocities { get; init; }
 
+    /// <summary>Number of recorded edges (rows of <see cref="Messages"/>).</summary>
     public int Edges => Messages.GetLength(0);
+    /// <summary>Message components per edge, M (columns of <see cref="Messages"/>).</summary>
     public int MessageSize => Messages.GetLength(1);
 
     /// <summary>Pair feature names for a dimension: dx, dy, (dz), r, m1, m2, q1, q2.</summary>
@@ -183,6 +186,10 @@ public sealed record ComponentFit(int Component, double Std, double? MeanKl, dou
 }
 
 /// <summary>The significant message components and their linear fits to the true force (Table 1 figure).</summary>
+/// <param name="Std">Standard deviation of each message component over the recorded edges.</param>
+/// <param name="MeanKl">Mean KL of each component (KL variant only, else null).</param>
+/// <param name="Ranking">All components, most significant first: by <paramref name="Std"/>, or by <paramref name="MeanKl"/> for KL.</param>
+/// <param name="Significant">The fits of the top-ranked components, in ranking order.</param>
 public sealed record MessageAnalysisResult(double[] Std, double[]? MeanKl, int[] Ranking, ComponentFit[] Significant)
 {
     /// <summary>Mean R² of the significant components against F.</summary>

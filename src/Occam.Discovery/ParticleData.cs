@@ -12,13 +12,25 @@ public sealed class ParticleData
     /// <summary>(Samples, Bodies, Dim) accelerations.</summary>
     public float[] Accelerations { get; }
 
+    /// <summary>Number of snapshots.</summary>
     public int Samples { get; }
+    /// <summary>Number of bodies per snapshot (at least 2).</summary>
     public int Bodies { get; }
+    /// <summary>Spatial dimension, 2 or 3.</summary>
     public int Dim { get; }
 
     /// <summary>2·Dim + 2.</summary>
     public int Features => 2 * Dim + 2;
 
+    /// <summary>
+    /// Wraps the arrays (kept, not copied). Throws <see cref="ArgumentException"/> when dim is not 2 or 3, there are fewer
+    /// than 2 bodies or no samples, or a length does not match; <see cref="InvalidDataException"/> when a value is not finite.
+    /// </summary>
+    /// <param name="nodes">(samples, bodies, 2·dim+2) node features: position, velocity, charge, mass.</param>
+    /// <param name="accelerations">(samples, bodies, dim) accelerations.</param>
+    /// <param name="samples">Number of snapshots.</param>
+    /// <param name="bodies">Bodies per snapshot.</param>
+    /// <param name="dim">Spatial dimension, 2 or 3.</param>
     public ParticleData(float[] nodes, float[] accelerations, int samples, int bodies, int dim)
     {
         if (dim is not (2 or 3)) throw new ArgumentException($"dim must be 2 or 3, got {dim}");
@@ -41,7 +53,7 @@ public sealed class ParticleData
         Dim = dim;
     }
 
-    /// <summary>The first <paramref name="count"/> samples or the rest, as a new data set (copies).</summary>
+    /// <summary>Samples [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>) as a new data set (copies).</summary>
     public ParticleData Slice(int start, int count)
     {
         if (start < 0 || count < 1 || start + count > Samples)
@@ -53,8 +65,12 @@ public sealed class ParticleData
             count, Bodies, Dim);
     }
 
+    /// <summary>Coordinate <paramref name="axis"/> of the position of <paramref name="body"/> in <paramref name="sample"/>.</summary>
     public float Position(int sample, int body, int axis) => Nodes[(sample * Bodies + body) * Features + axis];
+    /// <summary>Component <paramref name="axis"/> of the velocity of <paramref name="body"/> in <paramref name="sample"/>.</summary>
     public float Velocity(int sample, int body, int axis) => Nodes[(sample * Bodies + body) * Features + Dim + axis];
+    /// <summary>Charge of <paramref name="body"/> in <paramref name="sample"/>.</summary>
     public float Charge(int sample, int body) => Nodes[(sample * Bodies + body) * Features + 2 * Dim];
+    /// <summary>Mass of <paramref name="body"/> in <paramref name="sample"/>.</summary>
     public float Mass(int sample, int body) => Nodes[(sample * Bodies + body) * Features + 2 * Dim + 1];
 }

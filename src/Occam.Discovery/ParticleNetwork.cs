@@ -55,6 +55,7 @@ public sealed record NetworkOptions(
 /// <param name="LogVariance">KL only: the log-variances (B·n·(n−1), M), else null.</param>
 public sealed record NetworkOutput(Tensor Accelerations, Tensor Messages, Tensor Regulariser, Tensor? LogVariance = null) : IDisposable
 {
+    /// <summary>Disposes the four tensors (LogVariance when present).</summary>
     public void Dispose()
     {
         Accelerations.Dispose();
@@ -124,8 +125,30 @@ public sealed class ParticleNetwork : nn.Module
         if (nodes.dim() != 3 || nodes.shape[2] != Options.NodeFeatures)
             throw new ArgumentException($"nodes must be (B, n, {Options.NodeFeatures}), got ({string.Join(", ", nodes.shape)})");
         if (nodes.shape[1] < 2) throw new ArgumentException("a graph needs at least two bodies");
-        return Options.Variant == MessageVariant.Hamiltonian ? ForwardHamiltonian(nodes) : ForwardMessages(nodes, sample, generator);
+        return Options.Variant == MessageVariant.Hamiltonian ? ForwardHamiltonian(nodes, null) : ForwardMessages(nodes, null, sample, generator);
     }
+
+    /// <summary>
+    /// Runs the network with <paramref name="edgeModel"/>'s symbolic laws in place of its learned edge model: the laws'
+    /// messages are summed at each receiver and read by the learned node model (the Hamiltonian variant: the law is the
+    /// pair energy, differentiated by autograd). The KL variant's messages are the laws' values (its means). The
+    /// regulariser is the L1 variant's, else 0. The returned tensors belong to the caller's dispose scope.
+    /// </summary>
+    /// <exception cref="ArgumentException">The edge model's dimension or message count differs from the network's.</exception>
+    public NetworkOutput Forward(Tensor nodes, SymbolicEdgeModel edgeModel)
+    {
+        ArgumentNullException.ThrowIfNull(edgeModel);
+        if (edgeModel.Dim != Options.Dim || edgeModel.Messages != Options.Messages)
+            throw new ArgumentException(
+                $"the edge model has {edgeModel.Messages} message component(s) in {edgeModel.Dim}D; the network needs {Options.Messages} in {Options.Dim}D");
+        if (nodes.dim() != 3 || nodes.shape[2] != Options.NodeFeatures)
+            throw new ArgumentException($"nodes must be (B, n, {Options.NodeFeatures}), got ({string.Join(", ", nodes.shape)})");
+        if (nodes.shape[1] < 2) throw new ArgumentException("a graph needs at least two bodies");
+        return Options.Variant == MessageVariant.Hamiltonian ? ForwardHamiltonian(nodes, edgeModel) : ForwardMessages(nodes, edgeModel, false, null);
+    }
+
+    /// <summary>The learned edge model's outputs, or the symbolic laws' messages when <paramref name="symbolic"/> is given.</summary>
+    Tensor Edges(Tensor nodes, SymbolicEdgeModel? symbolic) => symbolic is null ? EdgeModel(nodes) : symbolic.forward(nodes);
 
     /// <summary>Edge model outputs for every ordered pair (receiver i, sender j ≠ i): (B, n·(n−1), out).</summary>
     Tensor EdgeModel(Tensor nodes)
@@ -166,14 +189,14 @@ public sealed class ParticleNetwork : nn.Module
         return output;
     }
 
-    NetworkOutput ForwardMessages(Tensor nodes, bool sample, Generator? generator)
+    NetworkOutput ForwardMessages(Tensor nodes, SymbolicEdgeModel? symbolic, bool sample, Generator? generator)
     {
         long b = nodes.shape[0], n = nodes.shape[1];
         int m = Options.Messages;
-        using var raw = EdgeModel(nodes);                        // (B, E, M or 2M)
+        using var raw = Edges(nodes, symbolic);                  // (B, E, M or 2M)
         Tensor messages, regulariser;
         Tensor? logVariance = null;
-        if (Options.Variant == MessageVariant.KL)
+        if (Options.Variant == MessageVariant.KL && symbolic is null)
         {
             using var mu = raw.narrow(2, 0, m);
             using var logVar = raw.narrow(2, m, m);
@@ -216,13 +239,13 @@ public sealed class ParticleNetwork : nn.Module
         return pair.sum() + self.sum();
     }
 
-    NetworkOutput ForwardHamiltonian(Tensor nodes)
+    NetworkOutput ForwardHamiltonian(Tensor nodes, SymbolicEdgeModel? symbolic)
     {
         long b = nodes.shape[0], n = nodes.shape[1];
         int dim = Options.Dim;
         using var enableGrad = enable_grad();
         using var x = nodes.detach().requires_grad_(true);
-        using var pair = EdgeModel(x);                            // (B, E, 1)
+        using var pair = Edges(x, symbolic);                      // (B, E, 1)
         using var self = NodeModel(x);                            // (B, n, 1)
         using var hamiltonian = pair.sum() + self.sum();
         var grads = autograd.grad(new[] { hamiltonian }, new[] { x }, retain_graph: true, create_graph: true);

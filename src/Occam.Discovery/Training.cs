@@ -27,6 +27,10 @@ public sealed record TrainingOptions(
     string? CheckpointDirectory = null,
     int LogEvery = 50)
 {
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> unless Steps, BatchSize, LearningRate and LogEvery are positive, WeightDecay,
+    /// TranslationStd and CheckpointEvery non-negative, and a CheckpointDirectory is given when CheckpointEvery &gt; 0.
+    /// </summary>
     public void Validate()
     {
         if (Steps < 1) throw new ArgumentException($"steps must be positive, got {Steps}");
@@ -42,15 +46,31 @@ public sealed record TrainingOptions(
 }
 
 /// <summary>Progress of a training run.</summary>
+/// <param name="Step">Steps completed.</param>
+/// <param name="TotalSteps">Steps of the whole run (<see cref="TrainingOptions.Steps"/>).</param>
+/// <param name="Loss">Loss of the step just taken.</param>
+/// <param name="LearningRate">Learning rate of that step.</param>
 public readonly record struct TrainingProgress(int Step, int TotalSteps, double Loss, double LearningRate);
 
 /// <summary>One point of the loss curve: the mean loss over the steps up to <see cref="Step"/>.</summary>
+/// <param name="Step">Steps completed at the end of the averaging window.</param>
+/// <param name="Loss">Mean loss over the window's steps.</param>
 public readonly record struct LossPoint(int Step, double Loss);
 
 /// <summary>The one-cycle learning-rate schedule (Smith 2018; PyTorch's OneCycleLR defaults: 30 % warm-up,
 /// cosine annealing, start at max/25, end at max/25/1e4).</summary>
 public static class OneCycle
 {
+    /// <summary>
+    /// Learning rate at 0-based <paramref name="step"/>: cosine rise from maxLr/divFactor to <paramref name="maxLr"/> until step
+    /// pctStart·totalSteps − 1, then cosine decay to maxLr/divFactor/finalDivFactor at step totalSteps − 1 (held there after).
+    /// </summary>
+    /// <param name="step">The 0-based optimizer step.</param>
+    /// <param name="totalSteps">Length of the schedule in steps.</param>
+    /// <param name="maxLr">Peak learning rate.</param>
+    /// <param name="pctStart">Fraction of the steps spent warming up.</param>
+    /// <param name="divFactor">The schedule starts at maxLr / divFactor.</param>
+    /// <param name="finalDivFactor">The schedule ends at maxLr / divFactor / finalDivFactor.</param>
     public static double LearningRate(int step, int totalSteps, double maxLr, double pctStart = 0.3,
         double divFactor = 25, double finalDivFactor = 1e4)
     {
@@ -92,9 +112,18 @@ public sealed class Trainer : IDisposable
     /// <summary>The loss of the last step.</summary>
     public double LastLoss { get; private set; } = double.NaN;
 
+    /// <summary>The network being trained (updated in place; not disposed with the trainer).</summary>
     public ParticleNetwork Network => network;
+    /// <summary>The training settings.</summary>
     public TrainingOptions Options => options;
 
+    /// <summary>
+    /// A trainer at step 0 with a fresh Adam optimizer; the data are copied into tensors. Throws <see cref="ArgumentException"/>
+    /// when the options are invalid (<see cref="TrainingOptions.Validate"/>) or the data's dimension differs from the network's.
+    /// </summary>
+    /// <param name="network">The network to train.</param>
+    /// <param name="data">The training set.</param>
+    /// <param name="options">Steps, batch size, learning rate, seed, checkpoints.</param>
     public Trainer(ParticleNetwork network, ParticleData data, TrainingOptions options)
     {
         options.Validate();
@@ -290,6 +319,7 @@ public sealed class Trainer : IDisposable
         curve.AddRange(s.Curve);
     }
 
+    /// <summary>Releases the optimizer, the data tensors and the noise generator (the network is left to its owner).</summary>
     public void Dispose()
     {
         optimizer.Dispose();

@@ -347,6 +347,7 @@ internal static class AdaptiveStep
     /// <param name="frame">The frame being reached (for messages).</param>
     /// <param name="attempt">Tries a step of the given size and returns its scaled error (≤ 1 accepts it).</param>
     /// <param name="accept">Makes the last attempt the current state.</param>
+    /// <param name="cancellationToken">Checked on entry and every 1,024 sub-steps; cancellation throws <see cref="OperationCanceledException"/>.</param>
     public static void AdvanceFrame(double dt, ref double h, int frame, Func<double, double> attempt, Action accept, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

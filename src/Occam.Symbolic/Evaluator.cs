@@ -17,9 +17,13 @@ public sealed class Dataset<T> where T : unmanaged, IFloatingPointIeee754<T>
         Rows = rows; Features = features; X = x; Y = y; Weights = w;
     }
 
+    /// <summary>Number of rows (samples).</summary>
     public int Rows { get; }
+    /// <summary>Number of input columns.</summary>
     public int Features { get; }
+    /// <summary>The target, one value a row, or null for inputs only.</summary>
     public T[]? Y { get; }
+    /// <summary>Each row's weight in the loss, or null for equal weights.</summary>
     public T[]? Weights { get; }
 
     /// <summary>Copies a rows × features array (and optional target / weights).</summary>
@@ -65,6 +69,7 @@ public sealed class Dataset<T> where T : unmanaged, IFloatingPointIeee754<T>
         return o;
     }
 
+    /// <summary>Input column <paramref name="feature"/> (the data is stored column-major).</summary>
     public ReadOnlySpan<T> Column(int feature) => X.AsSpan(feature * Rows, Rows);
 
     static T[]? Convert(double[]? a, int rows, string name)
@@ -78,7 +83,15 @@ public sealed class Dataset<T> where T : unmanaged, IFloatingPointIeee754<T>
 }
 
 /// <summary>Which built-in loss to use.</summary>
-public enum LossKind { L2, L1, Huber }
+public enum LossKind
+{
+    /// <summary>Mean squared error.</summary>
+    L2,
+    /// <summary>Mean absolute error.</summary>
+    L1,
+    /// <summary>Mean Huber loss: quadratic within the Huber δ, linear outside.</summary>
+    Huber,
+}
 
 /// <summary>
 /// Batched, vectorised evaluator (float32 or float64). Rows are processed in cache-sized batches; postfix nodes

@@ -234,6 +234,53 @@ public sealed class Expression : IEquatable<Expression>
     /// <summary>A C# expression using <c>Math.*</c>; variables by name (or <c>x[i]</c> where the name is not an identifier).</summary>
     public string ToCSharp() => Printer.Print(Tree.FromPostfix(nodes), VariableNames, PrintStyle.CSharp);
 
+    /// <summary>
+    /// NumPy source (<c>import numpy as np</c>): elementwise over float64 arrays, with <see cref="Evaluate(ReadOnlySpan{double})"/>'s
+    /// semantics (powers through <c>np.power</c>, conditionals through <c>np.where</c>, NaN or ±inf for domain errors).
+    /// Variables print by name, or as x<i>i</i> where the name is not a Python identifier; the variables must be NumPy
+    /// arrays or float64 scalars (<see cref="ToFunction"/> converts them). Throws <see cref="NotSupportedException"/> for a
+    /// custom operator, which has no source form.
+    /// </summary>
+    public string ToNumpy() => ExportSource(PrintStyle.Numpy);
+
+    /// <summary>JAX source (<c>import jax.numpy as jnp</c>): <see cref="ToNumpy"/> with <c>jnp</c> in place of <c>np</c>
+    /// (JAX computes in float32 unless <c>jax_enable_x64</c> is set).</summary>
+    public string ToJax() => ExportSource(PrintStyle.Jax);
+
+    /// <summary>
+    /// Julia source with every operation broadcast (<c>.+</c>, <c>sin.(…)</c>, <c>ifelse.(…)</c>), so it runs on Float64
+    /// scalars and arrays alike, with <see cref="Evaluate(ReadOnlySpan{double})"/>'s semantics: where Julia would raise a
+    /// DomainError (sqrt or log of a negative number, sin or cos of ±Inf, a negative base to a non-integer power) it
+    /// returns NaN. Variables print by name, or as x<i>i</i> where the name is not a Julia identifier. Throws
+    /// <see cref="NotSupportedException"/> for a custom operator.
+    /// </summary>
+    public string ToJulia() => ExportSource(PrintStyle.Julia);
+
+    /// <summary>
+    /// A complete function in <paramref name="language"/>, ready to paste: <c>name(x0, x1, …)</c> with one parameter per
+    /// variable index up to <see cref="MaxVariableIndex"/> in index order (by name where the name is an identifier of the
+    /// language, else x<i>i</i>), returning the expression; NumPy/JAX as a module with its import, Julia as a
+    /// <c>function … end</c>, C# as a static method. Throws <see cref="ArgumentException"/> when <paramref name="name"/> is
+    /// not an identifier of the language or names a variable, <see cref="NotSupportedException"/> for a custom operator.
+    /// </summary>
+    public string ToFunction(SourceLanguage language, string name = "f")
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var style = language switch
+        {
+            SourceLanguage.CSharp => PrintStyle.CSharp,
+            SourceLanguage.Numpy => PrintStyle.Numpy,
+            SourceLanguage.Jax => PrintStyle.Jax,
+            SourceLanguage.Julia => PrintStyle.Julia,
+            _ => throw new ArgumentOutOfRangeException(nameof(language), language, "unknown source language"),
+        };
+        return Printer.Function(Tree.FromPostfix(nodes), VariableNames, MaxVariableIndex + 1, style, name);
+    }
+
+    string ExportSource(PrintStyle style) =>
+        Printer.Source(Tree.FromPostfix(nodes), Printer.Identifiers(VariableNames, MaxVariableIndex + 1, style), style);
+
+    /// <summary>The infix form (<see cref="ToInfix"/>).</summary>
     public override string ToString() => ToInfix();
 
     /// <summary>Compiles to a delegate via System.Linq.Expressions; the argument holds the variables by index.</summary>
@@ -296,8 +343,11 @@ public sealed class Expression : IEquatable<Expression>
     static readonly System.Linq.Expressions.Expression<Func<double, double>> Square = v => v * v;
     static readonly System.Linq.Expressions.Expression<Func<double, double>> Cube = v => v * v * v;
 
+    /// <summary>True when both have the same postfix nodes (variable names are not compared).</summary>
     public bool Equals(Expression? other) => other is not null && nodes.AsSpan().SequenceEqual(other.nodes);
+    /// <inheritdoc cref="Equals(Expression?)"/>
     public override bool Equals(object? obj) => obj is Expression e && Equals(e);
+    /// <summary>A hash of the postfix nodes, consistent with <see cref="Equals(Expression?)"/>.</summary>
     public override int GetHashCode()
     {
         var h = new HashCode();

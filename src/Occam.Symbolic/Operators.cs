@@ -3,11 +3,54 @@ namespace Occam.Symbolic;
 /// <summary>Kind of one node in a postfix expression.</summary>
 public enum OpCode : byte
 {
-    Constant, Variable,
+    /// <summary>A constant (<see cref="Node.Value"/>).</summary>
+    Constant,
+    /// <summary>An input variable (<see cref="Node.Index"/>).</summary>
+    Variable,
     // binary
-    Add, Sub, Mul, Div, Pow, Greater, Cond, CustomBinary,
+    /// <summary>a + b.</summary>
+    Add,
+    /// <summary>a − b.</summary>
+    Sub,
+    /// <summary>a · b.</summary>
+    Mul,
+    /// <summary>a / b (IEEE: division by zero gives ±∞ or NaN).</summary>
+    Div,
+    /// <summary>a ^ b (<see cref="Math.Pow"/>: NaN for a negative base and a non-integer exponent).</summary>
+    Pow,
+    /// <summary>greater(a, b): 1 where a &gt; b, else 0.</summary>
+    Greater,
+    /// <summary>cond(a, b): b where a &gt; 0, else 0 (PySR's <c>cond</c>).</summary>
+    Cond,
+    /// <summary>A registered binary <see cref="CustomOperator"/> (<see cref="Node.Index"/> is its id).</summary>
+    CustomBinary,
     // unary
-    Neg, Square, Cube, Sqrt, Exp, Log, Abs, Sin, Cos, Tanh, Inv, Step, CustomUnary,
+    /// <summary>−a.</summary>
+    Neg,
+    /// <summary>a².</summary>
+    Square,
+    /// <summary>a³.</summary>
+    Cube,
+    /// <summary>√a (NaN for a &lt; 0).</summary>
+    Sqrt,
+    /// <summary>eᵃ.</summary>
+    Exp,
+    /// <summary>ln a (NaN for a &lt; 0, −∞ at 0).</summary>
+    Log,
+    /// <summary>|a|.</summary>
+    Abs,
+    /// <summary>sin a.</summary>
+    Sin,
+    /// <summary>cos a.</summary>
+    Cos,
+    /// <summary>tanh a.</summary>
+    Tanh,
+    /// <summary>1 / a.</summary>
+    Inv,
+    /// <summary>step(a): 1 where a &gt; 0, else 0.</summary>
+    Step,
+    /// <summary>A registered unary <see cref="CustomOperator"/> (<see cref="Node.Index"/> is its id).</summary>
+    CustomUnary,
 }
 
 /// <summary>One node of a flat postfix expression (Operon style): an operator, a variable index or a constant.</summary>
@@ -16,11 +59,16 @@ public enum OpCode : byte
 /// <param name="Value">The constant's value for <see cref="OpCode.Constant"/>, else 0.</param>
 public readonly record struct Node(OpCode Op, int Index = 0, double Value = 0)
 {
+    /// <summary>A constant node.</summary>
     public static Node Const(double value) => new(OpCode.Constant, 0, value);
+    /// <summary>The node of input variable <paramref name="index"/> (0-based).</summary>
     public static Node Var(int index) => new(OpCode.Variable, index);
+    /// <summary>An operator node (built-in operators only; custom ones come from <see cref="Operators.Resolve"/>).</summary>
     public static Node Of(OpCode op) => new(op);
 
+    /// <summary>Number of operands: 0 for leaves, 1 or 2 for operators.</summary>
     public int Arity => Operators.Arity(Op);
+    /// <summary>True for constants and variables.</summary>
     public bool IsLeaf => Op is OpCode.Constant or OpCode.Variable;
 }
 
@@ -31,10 +79,15 @@ public sealed class CustomOperator
     {
         Id = id; Name = name; Arity = arity; Unary = unary; Binary = binary;
     }
+    /// <summary>The operator's id in the registry (<see cref="Node.Index"/> of its nodes).</summary>
     public int Id { get; }
+    /// <summary>The name it is parsed and printed by.</summary>
     public string Name { get; }
+    /// <summary>1 (unary) or 2 (binary).</summary>
     public int Arity { get; }
+    /// <summary>The function of a unary operator, else null.</summary>
     public Func<double, double>? Unary { get; }
+    /// <summary>The function of a binary operator, else null.</summary>
     public Func<double, double, double>? Binary { get; }
 }
 
@@ -77,6 +130,7 @@ public static class Operators
 
     static bool IsIdentifier(string s) => (char.IsLetter(s[0]) || s[0] == '_') && s.All(c => char.IsLetterOrDigit(c) || c == '_');
 
+    /// <summary>Number of operands of an operator (0 for constants and variables).</summary>
     public static int Arity(OpCode op) => op switch
     {
         OpCode.Constant or OpCode.Variable => 0,

@@ -14,17 +14,29 @@ public enum ModelSelection
 /// <summary>Relative weights of the mutations (PySR's set); any weight may be zero.</summary>
 public sealed record MutationWeights
 {
+    /// <summary>Scale one constant by a random factor.</summary>
     public double MutateConstant { get; init; } = 0.048;
+    /// <summary>Replace an operator by another of the same arity.</summary>
     public double MutateOperator { get; init; } = 0.47;
+    /// <summary>Replace a variable by another.</summary>
     public double MutateFeature { get; init; } = 0.1;
+    /// <summary>Swap the operands of a binary operator.</summary>
     public double SwapOperands { get; init; } = 0.1;
+    /// <summary>A tree rotation at a random binary node with a binary child.</summary>
     public double Rotate { get; init; } = 0.3;
+    /// <summary>Grow at a random leaf: op(leaf, new leaf), op(new leaf, leaf) or unary(leaf).</summary>
     public double AddNode { get; init; } = 0.79;
+    /// <summary>Insert an operator above a random node.</summary>
     public double InsertNode { get; init; } = 5.1;
+    /// <summary>Replace a random operator by one of its operands.</summary>
     public double DeleteNode { get; init; } = 1.7;
+    /// <summary>Simplify the expression algebraically.</summary>
     public double Simplify { get; init; } = 0.002;
+    /// <summary>Replace the expression by a new random one.</summary>
     public double Randomize { get; init; } = 0.00023;
+    /// <summary>Keep the expression as it is.</summary>
     public double DoNothing { get; init; } = 0.21;
+    /// <summary>Refit the constants (Levenberg–Marquardt).</summary>
     public double Optimize { get; init; } = 0.0;
 }
 

@@ -3,10 +3,11 @@ using System.Text;
 
 namespace Occam.Symbolic;
 
-internal enum PrintStyle { Infix, Sympy, Latex, CSharp }
+internal enum PrintStyle { Infix, Sympy, Latex, CSharp, Numpy, Jax, Julia }
 
-/// <summary>Prints expression trees as infix (round-trips through the parser), SymPy, LaTeX and C# source.</summary>
-internal static class Printer
+/// <summary>Prints expression trees as infix (round-trips through the parser), SymPy, LaTeX and C# source; the NumPy, JAX
+/// and Julia source and the function forms are in Printer.Source.cs.</summary>
+internal static partial class Printer
 {
     // precedence levels: 1 sum, 2 product, 3 unary minus / negative constant, 4 power, 5 atom
     static int Prec(Tree t) => t.Op switch

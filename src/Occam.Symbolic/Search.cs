@@ -401,6 +401,8 @@ internal sealed class Search
 
         public long NextBirth() => ++birth;
 
+        /// <param name="maxSize">The largest complexity a new member may have this round.</param>
+        /// <param name="frequency">How often each complexity occurs, normalised (adaptive parsimony).</param>
         /// <param name="stop">Ends the round early (time limit or cancellation); checked once per cycle.</param>
         public void Evolve(int maxSize, double[] frequency, Func<bool> stop)
         {

@@ -75,30 +75,49 @@ public sealed record HaloDiscoveryOptions
 
 /// <summary>One row of the out-of-distribution table: mean absolute error of δ on the training halos (lowest δ) and
 /// on the held-out halos (largest δ).</summary>
+/// <param name="Model">"graph network", "recovered formula" or "planted law".</param>
+/// <param name="TrainMae">Mean |δ_pred − δ| over the training halos.</param>
+/// <param name="HeldOutMae">Mean |δ_pred − δ| over the held-out halos.</param>
 public sealed record HaloOodRow(string Model, double TrainMae, double HeldOutMae);
 
 /// <summary>
 /// Pairs behind the pair-formula plots: the fresh pairs for a synthetic catalogue (with the planted pair term), the
 /// analysis edges for a real one (<see cref="Planted"/> null). Distances and masses in catalogue units.
 /// </summary>
+/// <param name="R">Distance of each pair.</param>
+/// <param name="Mj">Sender (neighbour) mass of each pair.</param>
+/// <param name="Message">The significant message component on each pair.</param>
+/// <param name="Planted">The planted pair term on each pair; null for a real catalogue.</param>
+/// <param name="Formula">The distilled pair function ê on each pair.</param>
 public sealed record HaloPairSample(double[] R, double[] Mj, double[] Message, double[]? Planted, double[] Formula);
 
 /// <summary>True δ, GN and recovered-formula predictions of every halo, and whether it was held out of training.</summary>
+/// <param name="Truth">The catalogue's δ.</param>
+/// <param name="Network">The graph network's δ.</param>
+/// <param name="Formula">The recovered node formula's δ.</param>
+/// <param name="HeldOut">True for halos held out of training.</param>
 public sealed record HaloDeltaSample(double[] Truth, double[] Network, double[] Formula, bool[] HeldOut);
 
 /// <summary>Everything <see cref="HaloDistillation.Run"/> found.</summary>
 public sealed record HaloDiscoveryResult
 {
+    /// <summary>The options the run used.</summary>
     public required HaloDiscoveryOptions Options { get; init; }
     /// <summary>"synthetic" or the file name.</summary>
     public required string Source { get; init; }
+    /// <summary>Number of halos in the catalogue (training and held-out).</summary>
     public required int Halos { get; init; }
+    /// <summary>Directed edges of the neighbour graph: ordered pairs of halos at distance ≤ <see cref="Radius"/>.</summary>
     public required long Edges { get; init; }
+    /// <summary>Number of non-empty spatial sub-volumes the catalogue was cut into (the training batches).</summary>
     public required int SubVolumes { get; init; }
+    /// <summary>Radius of the neighbour graph, in catalogue units (the option's, else the synthetic law's).</summary>
     public required double Radius { get; init; }
     /// <summary>δ above which halos were held out.</summary>
     public required double HoldOutThreshold { get; init; }
+    /// <summary>Training loss (L1 error of the standardised δ plus the L1 prior), averaged over every Steps/100 steps.</summary>
     public required IReadOnlyList<LossPoint> LossCurve { get; init; }
+    /// <summary>Standard deviation of each message component over the analysis edges (length MessageSize).</summary>
     public required double[] MessageStd { get; init; }
     /// <summary>Index of the significant (largest-std) message component.</summary>
     public required int Component { get; init; }
@@ -108,11 +127,13 @@ public sealed record HaloDiscoveryResult
     public double? MessageR2 { get; init; }
     /// <summary>The distilled pair function ê(r, mj) (symbolic regression on the significant component).</summary>
     public required ParetoEntry PairFormula { get; init; }
+    /// <summary>The Pareto front of the pair search, in catalogue units.</summary>
     public required IReadOnlyList<ParetoEntry> PairPareto { get; init; }
     /// <summary>R² of an affine fit of the distilled pair function to the true pair term, on fresh pairs (synthetic only).</summary>
     public double? PairFormulaR2 { get; init; }
     /// <summary>The distilled node function δ(e, mi), e = Σ ê over neighbours.</summary>
     public required ParetoEntry NodeFormula { get; init; }
+    /// <summary>The Pareto front of the node search.</summary>
     public required IReadOnlyList<ParetoEntry> NodePareto { get; init; }
     /// <summary>GN, recovered formula and (synthetic only) the planted law.</summary>
     public required IReadOnlyList<HaloOodRow> Ood { get; init; }
@@ -122,7 +143,9 @@ public sealed record HaloDiscoveryResult
     public HaloPairSample? Pairs { get; init; }
     /// <summary>Per-halo δ: truth, GN and formula, for the plots.</summary>
     public HaloDeltaSample? Deltas { get; init; }
+    /// <summary>Wall-clock seconds of the training loop.</summary>
     public required double TrainSeconds { get; init; }
+    /// <summary>Wall-clock seconds of the whole run.</summary>
     public required double Seconds { get; init; }
     /// <summary>Peak working set of the process at the end of the run.</summary>
     public required long PeakWorkingSetBytes { get; init; }

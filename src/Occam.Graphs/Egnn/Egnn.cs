@@ -14,12 +14,17 @@ public sealed record EgnnOptions
     public int NodeFeatures { get; init; } = 1;
     /// <summary>Width of the edge attributes a_ij (0 for none).</summary>
     public int EdgeFeatures { get; init; }
+    /// <summary>Width of the hidden node features h and of the messages.</summary>
     public int Hidden { get; init; } = 64;
+    /// <summary>Number of EGNN layers.</summary>
     public int Layers { get; init; } = 4;
     /// <summary>Velocity variant (EGNN_vel): every layer sees the initial velocities v⁰.</summary>
     public bool UseVelocity { get; init; }
+    /// <summary>Activation of the edge, node and coordinate MLPs.</summary>
     public Activation Activation { get; init; } = Activation.SiLU;
+    /// <summary>How the coordinate updates (x_i − x_j)·φ_x(m_ij) are aggregated at the receiver (the paper: mean).</summary>
     public Reducer CoordinateReducer { get; init; } = Reducer.Mean;
+    /// <summary>Xavier gain of φ_x's last layer (small, so coordinates move little at the start).</summary>
     public double CoordinateGain { get; init; } = 0.001;
     /// <summary>Width of an invariant linear read-out of h (0: the model returns the hidden h).</summary>
     public int OutputFeatures { get; init; }
@@ -36,6 +41,7 @@ public sealed class Egnn : nn.Module
     private readonly ModuleList<EgnnLayer> layers;
     private readonly Linear? readout;
 
+    /// <summary>An EGNN with the given options (defaults when null), initialised from <paramref name="generator"/>, in <paramref name="dtype"/>.</summary>
     public Egnn(EgnnOptions? options = null, Generator? generator = null, ScalarType dtype = ScalarType.Float32) : base(nameof(Egnn))
     {
         Options = options ??= new EgnnOptions();
@@ -52,6 +58,7 @@ public sealed class Egnn : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>The options it was built with.</summary>
     public EgnnOptions Options { get; }
 
     /// <summary>Applies the network. Shapes as in <see cref="EgnnLayer.Forward"/>, h being <c>[N, NodeFeatures]</c>.</summary>

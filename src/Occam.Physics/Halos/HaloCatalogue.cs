@@ -77,12 +77,19 @@ public sealed class HaloCatalogue
 /// </summary>
 public sealed record HaloLaw
 {
+    /// <summary>C₁, the offset of δᵢ (default −0.156).</summary>
     public double C1 { get; init; } = -0.156;
+    /// <summary>C₂, the constant of the node denominator C₂ + C₃·Mᵢ (default 3.80).</summary>
     public double C2 { get; init; } = 3.80;
+    /// <summary>C₃, the halo-mass coefficient of the node denominator C₂ + C₃·Mᵢ (default 0.0809).</summary>
     public double C3 { get; init; } = 0.0809;
+    /// <summary>C₄, added to the neighbour mass in the pair numerator C₄ + Mⱼ (default 0.438).</summary>
     public double C4 { get; init; } = 0.438;
+    /// <summary>C₅, the constant of the pair denominator C₅ + (C₆·|rᵢⱼ|/L)^C₇ (default 7.06).</summary>
     public double C5 { get; init; } = 7.06;
+    /// <summary>C₆, the inverse length of the pair fall-off: the pair term drops near |r| = L/C₆ (default 15.5).</summary>
     public double C6 { get; init; } = 15.5;
+    /// <summary>C₇, the exponent of the pair denominator, i.e. the steepness of the fall-off (default 20.3).</summary>
     public double C7 { get; init; } = 20.3;
     /// <summary>Length unit L of the pair term: distances enter as |r|/L.</summary>
     public double DistanceScale { get; init; } = 1.0;

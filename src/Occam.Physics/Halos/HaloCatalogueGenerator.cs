@@ -62,6 +62,9 @@ public sealed record HaloCatalogueOptions
 }
 
 /// <summary>A synthetic catalogue together with the true eᵢ of every halo.</summary>
+/// <param name="Catalogue">The halos; their δ is the planted law's plus the options' noise.</param>
+/// <param name="E">The planted summed pair term eᵢ of each halo (noise-free).</param>
+/// <param name="Options">The options it was generated with.</param>
 public sealed record SyntheticHalos(HaloCatalogue Catalogue, double[] E, HaloCatalogueOptions Options);
 
 /// <summary>Synthetic dark-matter halo catalogues with a planted overdensity law (see <see cref="HaloLaw"/>).</summary>

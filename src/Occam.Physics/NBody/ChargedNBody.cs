@@ -9,14 +9,23 @@ namespace Occam.Physics.NBody;
 /// </summary>
 public sealed record ChargedNBodyOptions
 {
+    /// <summary>Number of particles (default 5; at least 2).</summary>
     public int Particles { get; init; } = 5;
+    /// <summary>Spatial dimension (default 3).</summary>
     public int Dimensions { get; init; } = 3;
+    /// <summary>Standard deviation of each initial coordinate, drawn from N(0, PositionStd²) (default 1).</summary>
     public double PositionStd { get; init; } = 1.0;
+    /// <summary>Norm every particle's initial velocity is rescaled to; its direction is random (default 0.5).</summary>
     public double VelocityNorm { get; init; } = 0.5;
+    /// <summary>Coupling s of the force F_i = s Σ_j q_i q_j (x_i − x_j)/r³ (default 1).</summary>
     public double InteractionStrength { get; init; } = 1.0;
+    /// <summary>Leapfrog time step dt (default 0.001; positive and finite).</summary>
     public double TimeStep { get; init; } = 0.001;
+    /// <summary>Number of integration steps (default 5,000; a multiple of <see cref="SampleEvery"/>).</summary>
     public int Steps { get; init; } = 5000;
+    /// <summary>A frame is saved every this many steps (default 100).</summary>
     public int SampleEvery { get; init; } = 100;
+    /// <summary>Bound each force component is clipped to, ±MaxForce (default 100; positive).</summary>
     public double MaxForce { get; init; } = 100.0;
     /// <summary>
     /// Half-width of the reference's box: an initial coordinate beyond ±BoxSize is reflected back inside (the
@@ -61,8 +70,11 @@ public sealed class ChargedNBodyTrajectory
         Positions = positions; Velocities = velocities; Charges = charges;
     }
 
+    /// <summary>Number of saved frames (<see cref="ChargedNBodyOptions.SavedFrames"/>).</summary>
     public int Frames { get; }
+    /// <summary>Number of particles.</summary>
     public int Particles { get; }
+    /// <summary>Spatial dimension.</summary>
     public int Dimensions { get; }
     /// <summary>Positions, row-major [frame, particle, dim].</summary>
     public double[] Positions { get; }
@@ -71,7 +83,9 @@ public sealed class ChargedNBodyTrajectory
     /// <summary>Charge of each particle (±1).</summary>
     public double[] Charges { get; }
 
+    /// <summary>Coordinate <paramref name="dim"/> of <paramref name="particle"/>'s position at saved frame <paramref name="frame"/> (0-based indices).</summary>
     public double Position(int frame, int particle, int dim) => Positions[(frame * Particles + particle) * Dimensions + dim];
+    /// <summary>Component <paramref name="dim"/> of <paramref name="particle"/>'s velocity at saved frame <paramref name="frame"/> (0-based indices).</summary>
     public double Velocity(int frame, int particle, int dim) => Velocities[(frame * Particles + particle) * Dimensions + dim];
 }
 
@@ -87,13 +101,21 @@ public sealed class ChargedNBodySet
         X0 = x0; V0 = v0; Charges = charges; XT = xt; VT = vt;
     }
 
+    /// <summary>Number of samples (one trajectory each).</summary>
     public int Count { get; }
+    /// <summary>Number of particles per sample.</summary>
     public int Particles { get; }
+    /// <summary>Spatial dimension.</summary>
     public int Dimensions { get; }
+    /// <summary>Positions at the input frame, row-major [sample, particle, dim].</summary>
     public double[] X0 { get; }
+    /// <summary>Velocities at the input frame, row-major [sample, particle, dim].</summary>
     public double[] V0 { get; }
+    /// <summary>Particle charges (±1), row-major [sample, particle].</summary>
     public double[] Charges { get; }
+    /// <summary>Positions at the target frame (the prediction target), row-major [sample, particle, dim].</summary>
     public double[] XT { get; }
+    /// <summary>Velocities at the target frame, row-major [sample, particle, dim].</summary>
     public double[] VT { get; }
 
     /// <summary>Mean squared error of predicting "no motion" (XT ≈ X0): a floor any model must beat.</summary>
@@ -125,6 +147,10 @@ public sealed class ChargedNBodySet
 }
 
 /// <summary>The three splits of the EGNN charged N-body benchmark.</summary>
+/// <param name="Train">The training split.</param>
+/// <param name="Validation">The validation split.</param>
+/// <param name="Test">The test split.</param>
+/// <param name="Options">The simulation settings and the input/target frames of every split.</param>
 public sealed record ChargedNBodyDataset(ChargedNBodySet Train, ChargedNBodySet Validation, ChargedNBodySet Test, ChargedNBodyOptions Options)
 {
     /// <summary>Simulated time between the input and target frames.</summary>

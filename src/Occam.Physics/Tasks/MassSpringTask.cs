@@ -8,11 +8,17 @@ namespace Occam.Physics.Tasks;
 /// </summary>
 public sealed record MassSpringOptions
 {
+    /// <summary>Spring constant k of every spring, in N/m (default 50; positive).</summary>
     public double SpringConstant { get; init; } = 50.0;
+    /// <summary>Magnitude of gravity, in N on a unit mass, pointing along −y (default 10).</summary>
     public double Gravity { get; init; } = 10.0;
+    /// <summary>Time step dt in seconds (default 0.1; positive), the one to pass to <see cref="MassSpringTask.Simulate"/>.</summary>
     public double StepSize { get; init; } = 0.1;
+    /// <summary>Half-width of the uniform noise added to each initial x and y coordinate by <see cref="MassSpringTask.CreateNoisy"/> (default 0.04; 0: none).</summary>
     public double PositionNoise { get; init; } = 0.04;
+    /// <summary>Half-width of the uniform noise added to each edge's spring constant by <see cref="MassSpringTask.CreateNoisy"/> (default 0.1; 0: none).</summary>
     public double SpringConstantNoise { get; init; } = 0.1;
+    /// <summary>Half-width of the uniform noise added to the vertical gravity gy by <see cref="MassSpringTask.CreateNoisy"/> (default 1; 0: none).</summary>
     public double GravityNoise { get; init; } = 1.0;
 
     internal void Validate()
@@ -31,7 +37,9 @@ public sealed record MassSpringOptions
 /// </summary>
 public sealed class MassSpringChain
 {
+    /// <summary>Values per node state: x, y, vx, vy, is_fixed (1 for the two fixed ends, else 0).</summary>
     public const int NodeStateSize = 5;
+    /// <summary>Values per edge: spring constant, rest length.</summary>
     public const int EdgeFeatureSize = 2;
 
     internal MassSpringChain(int masses, double spacing, double[] initialState, int[] senders, int[] receivers, double[] edges, double[] globals)
@@ -40,16 +48,21 @@ public sealed class MassSpringChain
         Senders = senders; Receivers = receivers; Edges = edges; Globals = globals;
     }
 
+    /// <summary>Number of masses (nodes), the two fixed ends included.</summary>
     public int Masses { get; }
+    /// <summary>Distance between neighbouring masses at rest, which is also every spring's rest length.</summary>
     public double Spacing { get; }
     /// <summary>Initial node states, row-major [mass, 5].</summary>
     public double[] InitialState { get; }
+    /// <summary>Sender (source) mass of each edge.</summary>
     public int[] Senders { get; }
+    /// <summary>Receiver (target) mass of each edge: the mass the spring's force acts on.</summary>
     public int[] Receivers { get; }
     /// <summary>Edge features, row-major [edge, 2]: spring constant, rest length.</summary>
     public double[] Edges { get; }
     /// <summary>Gravity vector [gx, gy].</summary>
     public double[] Globals { get; }
+    /// <summary>Number of directed edges: 2·(masses − 2), none pointing into a fixed end.</summary>
     public int EdgeCount => Senders.Length;
 }
 

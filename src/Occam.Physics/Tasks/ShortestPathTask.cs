@@ -7,8 +7,11 @@ namespace Occam.Physics.Tasks;
 /// </summary>
 public sealed record ShortestPathOptions
 {
+    /// <summary>Fewest nodes a graph may have (default 8; at least 2).</summary>
     public int MinNodes { get; init; } = 8;
+    /// <summary>Most nodes a graph may have, inclusive (default 16; at least <see cref="MinNodes"/>).</summary>
     public int MaxNodes { get; init; } = 16;
+    /// <summary>Threshold θ of the geographic threshold graph: u ~ v when (w_u + w_v)/r² ≥ θ (default 20; positive).</summary>
     public double Theta { get; init; } = 20.0;
     /// <summary>Scale of the exponential node weights of the geographic threshold graph.</summary>
     public double WeightScale { get; init; } = 1.0;
@@ -36,9 +39,16 @@ public sealed record ShortestPathOptions
 /// </summary>
 public static class ShortestPathTask
 {
+    /// <summary>Values per node: x, y, weight, is_start, is_end.</summary>
     public const int NodeFeatureSize = 5;
+    /// <summary>Values per edge: the Euclidean distance between its ends.</summary>
     public const int EdgeFeatureSize = 1;
 
+    /// <summary>
+    /// Draws one task graph from <paramref name="random"/> (options: defaults when null); if no start/end pair is at least
+    /// <see cref="ShortestPathOptions.MinPathLength"/> hops apart, a new graph (and node count) is drawn.
+    /// Throws <see cref="ArgumentNullException"/> for a null generator and <see cref="ArgumentOutOfRangeException"/> for invalid options.
+    /// </summary>
     public static TaskGraph Generate(Random random, ShortestPathOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(random);
@@ -52,6 +62,7 @@ public static class ShortestPathTask
         }
     }
 
+    /// <summary><paramref name="count"/> (non-negative) task graphs drawn one after another from <paramref name="random"/>, as by <see cref="Generate(Random, ShortestPathOptions?)"/>.</summary>
     public static TaskGraph[] Generate(Random random, int count, ShortestPathOptions? options = null)
     {
         if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "ShortestPathTask.Generate: count must be non-negative.");

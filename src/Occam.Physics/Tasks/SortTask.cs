@@ -3,7 +3,9 @@ namespace Occam.Physics.Tasks;
 /// <summary>Settings of the graph_nets sort task: list lengths uniform in [MinElements, MaxElements] inclusive.</summary>
 public sealed record SortOptions
 {
+    /// <summary>Shortest list length (default 8; at least 2).</summary>
     public int MinElements { get; init; } = 8;
+    /// <summary>Longest list length, inclusive (default 16; at least <see cref="MinElements"/>).</summary>
     public int MaxElements { get; init; } = 16;
 
     internal void Validate()
@@ -21,9 +23,16 @@ public sealed record SortOptions
 /// </summary>
 public static class SortTask
 {
+    /// <summary>Values per node: the element's value.</summary>
     public const int NodeFeatureSize = 1;
+    /// <summary>Values per edge: a single 0 (the edges carry no information).</summary>
     public const int EdgeFeatureSize = 1;
 
+    /// <summary>
+    /// Draws one list (length uniform in the options' range, defaults when null; values uniform in [0, 1)) from
+    /// <paramref name="random"/> and returns its task graph. Throws <see cref="ArgumentNullException"/> for a null
+    /// generator and <see cref="ArgumentOutOfRangeException"/> for invalid options.
+    /// </summary>
     public static TaskGraph Generate(Random random, SortOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(random);
@@ -35,6 +44,7 @@ public static class SortTask
         return FromValues(values);
     }
 
+    /// <summary><paramref name="count"/> (non-negative) task graphs drawn one after another from <paramref name="random"/>, as by <see cref="Generate(Random, SortOptions?)"/>.</summary>
     public static TaskGraph[] Generate(Random random, int count, SortOptions? options = null)
     {
         if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "SortTask.Generate: count must be non-negative.");

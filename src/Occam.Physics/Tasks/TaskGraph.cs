@@ -7,6 +7,20 @@ namespace Occam.Physics.Tasks;
 /// </summary>
 public sealed class TaskGraph
 {
+    /// <summary>
+    /// A graph from its arrays, which are kept, not copied. Throws <see cref="ArgumentNullException"/> for a null array and
+    /// <see cref="ArgumentException"/> when a length does not match the counts or an edge refers to a node outside [0, nodeCount).
+    /// </summary>
+    /// <param name="nodeCount">Number of nodes.</param>
+    /// <param name="nodeFeatureSize">Values per node.</param>
+    /// <param name="nodes">Node features, row-major [node, nodeFeatureSize].</param>
+    /// <param name="senders">Sender node of each edge.</param>
+    /// <param name="receivers">Receiver node of each edge (same length as <paramref name="senders"/>).</param>
+    /// <param name="edgeFeatureSize">Values per edge.</param>
+    /// <param name="edges">Edge features, row-major [edge, edgeFeatureSize].</param>
+    /// <param name="globals">Graph-level features (the tasks use [0]).</param>
+    /// <param name="nodeLabels">Class (0 or 1) of each node.</param>
+    /// <param name="edgeLabels">Class (0 or 1) of each edge.</param>
     public TaskGraph(int nodeCount, int nodeFeatureSize, double[] nodes, int[] senders, int[] receivers,
         int edgeFeatureSize, double[] edges, double[] globals, int[] nodeLabels, int[] edgeLabels)
     {
@@ -37,15 +51,26 @@ public sealed class TaskGraph
         Globals = globals; NodeLabels = nodeLabels; EdgeLabels = edgeLabels;
     }
 
+    /// <summary>Number of nodes.</summary>
     public int NodeCount { get; }
+    /// <summary>Number of directed edges (the length of <see cref="Senders"/>).</summary>
     public int EdgeCount => Senders.Length;
+    /// <summary>Values per node in <see cref="Nodes"/>.</summary>
     public int NodeFeatureSize { get; }
+    /// <summary>Values per edge in <see cref="Edges"/>.</summary>
     public int EdgeFeatureSize { get; }
+    /// <summary>Node features, row-major [node, NodeFeatureSize].</summary>
     public double[] Nodes { get; }
+    /// <summary>Sender (source) node of each edge.</summary>
     public int[] Senders { get; }
+    /// <summary>Receiver (target) node of each edge.</summary>
     public int[] Receivers { get; }
+    /// <summary>Edge features, row-major [edge, EdgeFeatureSize].</summary>
     public double[] Edges { get; }
+    /// <summary>Graph-level features ([0] in the built-in tasks).</summary>
     public double[] Globals { get; }
+    /// <summary>Class of each node: 0 = false, 1 = true (on the path, or the smallest element).</summary>
     public int[] NodeLabels { get; }
+    /// <summary>Class of each edge: 0 = false, 1 = true (a path edge, or a sorted-order successor link).</summary>
     public int[] EdgeLabels { get; }
 }

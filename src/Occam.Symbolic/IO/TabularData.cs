@@ -5,6 +5,7 @@ namespace Occam.Symbolic.IO;
 /// <summary>A regression table: inputs (rows × columns) with names, and one target column.</summary>
 public sealed record TabularData(double[,] X, double[] Y, IReadOnlyList<string> InputNames, string TargetName)
 {
+    /// <summary>Number of rows.</summary>
     public int Rows => Y.Length;
 
     /// <summary>
