@@ -24,7 +24,7 @@ internal static class DiscoverCommand
         public readonly Option<string> Variant = new("--variant") { Description = "l1, bottleneck, kl, standard or hamiltonian.", DefaultValueFactory = _ => "l1" };
         public readonly Option<string> Preset = new("--preset") { Description = "quick (minutes on 2 cores) or paper (the paper's settings).", DefaultValueFactory = _ => "quick" };
         public readonly Option<int> Seed = new("--seed") { Description = "Random seed; the same seed gives the same run.", DefaultValueFactory = _ => 0 };
-        public readonly Option<string?> Data = new("--data") { Description = "Train on your own simulation (.npz/.csv/.npy folder as written by 'occam simulate') instead of simulating." };
+        public readonly Option<string?> Data = new("--data") { Description = "Train on your own simulation (.npz/.csv/.h5/.npy folder as written by 'occam simulate'; file.h5:/group for one in an HDF5 group) instead of simulating." };
         public readonly Option<int?> Steps = new("--steps") { Description = "Training steps (overrides the preset)." };
         public readonly Option<int?> Threads = new("--threads") { Description = "CPU threads (default: 1 for the network when the machine has 2 cores or fewer, else 2)." };
         public readonly Option<int?> SymbolicRounds = new("--sr-rounds") { Description = "Rounds of each symbolic regression (quick preset 10, paper preset none, halos 40; a fixed number of rounds keeps the run deterministic)." };

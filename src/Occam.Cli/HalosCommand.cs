@@ -136,7 +136,7 @@ internal static class HalosCommand
         var seed = new Option<int>("--seed") { Description = "Random seed; the same seed gives the same run.", DefaultValueFactory = _ => 0 };
         var steps = new Option<int?>("--steps") { Description = "Training steps (default 5000)." };
         var threads = new Option<int?>("--threads") { Description = "CPU threads (default: 1 for the network on ≤ 2 cores, else 2)." };
-        var data = new Option<string?>("--data") { Description = "A real catalogue (.csv/.npy/.npz with x, y, z, vx, vy, vz, M, delta) instead of the synthetic one." };
+        var data = new Option<string?>("--data") { Description = "A real catalogue (.csv/.npy/.npz/.h5 with x, y, z, vx, vy, vz, M, delta; file.h5:/group for a group of columns or a 2-D dataset in an HDF5 file) instead of the synthetic one." };
         var output = new Option<string>("--out") { Description = "Report directory (report.md, summary.json).", DefaultValueFactory = _ => "halos-out" };
         var json = new Option<string?>("--json") { Description = "Also write the summary JSON to this path." };
         var command = new Command("halos",

@@ -1,3 +1,4 @@
+using Occam.Physics.IO;
 using Occam.Symbolic.IO;
 
 namespace Occam.Cli;
@@ -18,9 +19,11 @@ internal static class OutputGuard
         if (output is null) return;
         if (string.IsNullOrWhiteSpace(output)) throw new UserInputException($"{option} is empty; give a file path.");
         var target = Canonical(output);
-        foreach (var input in inputs)
+        foreach (var given in inputs)
         {
-            if (input is null) continue;
+            if (given is null) continue;
+            // an HDF5 input names an object inside a file (data.h5:/group/table): the file is the input
+            var input = Hdf5Location.TryParse(given, out var location) ? location.File : given;
             var source = Canonical(input);
             if (target == source || target.StartsWith(source.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
                 throw new UserInputException($"{option} {output} would overwrite the input {input}; write the output elsewhere.");

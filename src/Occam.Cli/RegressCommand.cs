@@ -7,13 +7,15 @@ using Occam.Symbolic.IO;
 
 namespace Occam.Cli;
 
-/// <summary><c>occam regress</c>: symbolic regression on a table (CSV with header, .npy or .npz).</summary>
+/// <summary><c>occam regress</c>: symbolic regression on a table (CSV with header, .npy, .npz or HDF5).</summary>
 internal static class RegressCommand
 {
 
     public static Command Create()
     {
-        var data = new Argument<string>("data") { Description = "Data file: .csv with a header line, .npz (one 1-D array per column), or .npy (2-D, columns c0, c1, …)." };
+        var data = new Argument<string>("data") { Description = "Data file: .csv with a header line, .npz (one 1-D array per column), .npy (2-D, columns c0, c1, …), "
+            + "or HDF5: file.h5[:/group] (its 1-D datasets are the columns) or file.h5:/group/table (a 2-D dataset; column names "
+            + "from its 'columns' attribute, else c0, c1, …)." };
         var target = new Option<string>("--target", "-t") { Description = "Target column.", Required = true };
         var inputs = new Option<string?>("--inputs", "-i") { Description = "Comma-separated input columns (default: all other columns)." };
         var operators = new Option<string>("--operators")
@@ -57,7 +59,8 @@ internal static class RegressCommand
             string path = parse.GetValue(data)!;
             string y = parse.GetValue(target)!;
             // Settings and output paths first: nothing is loaded or searched for a run that cannot finish.
-            if (!File.Exists(path)) throw new UserInputException($"{path}: file not found");
+            var dataFile = Hdf5Location.TryParse(path, out var location) ? location.File : path;
+            if (!File.Exists(dataFile)) throw new UserInputException($"{dataFile}: file not found");
             int sizeLimit = OptionValues.InRange(parse, maxSize, 1, SymbolicRegressionOptions.MaxSizeLimit);
             int islands = OptionValues.InRange(parse, populations, 1, SymbolicRegressionOptions.PopulationsLimit);
             var workers = OptionValues.InRange(parse, threads, 1, 4096);
@@ -176,6 +179,16 @@ internal static class RegressCommand
 
     static TabularData Load(string path, string target, string[]? inputs)
     {
+        if (Hdf5Location.TryParse(path, out var location))
+        {
+            var columns = Hdf5.ReadColumns(location);
+            var byName = columns.ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal);
+            double[] Column(string name) => byName.TryGetValue(name, out var values) ? values
+                : throw new UserInputException($"{location}: no column '{name}' (columns: {string.Join(", ", columns.Select(c => c.Key))})");
+            var names = inputs ?? columns.Select(c => c.Key).Where(n => n != target).ToArray();
+            var yv = Column(target);
+            return TabularData.FromColumns(names.Select(Column).ToArray(), names, yv, target, location.ToString());
+        }
         string ext = Path.GetExtension(path).ToLowerInvariant();
         switch (ext)
         {

@@ -54,18 +54,18 @@ internal static class SimulateCommand
         };
         var output = new Option<string>("--out", "-o")
         {
-            Description = "Output path: a .npz file, a .csv file, or a folder of .npy files (with --format npy).",
+            Description = "Output path: a .npz file, a .csv file, an HDF5 file (.h5/.hdf5), or a folder of .npy files (with --format npy).",
             DefaultValueFactory = _ => "data.npz",
         };
         var format = new Option<string?>("--format")
         {
-            Description = "npz, npy (a folder with one .npy per array) or csv. Default: csv for a .csv path, else npz.",
+            Description = "npz, npy (a folder with one .npy per array), csv or h5 (HDF5). Default: csv for a .csv path, h5 for a .h5/.hdf5 path, else npz.",
         };
         format.Validators.Add(result =>
         {
             var value = result.GetValueOrDefault<string?>();
-            if (value is not null && value is not ("npz" or "npy" or "csv"))
-                result.AddError($"--format must be npz, npy or csv (got '{value}').");
+            if (value is not null && value is not ("npz" or "npy" or "csv" or "h5"))
+                result.AddError($"--format must be npz, npy, csv or h5 (got '{value}').");
         });
         var threads = new Option<int?>("--threads") { Description = "Threads to use (default: all cores)." };
 
@@ -107,7 +107,12 @@ internal static class SimulateCommand
 
             var path = parse.GetValue(output)!;
             var formatName = parse.GetValue(format);
-            var fileFormat = formatName is null ? ParticleDataset.FormatOf(path) : Enum.Parse<DatasetFormat>(formatName, ignoreCase: true);
+            var fileFormat = formatName switch
+            {
+                null => ParticleDataset.FormatOf(path),
+                "h5" => DatasetFormat.Hdf5,
+                _ => Enum.Parse<DatasetFormat>(formatName, ignoreCase: true),
+            };
             CheckWritable(path, fileFormat);
 
             var clock = Stopwatch.StartNew();

@@ -758,11 +758,13 @@ public static class SymbolicDistillation
         return (best, usePerMass, Fits(usePerMass, everyEdge, Design(everyEdge)));
     }
 
-    /// <summary>Reads a user's data set (.npz, .csv or .npy folder as written by <c>occam simulate</c>) and checks that the
+    /// <summary>Reads a user's data set (.npz, .csv, .h5 or .npy folder as written by <c>occam simulate</c>; <c>data.h5:/group</c>
+    /// for one stored in an HDF5 group) and checks that the
     /// network can use it. Every problem becomes one <see cref="InvalidDataException"/> line naming the file.</summary>
     public static ParticleDataset LoadDataset(string path)
     {
-        if (!File.Exists(path) && !Directory.Exists(path)) throw new FileNotFoundException($"data file '{path}' does not exist", path);
+        var file = Occam.Physics.IO.Hdf5Location.TryParse(path, out var location) ? location.File : path;
+        if (!File.Exists(file) && !Directory.Exists(file)) throw new FileNotFoundException($"data file '{file}' does not exist", file);
         ParticleDataset data;
         try
         {

@@ -14,6 +14,9 @@ public enum DatasetFormat
     Npy,
     /// <summary>One CSV file, one row per (simulation, step, body), settings in a leading <c>#</c> comment line.</summary>
     Csv,
+    /// <summary>One HDF5 file (h5py reads it): the arrays as datasets of the root group, the scalars (<c>dt</c>,
+    /// <c>system</c>, the settings) as attributes of the root group.</summary>
+    Hdf5,
 }
 
 /// <summary>
@@ -226,7 +229,8 @@ public sealed class ParticleDataset
         }
     }
 
-    /// <summary>Saves the dataset; the format follows <paramref name="format"/>, or the extension (<c>.csv</c> → CSV, else npz).</summary>
+    /// <summary>Saves the dataset; the format follows <paramref name="format"/>, or the extension (<c>.csv</c> → CSV,
+    /// <c>.h5</c>/<c>.hdf5</c> → HDF5, else npz).</summary>
     /// <remarks>Nothing partial is left behind: files are written to a temporary name and renamed.</remarks>
     public void Save(string path, DatasetFormat? format = null)
     {
@@ -242,10 +246,18 @@ public sealed class ParticleDataset
             case DatasetFormat.Csv:
                 SaveCsv(path);
                 break;
+            case DatasetFormat.Hdf5:
+                var arrays = ToArrays();
+                Hdf5.Write(path, arrays.Where(a => a.Value.Rank > 0), arrays.Where(a => a.Value.Rank == 0));
+                break;
         }
     }
 
-    /// <summary>Loads a dataset saved by <see cref="Save"/>: a <c>.npz</c> file, a folder of <c>.npy</c> files, or a CSV file.</summary>
+    /// <summary>
+    /// Loads a dataset saved by <see cref="Save"/>: a <c>.npz</c> file, a folder of <c>.npy</c> files, a CSV file, or an
+    /// HDF5 file (<c>data.h5</c>, or <c>data.h5:/group</c> for a data set stored in a group). In HDF5 each scalar may be an
+    /// attribute of the group or a scalar dataset in it.
+    /// </summary>
     public static ParticleDataset Load(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -256,13 +268,24 @@ public sealed class ParticleDataset
                 arrays[Path.GetFileNameWithoutExtension(file)] = Npy.Read(file);
             return FromArrays(arrays, path);
         }
+        if (Hdf5Location.TryParse(path, out var location))
+            return FromArrays(Hdf5.ReadGroup(location, StoredNames.Contains), location.ToString());
         if (!File.Exists(path)) throw new FileNotFoundException($"Dataset {path} does not exist.", path);
         return FormatOf(path) == DatasetFormat.Csv ? LoadCsv(path) : FromArrays(Npz.Read(path), path);
     }
 
-    /// <summary>The format implied by a path's extension: <c>.csv</c> → CSV, otherwise npz.</summary>
+    /// <summary>The names of the arrays <see cref="ToArrays"/> stores (an HDF5 group may hold others; they are not read).</summary>
+    static readonly HashSet<string> StoredNames =
+    [
+        "positions", "velocities", "accelerations", "masses", "charges", "dt", "system", "potential",
+        "sims", "steps", "bodies", "dim", "seed", "tolerance", "softening", "damping", "integrator",
+    ];
+
+    /// <summary>The format implied by a path's extension: <c>.csv</c> → CSV, <c>.h5</c>/<c>.hdf5</c> → HDF5, otherwise npz.</summary>
     public static DatasetFormat FormatOf(string path) =>
-        Path.GetExtension(path).Equals(".csv", StringComparison.OrdinalIgnoreCase) ? DatasetFormat.Csv : DatasetFormat.Npz;
+        Path.GetExtension(path).Equals(".csv", StringComparison.OrdinalIgnoreCase) ? DatasetFormat.Csv
+            : Hdf5Location.IsHdf5File(path) ? DatasetFormat.Hdf5
+            : DatasetFormat.Npz;
 
     void SaveNpyFolder(string path) => AtomicFile.WriteFolder(path, temp =>
     {

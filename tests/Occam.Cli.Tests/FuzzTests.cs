@@ -37,11 +37,21 @@ public sealed class FuzzTests
 
     const string Csv = "x,z,y\n0,1,1\n0.5,1.5,1.75\n1,2,3\n1.5,2.5,4.75\n2,3,7\n2.5,3.5,9.75\n";
 
-    /// <summary>A data file for regress: a CSV, .npy or .npz table, intact or damaged, or a path that is not a file.</summary>
+    /// <summary>A data file for regress: a CSV, .npy, .npz or HDF5 table (an HDF5 file with a path inside it), intact or
+    /// damaged, or a path that is not a file.</summary>
     static string DataFile(Random rng, string folder)
     {
-        switch (rng.Next(7))
+        switch (rng.Next(9))
         {
+            case 7:
+            case 8:
+            {
+                var path = Path.Combine(folder, "t.h5");
+                Hdf5.Write(path, [new("x", NpyArray.FromDoubles([0, 1, 2, 3], 4)), new("z", NpyArray.FromInt32s([1, 2, 3, 4], 4)),
+                    new("y", NpyArray.FromDoubles([1, 2, 5, 10], 4)), new("m", NpyArray.FromDoubles([0, 1, 1, 1, 2, 3, 2, 3, 7, 3, 4, 13], 4, 3))]);
+                if (rng.Next(2) == 0) File.WriteAllBytes(path, MutateBytes(rng, File.ReadAllBytes(path)));
+                return path + Pick(rng, ["", ":/", ":/m", ":/x", ":/nope", ":/m/x", ":", ":/x/"]);
+            }
             case 0:
             {
                 var path = Path.Combine(folder, "t.npy");
@@ -119,13 +129,14 @@ public sealed class FuzzTests
         var folder = Directory.CreateTempSubdirectory("occam-fuzz-cli-").FullName;
         var earlier = Path.Combine(folder, "earlier.npz");
         File.WriteAllText(earlier, "an earlier output");
-        var output = rng.Next(7) switch
+        var output = rng.Next(8) switch
         {
             0 => earlier,
             1 => folder,
             2 => Path.Combine(folder, "o.csv"),
             3 => Path.Combine(folder, "no-such-folder", "o.npz"),
             4 => Path.Combine(folder, "npy-folder"),
+            5 => Path.Combine(folder, "o.h5"),
             _ => Path.Combine(folder, "o.npz"),
         };
         var settings = new Dictionary<string, string> { ["--sims"] = "2", ["--steps"] = "4", ["--bodies"] = "3", ["--threads"] = "1", ["--out"] = output };

@@ -1,3 +1,4 @@
+using System.Reflection;
 using static Occam.Cli.Tests.CliRunner;
 
 namespace Occam.Cli.Tests;
@@ -5,12 +6,14 @@ namespace Occam.Cli.Tests;
 public sealed class OccamCommandTests
 {
     [Fact]
-    public void Version_prints_the_assembly_version_and_exits_zero()
+    public void Version_prints_the_package_version_and_exits_zero()
     {
         var (code, output, _) = Run("--version");
         Assert.Equal(0, code);
-        var expected = typeof(OccamCommand).Assembly.GetName().Version!;
-        Assert.StartsWith($"{expected.Major}.{expected.Minor}.{expected.Build}", output.Trim());
+        // The package version (MinVer, from git tags) with the commit, as compiled into the assembly's metadata.
+        var expected = typeof(OccamCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion;
+        Assert.Matches(@"^\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?(\+[0-9a-f]+)?$", expected);
+        Assert.Equal(expected, output.Trim());
     }
 
     [Fact]

@@ -6,8 +6,8 @@ using static Occam.Fuzzing.FuzzInputs;
 namespace Occam.Physics.Tests;
 
 /// <summary>
-/// Fuzzing the data readers (docs/errors.md): damaged and forged <c>.npy</c>, <c>.npz</c> and CSV data and particle
-/// data sets. A reader returns an array, or throws the documented type with a one-line message; nothing else escapes.
+/// Fuzzing the data readers (docs/errors.md): damaged and forged <c>.npy</c>, <c>.npz</c>, CSV and HDF5 data and
+/// particle data sets. A reader returns an array, or throws the documented type with a one-line message; nothing else escapes.
 /// </summary>
 public sealed class FuzzTests : IDisposable
 {
@@ -125,14 +125,80 @@ public sealed class FuzzTests : IDisposable
         });
     });
 
+    static string H5pyFixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "hdf5", name);
+
+    /// <summary>An HDF5 file as Occam writes it (small, varied types and shapes) or one of the h5py fixtures (groups,
+    /// B-trees, heaps, gzip chunks), and the object to read in it.</summary>
+    (byte[] Bytes, string Inner) Hdf5Case(Random rng)
+    {
+        switch (rng.Next(4))
+        {
+            case 0: return (File.ReadAllBytes(H5pyFixture("h5py_tables.h5")), Pick(rng, ["/", "/table", "/gz", "/strings", "/halos2d", "/bigendian/i4"]));
+            case 1: return (File.ReadAllBytes(H5pyFixture("h5py_particles.h5")), Pick(rng, ["/", "/runs/run1", "/runs/run1/positions"]));
+            default:
+            {
+                var path = Path.Combine(folder, $"make{rng.Next()}.h5");
+                int n = rng.Next(0, 7);
+                var arrays = new List<KeyValuePair<string, NpyArray>>
+                {
+                    new("x", NpyArray.FromDoubles(Enumerable.Range(0, n).Select(i => 0.5 * i).ToArray(), n)),
+                    new("y", NpyArray.FromInt32s(Enumerable.Range(0, n).ToArray(), n)),
+                    new("t", n % 2 == 0 ? NpyArray.FromSingles(Enumerable.Range(0, n).Select(i => (float)i).ToArray(), 2, n / 2) : NpyArray.Scalar(1.5)),
+                    new("s", NpyArray.FromStrings(Enumerable.Range(0, n).Select(i => new string('a', i)).ToArray(), n)),
+                };
+                Hdf5.Write(path, arrays, [new("dt", NpyArray.Scalar(0.01)), new("system", NpyArray.Scalar("spring")), new("n", NpyArray.Scalar((long)n))]);
+                var bytes = File.ReadAllBytes(path);
+                File.Delete(path);
+                return (bytes, Pick(rng, ["/", "/x", "/t", "/s"]));
+            }
+        }
+    }
+
+    [Fact]
+    public void Fuzzed_hdf5_files_read_or_give_an_invalid_data_error_naming_the_file() => Fuzz.Run(800, rng =>
+    {
+        var (original, inner) = Hdf5Case(rng);
+        var bytes = MutateBytes(rng, original);
+        var path = Path.Combine(folder, $"case{rng.Next()}.h5");
+        var location = new Hdf5Location(path, inner);
+        return ($"{inner} " + Convert.ToHexString(bytes[..Math.Min(bytes.Length, 200)]), () =>
+        {
+            File.WriteAllBytes(path, bytes);
+            try
+            {
+                foreach (Func<object> read in new Func<object>[]
+                {
+                    () => Hdf5.ReadGroup(location), () => Hdf5.ReadDataset(location), () => Hdf5.ReadColumns(location),
+                    () => Occam.Physics.Halos.HaloCatalogueFile.Load(location.ToString()), () => ParticleDataset.Load(location.ToString()),
+                })
+                {
+                    try
+                    {
+                        Assert.NotNull(read());
+                    }
+                    catch (InvalidDataException e)
+                    {
+                        Fuzz.AssertOneLine(e.Message);
+                        Assert.Contains(path, e.Message);
+                    }
+                }
+            }
+            finally
+            {
+                File.Delete(path);
+            }
+        });
+    });
+
     [Fact]
     public void Fuzzed_particle_data_sets_load_or_give_one_documented_error() => Fuzz.Run(300, rng =>
     {
-        // a real small data set, saved and then damaged: its arrays, its zip structure or its CSV text
+        // a real small data set, saved and then damaged: its arrays, its zip or HDF5 structure or its CSV text
         var data = Simulator.Run(new SimulationOptions { Sims = 2, Steps = 3, Bodies = 2, Seed = rng.Next() });
-        bool csv = rng.Next(3) == 0;
-        var path = Path.Combine(folder, $"set{rng.Next()}" + (csv ? ".csv" : ".npz"));
-        data.Save(path, csv ? DatasetFormat.Csv : DatasetFormat.Npz);
+        var format = Pick(rng, [DatasetFormat.Csv, DatasetFormat.Npz, DatasetFormat.Hdf5]);
+        bool csv = format == DatasetFormat.Csv;
+        var path = Path.Combine(folder, $"set{rng.Next()}" + format switch { DatasetFormat.Csv => ".csv", DatasetFormat.Hdf5 => ".h5", _ => ".npz" });
+        data.Save(path, format);
         var original = File.ReadAllBytes(path);
         var bytes = csv ? System.Text.Encoding.UTF8.GetBytes(MutateText(rng, System.Text.Encoding.UTF8.GetString(original))) : MutateBytes(rng, original);
         File.WriteAllBytes(path, bytes);

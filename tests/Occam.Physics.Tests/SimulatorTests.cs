@@ -203,6 +203,7 @@ public sealed class SimulatorTests
     [InlineData(DatasetFormat.Npz, "data.npz")]
     [InlineData(DatasetFormat.Npy, "data")]
     [InlineData(DatasetFormat.Csv, "data.csv")]
+    [InlineData(DatasetFormat.Hdf5, "data.h5")]
     public void Dataset_round_trips_through_every_format(DatasetFormat format, string name)
     {
         var folder = Directory.CreateTempSubdirectory("occam-rt-").FullName;

@@ -7,7 +7,10 @@ namespace Occam.Physics.Halos;
 /// <list type="bullet">
 /// <item><c>.csv</c>: a header naming (at least) those columns in any order (<c>m</c> and <c>δ</c> are accepted too);</item>
 /// <item><c>.npy</c>: a 2-D array <c>[N, 8]</c> with the columns in that order;</item>
-/// <item><c>.npz</c>: one 1-D array per column, named as above.</item>
+/// <item><c>.npz</c>: one 1-D array per column, named as above;</item>
+/// <item><c>.h5</c>/<c>.hdf5</c>, optionally with the object inside the file (<c>cat.h5:/halos</c>): a group of 1-D
+/// datasets named as above, or a 2-D dataset <c>[N, 8]</c> whose <c>columns</c> attribute names its columns (without it,
+/// the columns are in the order above); see <see cref="Hdf5.ReadColumns"/>.</item>
 /// </list>
 /// Malformed files raise <see cref="InvalidDataException"/> (or <see cref="FormatException"/> from the CSV reader) with a
 /// one-line message naming the file and the column and row at fault.
@@ -23,18 +26,20 @@ public static class HaloCatalogueFile
         ["delta"] = ["delta", "δ", "Delta"],
     };
 
-    /// <summary>Reads a catalogue from <c>.csv</c>, <c>.npy</c> or <c>.npz</c>.</summary>
+    /// <summary>Reads a catalogue from <c>.csv</c>, <c>.npy</c>, <c>.npz</c> or HDF5 (<c>cat.h5</c> or <c>cat.h5:/group</c>).</summary>
     public static HaloCatalogue Load(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such halo catalogue file.", path);
+        bool hdf5 = Hdf5Location.TryParse(path, out var location);
+        var file = hdf5 ? location.File : path;
+        if (!File.Exists(file)) throw new FileNotFoundException($"{file}: no such halo catalogue file.", file);
         var ext = Path.GetExtension(path).ToLowerInvariant();
-        var columns = ext switch
+        var columns = hdf5 ? FromHdf5(location) : ext switch
         {
             ".csv" => FromCsv(path),
             ".npy" => FromNpy(path),
             ".npz" => FromNpz(path),
-            _ => throw new InvalidDataException($"{path}: unknown halo catalogue format '{ext}' (use .csv, .npy or .npz)."),
+            _ => throw new InvalidDataException($"{path}: unknown halo catalogue format '{ext}' (use .csv, .npy, .npz or .h5)."),
         };
         int n = columns[0].Length;
         if (n == 0) throw new InvalidDataException($"{path}: the catalogue has no rows.");
@@ -109,7 +114,15 @@ public static class HaloCatalogueFile
         return result;
     }
 
-    /// <summary>Writes a catalogue as <c>.csv</c> or <c>.npy</c> (by extension), atomically.</summary>
+    static double[][] FromHdf5(Hdf5Location location)
+    {
+        var table = Hdf5.ReadColumns(location, Columns);
+        var byName = table.ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal);
+        return Columns.Select(c => byName[Find(location.ToString(), byName.Keys, c)]).ToArray();
+    }
+
+    /// <summary>Writes a catalogue as <c>.csv</c>, <c>.npy</c> or HDF5 (<c>.h5</c>/<c>.hdf5</c>: one 1-D float64 dataset per
+    /// column at the root group), by extension, atomically.</summary>
     public static void Save(HaloCatalogue catalogue, string path)
     {
         ArgumentNullException.ThrowIfNull(catalogue);
@@ -129,7 +142,11 @@ public static class HaloCatalogueFile
         {
             case ".csv": Csv.Write(path, new CsvTable(Columns.ToArray(), values)); break;
             case ".npy": Npy.Write(path, NpyArray.FromDoubles(values, n, w)); break;
-            default: throw new ArgumentException($"{path}: halo catalogues are written as .csv or .npy.");
+            case ".h5" or ".hdf5":
+                Hdf5.Write(path, Columns.Select((name, c) => new KeyValuePair<string, NpyArray>(name,
+                    NpyArray.FromDoubles(Enumerable.Range(0, n).Select(r => values[r * w + c]).ToArray(), n))));
+                break;
+            default: throw new ArgumentException($"{path}: halo catalogues are written as .csv, .npy or .h5.");
         }
     }
 }
