@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Occam.Graphs;
@@ -44,7 +45,11 @@ public static class Aggregations
         using var scope = NewDisposeScope();
         var shape = data.shape.ToArray();
         shape[0] = numSegments;
-        var result = zeros(shape, dtype: data.dtype, device: data.device).index_add(0, segmentIds, data, 1.0);
+        // An explicit Scalar, disposed after the call: an implicitly converted one is unreachable once its handle is
+        // passed, and its finalizer freed it during a long index_add (libtorch "INTERNAL ASSERT FAILED at Scalar.h:279",
+        // seen once in a parallel test run).
+        using var one = 1.0.ToScalar();
+        var result = zeros(shape, dtype: data.dtype, device: data.device).index_add(0, segmentIds, data, one);
         return result.MoveToOuterDisposeScope();
     }
 
@@ -102,7 +107,8 @@ public static class Aggregations
             denseShape[1] = maxSize;
             Array.Copy(shape, 1, denseShape, 2, shape.Length - 1);
             var (values, _) = max ? dense.reshape(denseShape).max(1) : dense.reshape(denseShape).min(1);
-            result = values.masked_fill(BroadcastRows(counts.eq(0), data.dim()), 0.0);
+            using var zero = 0.0.ToScalar(); // kept alive through the call, as in SegmentSum
+            result = values.masked_fill(BroadcastRows(counts.eq(0), data.dim()), zero);
         }
         else
         {
