@@ -47,6 +47,7 @@ public static class ClusterWorker
         var (seedHost, seedPort) = ClusterConfig.ParseEndpoint(options.Seed);
         string host = options.Host ?? (IsLoopback(seedHost) ? "127.0.0.1" : Dns.GetHostName());
         var system = ClusterConfig.Create(host, options.Port, "worker", options.Verbose);
+        bool joined = false;
         try
         {
             var cluster = Akka.Cluster.Cluster.Get(system);
@@ -64,6 +65,7 @@ public static class ClusterWorker
                 error.WriteLine($"occam worker: error: could not join the cluster at {options.Seed} within {options.JoinTimeout.TotalSeconds:F0} s (is the head running there?)");
                 return 1;
             }
+            joined = true;
             log?.WriteLine($"occam worker: joined {options.Seed} as {cluster.SelfAddress}");
             system.ActorOf(Props.Create(() => new HeadWatch(done, options.HeadLostTimeout)), "occam-head-watch");
             cluster.RegisterOnMemberRemoved(() => done.TrySetResult((0, null)));
@@ -76,7 +78,7 @@ public static class ClusterWorker
         }
         finally
         {
-            try { Akka.Cluster.Cluster.Get(system).LeaveAsync().Wait(TimeSpan.FromSeconds(3)); } catch (Exception) { }
+            if (joined) try { Akka.Cluster.Cluster.Get(system).LeaveAsync().Wait(TimeSpan.FromSeconds(3)); } catch (Exception) { }
             system.Terminate().Wait(TimeSpan.FromSeconds(5));
         }
     }
