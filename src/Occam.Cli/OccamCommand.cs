@@ -15,6 +15,7 @@ public static class OccamCommand
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(SimulateCommand.Create());
         root.Subcommands.Add(RegressCommand.Create());
+        root.Subcommands.Add(WorkerCommand.Create());
         root.Subcommands.Add(DiscoverCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(AnalyzeCommand.Create());

@@ -20,7 +20,8 @@ internal static class RegressCommand
         var inputs = new Option<string?>("--inputs", "-i") { Description = "Comma-separated input columns (default: all other columns)." };
         var operators = new Option<string>("--operators")
         {
-            Description = "Comma-separated operators: + - * / ^ greater cond (binary), neg square cube sqrt exp log abs sin cos tanh inv step (unary).",
+            Description = "Comma-separated operators: + - * / ^ greater cond (binary), neg square cube sqrt exp log abs sin cos tanh inv step (unary), "
+                + "or custom ones defined from an expression, e.g. 'softplus(x)=log(1+exp(x))' or 'hypot(a,b)=sqrt(a*a+b*b)'.",
             DefaultValueFactory = _ => "+,-,*,/",
         };
         var maxSize = new Option<int>("--max-size") { Description = $"Maximum equation complexity (node count), at most {SymbolicRegressionOptions.MaxSizeLimit}.", DefaultValueFactory = _ => 20 };
@@ -47,11 +48,15 @@ internal static class RegressCommand
         });
         var exportOut = new Option<string?>("--export-out") { Description = "Base path of the --export files (default: the --json path without its extension)." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress on stderr." };
+        var resume = new Option<bool>("--resume") { Description = "Continue from the --hall-of-fame file of an interrupted run (a warm start from its front; required to exist)." };
+        var clusterSeed = new Option<string?>("--cluster-seed") { Description = "Run the islands on an Akka cluster with this process as head: host:port it binds and workers join ('occam worker --cluster-seed host:port'). Same seed, same front." };
+        var clusterPort = new Option<int?>("--cluster-port") { Description = "Port the head binds when it is not the seed itself (default: the seed's port)." };
+        var clusterWorkers = new Option<int>("--cluster-workers") { Description = "Wait (up to 2 minutes) for this many workers before the first round; later ones join from the next round.", DefaultValueFactory = _ => 0 };
 
         var command = new Command("regress", "Symbolic regression: search for equations target = f(inputs) and print the Pareto front of complexity against loss.")
         {
             data, target, inputs, operators, maxSize, timeLimit, maxEvals, lossThreshold, seed, threads, populations, loss, json, hof,
-            export, exportOut, quiet,
+            export, exportOut, quiet, resume, clusterSeed, clusterPort, clusterWorkers,
         };
 
         command.SetAction((parse, cancel) =>
@@ -74,13 +79,19 @@ internal static class RegressCommand
             OutputGuard.CheckFile(hofPath, "--hall-of-fame", path);
             var exports = ExportFiles(parse.GetValue(export), OptionValues.NotBlank(parse, exportOut), jsonPath);
             foreach (var (_, file) in exports) OutputGuard.CheckFile(file, "--export", path, hofPath, jsonPath);
+            if (parse.GetValue(resume) && (hofPath is null || !File.Exists(hofPath)))
+                throw new UserInputException("--resume needs the --hall-of-fame file of the interrupted run, and it does not exist");
+            var seedEndpoint = OptionValues.NotBlank(parse, clusterSeed);
+            int? headPort = OptionValues.InRange(parse, clusterPort, 0, 65535);
+            int waitWorkers = OptionValues.InRange(parse, clusterWorkers, 0, 100_000);
             var inputList = parse.GetValue(inputs)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             var table = Load(path, y, inputList);
-            var ops = parse.GetValue(operators)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             var binary = new List<string>();
             var unary = new List<string>();
-            foreach (var op in ops)
+            foreach (var item in SplitOperators(parse.GetValue(operators)!))
             {
+                // a definition such as softplus(x)=log(1+exp(x)) registers the operator and names it
+                string op = item.Contains('=') ? Operators.Define(item).Name : item;
                 var node = Operators.Resolve(op);
                 (node.Arity == 2 ? binary : unary).Add(op);
             }
@@ -106,6 +117,8 @@ internal static class RegressCommand
                 Cancel = cancel, // Ctrl+C ends the search after its current round; the front so far is printed and written
             };
             if (!silent) error.WriteLine($"occam regress: {table.Rows} rows, inputs {string.Join(", ", table.InputNames)}, target {y}");
+            using var head = seedEndpoint is null ? null : ClusterHeadFor(seedEndpoint, headPort, waitWorkers, silent ? null : error);
+            if (head is not null) options = options with { IslandRunner = head.Runner };
             var result = SymbolicRegression.Fit(table.X, table.Y, options);
             output.WriteLine($"Pareto front ({result.Rounds} rounds, {result.Evaluations:N0} evaluations, {result.Elapsed.TotalSeconds:F1} s, stopped: {result.StopReason}):");
             output.WriteLine($"{"complexity",10}  {"loss",12}  {"score",8}  equation");
@@ -175,6 +188,48 @@ internal static class RegressCommand
             catch (ArgumentException) { } // not an identifier of the language, a keyword, or an input's name: the next one
         }
         return best.ToFunction(language, "occam_law_");
+    }
+
+    /// <summary>Starts the head on the seed's address (or joins the seed from <paramref name="port"/>) and waits for workers.</summary>
+    static Occam.Symbolic.Cluster.ClusterHead ClusterHeadFor(string seed, int? port, int workers, TextWriter? log)
+    {
+        int colon = seed.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(seed[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int seedPort) || seedPort is < 1 or > 65535)
+            throw new UserInputException($"--cluster-seed must read host:port, e.g. node01:4053 (got '{seed}')");
+        string host = seed[..colon];
+        bool isSeed = port is null || port == seedPort;
+        var head = Occam.Symbolic.Cluster.ClusterHead.Start(new Occam.Symbolic.Cluster.ClusterHeadOptions
+        {
+            Host = host, Port = isSeed ? seedPort : port!.Value, Seed = isSeed ? null : seed,
+            Log = log is null ? null : line => log.WriteLine($"occam regress: {line}"),
+        });
+        log?.WriteLine($"occam regress: cluster head at {head.Seed}{(workers > 0 ? $", waiting for {workers} worker(s)" : "")}");
+        if (workers > 0 && !head.WaitForWorkers(workers, TimeSpan.FromMinutes(2)))
+        {
+            int have = head.Workers;
+            head.Dispose();
+            throw new UserInputException($"only {have} of {workers} cluster workers joined {seed} within 2 minutes");
+        }
+        return head;
+    }
+
+    /// <summary>Splits the operator list at the commas outside parentheses (a binary definition has one inside).</summary>
+    internal static List<string> SplitOperators(string text)
+    {
+        var items = new List<string>();
+        int depth = 0, start = 0;
+        for (int i = 0; i <= text.Length; i++)
+        {
+            if (i < text.Length && text[i] == '(') depth++;
+            else if (i < text.Length && text[i] == ')') depth--;
+            else if (i == text.Length || (text[i] == ',' && depth == 0))
+            {
+                var item = text[start..i].Trim();
+                if (item.Length > 0) items.Add(item);
+                start = i + 1;
+            }
+        }
+        return items;
     }
 
     static TabularData Load(string path, string target, string[]? inputs)

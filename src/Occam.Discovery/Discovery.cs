@@ -113,6 +113,9 @@ public sealed record DiscoveryOptions
     public double SearchMinDistance { get; init; } = SymbolicDistillation.RecoveryMinDistance;
     /// <summary>Threads for the symbolic regression and the simulator (null: all cores).</summary>
     public int? Threads { get; init; }
+    /// <summary>Where the component searches' islands evolve: null for threads here, or a cluster's runner
+    /// (<c>Occam.Symbolic.Cluster.ClusterHead.Runner</c>); the fronts are the same either way.</summary>
+    public IslandRunner? SymbolicIslandRunner { get; init; }
 
     /// <summary>The quick preset: a small network, a short high-learning-rate run; minutes on 2 cores.</summary>
     public static DiscoveryOptions Quick { get; } = new();
@@ -394,6 +397,7 @@ public static class SymbolicDistillation
             TimeLimit = options.SymbolicTimeLimit,
             MaxRounds = options.SymbolicRounds,
             Threads = options.Threads,
+            IslandRunner = options.SymbolicIslandRunner,
             PlateauRounds = null,
             Loss = LossKind.L1, // the paper fits by mean absolute error; robust to the network's outliers
             // The paper's selection: the largest −Δln(loss)/Δcomplexity. PySR's "best" also requires loss ≤ 1.5× the front's

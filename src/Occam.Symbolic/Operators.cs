@@ -75,10 +75,13 @@ public readonly record struct Node(OpCode Op, int Index = 0, double Value = 0)
 /// <summary>A user-defined operator, registered once by name and usable in parsing, evaluation and search.</summary>
 public sealed class CustomOperator
 {
-    internal CustomOperator(int id, string name, int arity, Func<double, double>? unary, Func<double, double, double>? binary)
+    internal CustomOperator(int id, string name, int arity, Func<double, double>? unary, Func<double, double, double>? binary, string? definition = null)
     {
-        Id = id; Name = name; Arity = arity; Unary = unary; Binary = binary;
+        Id = id; Name = name; Arity = arity; Unary = unary; Binary = binary; Definition = definition;
     }
+    /// <summary>The definition it was made from by <see cref="Operators.Define"/> (e.g. <c>softplus(x)=log(1+exp(x))</c>), or
+    /// null for one registered as a compiled function (which cannot be sent to other processes).</summary>
+    public string? Definition { get; }
     /// <summary>The operator's id in the registry (<see cref="Node.Index"/> of its nodes).</summary>
     public int Id { get; }
     /// <summary>The name it is parsed and printed by.</summary>
@@ -103,7 +106,47 @@ public static class Operators
     /// <summary>Registers (or replaces) a custom binary operator usable by name (printed as a function call <c>name(a, b)</c>).</summary>
     public static CustomOperator RegisterBinary(string name, Func<double, double, double> function) => Register(name, 2, null, function);
 
-    static CustomOperator Register(string name, int arity, Func<double, double>? u, Func<double, double, double>? b)
+    /// <summary>
+    /// Defines (or redefines) a custom operator from an expression: <c>softplus(x)=log(1+exp(x))</c> (unary) or
+    /// <c>hypot(a,b)=sqrt(a*a+b*b)</c> (binary). The body may use the parameters, numbers, built-in operators and custom
+    /// operators defined before. Such an operator can be sent to cluster members (its text travels), unlike one registered
+    /// as a compiled function.
+    /// </summary>
+    /// <exception cref="FormatException">The text is not <c>name(p)=body</c> or <c>name(p,q)=body</c>, or the body does not parse.</exception>
+    public static CustomOperator Define(string definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        int eq = definition.IndexOf('=');
+        int open = definition.IndexOf('(');
+        int close = open < 0 ? -1 : definition.IndexOf(')', open);
+        if (eq < 0 || open <= 0 || close < 0 || close > eq || definition[(close + 1)..eq].Trim().Length != 0)
+            throw new FormatException($"operator definition '{definition}' must read name(x)=body or name(x,y)=body");
+        string name = definition[..open].Trim();
+        var parameters = definition[(open + 1)..close].Split(',', StringSplitOptions.TrimEntries);
+        if (name.Length == 0 || !IsIdentifier(name)) throw new FormatException($"operator definition '{definition}': '{name}' is not a name");
+        if (parameters.Length is < 1 or > 2 || parameters.Any(p => p.Length == 0 || !IsIdentifier(p)) || parameters.Distinct().Count() != parameters.Length)
+            throw new FormatException($"operator definition '{definition}' needs one or two distinct parameter names, e.g. {name}(x) or {name}(x,y)");
+        if (TryBuiltin(name, out _)) throw new FormatException($"operator definition '{definition}': '{name}' is a built-in operator");
+        string bodyText = definition[(eq + 1)..].Trim();
+        Expression body;
+        try { body = Expression.Parse(bodyText, parameters); }
+        catch (FormatException e) { throw new FormatException($"operator definition '{definition}': {e.Message}"); }
+        if (body.Nodes.ToArray().Any(n => n.Op is OpCode.CustomUnary or OpCode.CustomBinary && Custom(n.Index).Name == name))
+            throw new FormatException($"operator definition '{definition}' refers to itself");
+        var f = body.Compile();
+        string text = $"{name}({string.Join(",", parameters)})={bodyText}";
+        if (parameters.Length == 1)
+            return Register(name, 1, a => { var x = Arguments; x[0] = a; return f(x); }, null, text);
+        return Register(name, 2, null, (a, b) => { var x = Arguments; x[0] = a; x[1] = b; return f(x); }, text);
+    }
+
+    [ThreadStatic] static double[]? arguments;
+    static double[] Arguments => arguments ??= new double[2];
+
+    /// <summary>The registered custom operators in id order.</summary>
+    internal static CustomOperator[] CustomSnapshot() => custom;
+
+    static CustomOperator Register(string name, int arity, Func<double, double>? u, Func<double, double, double>? b, string? definition = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         if (!IsIdentifier(name)) throw new ArgumentException($"custom operator name '{name}' must be an identifier", nameof(name));
@@ -112,7 +155,7 @@ public static class Operators
         {
             var list = custom.ToList();
             int id = list.FindIndex(c => c.Name == name);
-            var op = new CustomOperator(id < 0 ? list.Count : id, name, arity, u, b);
+            var op = new CustomOperator(id < 0 ? list.Count : id, name, arity, u, b, definition);
             if (id < 0) list.Add(op); else list[id] = op;
             custom = list.ToArray();
             return op;

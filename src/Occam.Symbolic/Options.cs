@@ -131,6 +131,13 @@ public sealed record SymbolicRegressionOptions
     public CancellationToken Cancel { get; init; }
     /// <summary>Worker threads (default: all cores). Does not change the result.</summary>
     public int? Threads { get; init; }
+    /// <summary>
+    /// Where the islands evolve each round: null (the default) for threads in this process, or a cluster's runner
+    /// (Occam.Symbolic.Cluster). Does not change the result. A runner sends the data and options to other processes, so
+    /// it cannot carry a <see cref="CustomLoss"/> or operators registered as compiled functions (define them from expressions
+    /// with <see cref="Operators.Define"/>); a time limit and cancellation are checked between rounds only.
+    /// </summary>
+    public IslandRunner? IslandRunner { get; init; }
     /// <summary>Built-in loss (L2 default).</summary>
     public LossKind Loss { get; init; } = LossKind.L2;
     /// <summary>Huber transition point.</summary>

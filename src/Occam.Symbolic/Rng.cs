@@ -10,6 +10,14 @@ internal sealed class Rng
         s0 = SplitMix(ref seed); s1 = SplitMix(ref seed); s2 = SplitMix(ref seed); s3 = SplitMix(ref seed);
     }
 
+    Rng(ulong a, ulong b, ulong c, ulong d) { s0 = a; s1 = b; s2 = c; s3 = d; }
+
+    /// <summary>Writes the generator's whole state (so a copy continues the same sequence).</summary>
+    public void Write(BinaryWriter w) { w.Write(s0); w.Write(s1); w.Write(s2); w.Write(s3); }
+
+    /// <summary>A generator in the state <see cref="Write"/> wrote.</summary>
+    public static Rng Read(BinaryReader r) => new(r.ReadUInt64(), r.ReadUInt64(), r.ReadUInt64(), r.ReadUInt64());
+
     public static ulong Mix(params ulong[] parts)
     {
         ulong h = 0x9E3779B97F4A7C15UL;

@@ -287,3 +287,35 @@ public sealed class SearchDeterminismAndFeatureTests
         public void Report(SymbolicRegressionProgress value) => report(value);
     }
 }
+
+public sealed class OperatorDefinitionTests
+{
+    [Fact]
+    public void An_operator_defined_from_an_expression_evaluates_like_its_formula()
+    {
+        var softplus = Operators.Define("softplus(x)=log(1+exp(x))");
+        var hyp = Operators.Define("hyp(a, b)=sqrt(a*a+b*b)");
+        Assert.Equal(1, softplus.Arity);
+        Assert.Equal(2, hyp.Arity);
+        Assert.Equal("softplus(x)=log(1+exp(x))", softplus.Definition);
+        foreach (double v in (double[])[-3, -0.5, 0, 0.7, 4])
+        {
+            Assert.Equal(Math.Log(1 + Math.Exp(v)), Operators.Apply(Operators.Resolve("softplus"), v), 14);
+            Assert.Equal(Math.Sqrt(v * v + 9), Operators.Apply(Operators.Resolve("hyp"), v, 3.0), 14);
+        }
+        var e = Expression.Parse("softplus(x0) * 2", ["x0"]);
+        Assert.Equal(2 * Math.Log(1 + Math.Exp(0.3)), e.Compile()([0.3]), 14);
+        Assert.Null(Operators.RegisterUnary("compiledonly", v => v).Definition);
+    }
+
+    [Theory]
+    [InlineData("softplus=log(x)", "must read name(x)=body")]
+    [InlineData("f(x,x)=x", "distinct parameter names")]
+    [InlineData("sin(x)=x", "built-in operator")]
+    [InlineData("g(x)=log(y)", "g(x)=log(y)")]
+    public void A_malformed_operator_definition_is_refused_with_its_text(string definition, string expected)
+    {
+        var e = Assert.Throws<FormatException>(() => Operators.Define(definition));
+        Assert.Contains(expected, e.Message);
+    }
+}

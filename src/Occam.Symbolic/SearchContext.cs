@@ -1,0 +1,94 @@
+namespace Occam.Symbolic;
+
+/// <summary>
+/// What an island needs besides its own state: the data, the options compiled for the search, the loss baseline. Built
+/// once per process from the same data and options (on the head, and on every cluster member from what the head sent),
+/// and never changed by a round, so an island's round is a function of the island's state and the round's inputs only.
+/// </summary>
+internal sealed class SearchContext
+{
+    public readonly SearchConfig cfg;
+    public readonly SymbolicRegressionOptions o;
+    public readonly Dataset<double> data;
+    public readonly Dataset<double> optData;
+    public readonly double baseline;
+    public readonly double meanLoss; // the loss of the constant mean: the fallback member's
+    public readonly Mutator mut;
+    public readonly bool allowNeg;
+    /// <summary>Custom-operator ids as the head numbers them ↦ this process's ids (null: the same).</summary>
+    public int[]? HeadToLocal;
+    /// <summary>This process's custom-operator ids ↦ the head's (null: the same).</summary>
+    public Dictionary<int, int>? LocalToHead;
+
+    public SearchContext(Dataset<double> data, SymbolicRegressionOptions options)
+    {
+        o = options;
+        this.data = data;
+        cfg = new SearchConfig(options, data.Features);
+        mut = new Mutator(cfg);
+        allowNeg = cfg.Unary.Any(n => n.Op == OpCode.Neg);
+        optData = data.Rows <= o.OptimizerMaxRows ? data : data.Subset(StridedRows(data.Rows, o.OptimizerMaxRows));
+        var y = data.Y!;
+        var ev = new Evaluator<double>();
+        double mean = y.Average();
+        meanLoss = o.CustomLoss is null ? ev.Loss([Node.Const(mean)], data, o.Loss, o.HuberDelta) : CustomLossOf(new double[data.Rows].AsSpan(), mean);
+        if (o.CustomLoss is null && !double.IsFinite(meanLoss))
+            throw new ArgumentException(
+                $"the target's values are too large for a {o.Loss} loss: even its mean has loss {meanLoss} (largest |y| {y.Max(Math.Abs):G3}); rescale the data");
+        baseline = meanLoss > 1e-300 && double.IsFinite(meanLoss) ? meanLoss : 1.0;
+    }
+
+    /// <summary>True when constants should minimise the absolute error (an L1 search).</summary>
+    public bool LeastAbsolute => o.Loss == LossKind.L1 && o.CustomLoss is null;
+
+    double CustomLossOf(Span<double> pred, double constant)
+    {
+        pred.Fill(constant);
+        return SafeCustom(pred);
+    }
+
+    public double SafeCustom(ReadOnlySpan<double> pred)
+    {
+        try
+        {
+            var w = data.Weights is null ? ReadOnlySpan<double>.Empty : data.Weights;
+            double l = o.CustomLoss!(pred, data.Y, w);
+            return double.IsNaN(l) ? double.PositiveInfinity : l;
+        }
+        catch (Exception) { return double.PositiveInfinity; }
+    }
+
+    static int[] StridedRows(int rows, int n)
+    {
+        var idx = new int[n];
+        for (int i = 0; i < n; i++) idx[i] = (int)((long)i * rows / n);
+        return idx;
+    }
+
+
+    /// <summary>A copy of <paramref name="nodes"/> with its constants fitted, evaluated into a member (null when invalid).</summary>
+    internal Member? WithFittedConstants(Node[] nodes, ConstantOptimizer opt, Rng rng, Evaluator<double> ev, long birth, int restarts,
+        out long evaluations)
+    {
+        var copy = (Node[])nodes.Clone();
+        opt.Optimize(copy, rng, o.OptimizerIterations, restarts, out evaluations);
+        return Evaluate(copy, ev, birth, out _);
+    }
+
+    /// <summary>Evaluates a tree into a member (null when invalid).</summary>
+    internal Member? Evaluate(Node[] nodes, Evaluator<double> ev, long birth, out double loss)
+    {
+        if (o.CustomLoss is null) loss = ev.Loss(nodes, data, o.Loss, o.HuberDelta);
+        else
+        {
+            var pred = new double[data.Rows];
+            ev.Evaluate(nodes, data, pred);
+            loss = SafeCustom(pred);
+        }
+        if (!double.IsFinite(loss)) return null;
+        int complexity = cfg.Complexity(nodes);
+        double cost = loss / baseline + o.Parsimony * complexity;
+        if (cfg.Units is not null && !cfg.Units.IsConsistent(nodes)) cost += o.DimensionalPenalty;
+        return new Member(nodes, loss, cost, complexity, birth);
+    }
+}
