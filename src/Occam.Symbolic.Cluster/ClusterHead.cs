@@ -89,6 +89,11 @@ public sealed class ClusterHead : IDisposable
     /// <summary>Island rounds that workers (not the head) have run so far.</summary>
     public long RemoteIslandRounds => ((ClusterIslandRunner)Runner).CountRemoteIslandRounds();
 
+    /// <summary>Each round so far (of every search on this head): its time from the head's request to the last answer, and
+    /// the slowest member's computing time in it. Their difference is the round's coordination overhead: sending the
+    /// states, queueing and answering, beyond the slowest member's computation (<see cref="RoundTiming.OverheadSeconds"/>).</summary>
+    public IReadOnlyList<RoundTiming> RoundTimings => ((ClusterIslandRunner)Runner).Timings;
+
     /// <summary>Waits until at least <paramref name="count"/> workers have joined and passed the handshake.</summary>
     /// <returns>False when the timeout passed first.</returns>
     public bool WaitForWorkers(int count, TimeSpan timeout)
@@ -113,12 +118,31 @@ public sealed class ClusterHead : IDisposable
 /// <summary>The <see cref="IslandRunner"/> of a <see cref="ClusterHead"/>: asks the head actor to run each round.</summary>
 internal sealed class ClusterIslandRunner(IActorRef head) : IslandRunner
 {
+    readonly List<RoundTiming> timings = [];
+
+    internal IReadOnlyList<RoundTiming> Timings { get { lock (timings) return timings.ToArray(); } }
+
     internal int CountWelcomed() => head.Ask<int>(new CountWelcomedWorkers(), TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
 
     internal long CountRemoteIslandRounds() => head.Ask<long>(new CountRemoteIslandRounds(), TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
 
     internal override void Start(byte[] session) => head.Ask<long>(new StartSession(session), TimeSpan.FromMinutes(1)).GetAwaiter().GetResult();
 
-    internal override byte[][] RunRound(int round, byte[][] requests) =>
-        head.Ask<RoundResult>(new RunRound(round, requests), Timeout.InfiniteTimeSpan).GetAwaiter().GetResult().Responses;
+    internal override byte[][] RunRound(int round, byte[][] requests)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var result = head.Ask<RoundResult>(new RunRound(round, requests), Timeout.InfiniteTimeSpan).GetAwaiter().GetResult();
+        var timing = new RoundTiming(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds, result.ComputeSeconds);
+        lock (timings) timings.Add(timing);
+        return result.Responses;
+    }
+}
+
+/// <summary>One cluster round as the head saw it.</summary>
+/// <param name="Seconds">From the head's request to the last member's answer.</param>
+/// <param name="ComputeSeconds">The slowest member's time computing its islands (states read, evolved, written).</param>
+public sealed record RoundTiming(double Seconds, double ComputeSeconds)
+{
+    /// <summary>What the round cost beyond the slowest member's computing: messaging, transfer and scheduling.</summary>
+    public double OverheadSeconds => Math.Max(0, Seconds - ComputeSeconds);
 }

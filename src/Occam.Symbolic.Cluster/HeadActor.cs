@@ -9,8 +9,9 @@ namespace Occam.Symbolic.Cluster;
 internal sealed record StartSession(byte[] Bytes);
 /// <summary>Runner → head actor: run one round; answered with <see cref="RoundResult"/> or a failure.</summary>
 internal sealed record RunRound(int Round, byte[][] Requests);
-/// <summary>The responses of a round, in island order.</summary>
-internal sealed record RoundResult(byte[][] Responses);
+/// <summary>The responses of a round, in island order, and the longest time one member spent computing its islands
+/// (deserialising the states, evolving, serialising them: everything but the messaging).</summary>
+internal sealed record RoundResult(byte[][] Responses, double ComputeSeconds);
 /// <summary>Asks how many workers are ready for the current session.</summary>
 internal sealed record CountWorkers;
 /// <summary>Asks how many island rounds other members than the head have run.</summary>
@@ -43,6 +44,7 @@ internal sealed class HeadActor : ReceiveActor, IWithTimers
     byte[][] requests = [];
     byte[]?[] responses = [];
     readonly Dictionary<IActorRef, List<int>> outstanding = [];
+    double roundCompute;
     IActorRef? replyTo;
     public ITimerScheduler Timers { get; set; } = null!;
     IActorRef? sessionReply;
@@ -95,6 +97,7 @@ internal sealed class HeadActor : ReceiveActor, IWithTimers
             responses = new byte[requests.Length][];
             replyTo = Sender;
             outstanding.Clear();
+            roundCompute = 0;
             Assign(Enumerable.Range(0, requests.Length).ToList());
         });
         Receive<WorkDone>(d =>
@@ -106,6 +109,7 @@ internal sealed class HeadActor : ReceiveActor, IWithTimers
                 responses[i] ??= resp;
             }
             outstanding.Remove(Sender);
+            roundCompute = Math.Max(roundCompute, d.ComputeSeconds);
             if (!Sender.Equals(local)) remoteIslandRounds += d.Responses.Length;
             CompleteIfDone();
         });
@@ -197,7 +201,7 @@ internal sealed class HeadActor : ReceiveActor, IWithTimers
     {
         if (replyTo is null || responses.Any(r => r is null)) return;
         Timers.Cancel("round");
-        replyTo.Tell(new RoundResult(responses!));
+        replyTo.Tell(new RoundResult(responses!, roundCompute));
         replyTo = null;
     }
 

@@ -19,7 +19,7 @@ internal sealed record SessionReady(long Id) : IClusterMessage;
 /// <summary>Head → worker: run these islands' round.</summary>
 internal sealed record Work(long SessionId, int Round, byte[][] Requests) : IClusterMessage;
 /// <summary>Worker → head: the islands' responses.</summary>
-internal sealed record WorkDone(long SessionId, int Round, byte[][] Responses) : IClusterMessage;
+internal sealed record WorkDone(long SessionId, int Round, byte[][] Responses, double ComputeSeconds) : IClusterMessage;
 /// <summary>Worker → head: a round failed with an error (not a lost member: the search stops with it).</summary>
 internal sealed record WorkFailed(long SessionId, int Round, string Error) : IClusterMessage;
 
@@ -47,7 +47,7 @@ internal sealed class MessageSerializer(ExtendedActorSystem system) : Serializer
                 case Session s: w.Write(s.Id); Bytes(w, s.Bytes); break;
                 case SessionReady s: w.Write(s.Id); break;
                 case Work m: w.Write(m.SessionId); w.Write(m.Round); Arrays(w, m.Requests); break;
-                case WorkDone m: w.Write(m.SessionId); w.Write(m.Round); Arrays(w, m.Responses); break;
+                case WorkDone m: w.Write(m.SessionId); w.Write(m.Round); Arrays(w, m.Responses); w.Write(m.ComputeSeconds); break;
                 case WorkFailed m: w.Write(m.SessionId); w.Write(m.Round); w.Write(m.Error); break;
                 default: throw new ArgumentException($"cannot serialize {obj.GetType()}");
             }
@@ -66,7 +66,7 @@ internal sealed class MessageSerializer(ExtendedActorSystem system) : Serializer
             nameof(Session) => new Session(r.ReadInt64(), Bytes(r)),
             nameof(SessionReady) => new SessionReady(r.ReadInt64()),
             nameof(Work) => new Work(r.ReadInt64(), r.ReadInt32(), Arrays(r)),
-            nameof(WorkDone) => new WorkDone(r.ReadInt64(), r.ReadInt32(), Arrays(r)),
+            nameof(WorkDone) => new WorkDone(r.ReadInt64(), r.ReadInt32(), Arrays(r), r.ReadDouble()),
             nameof(WorkFailed) => new WorkFailed(r.ReadInt64(), r.ReadInt32(), r.ReadString()),
             _ => throw new InvalidDataException($"unknown Occam cluster message '{manifest}'"),
         };

@@ -44,10 +44,11 @@ internal sealed class WorkerActor : ReceiveActor
             var sender = Sender;
             Task.Run(() =>
             {
+                long start = System.Diagnostics.Stopwatch.GetTimestamp();
                 var responses = new byte[w.Requests.Length][];
                 var po = new ParallelOptions { MaxDegreeOfParallelism = threads };
                 Parallel.For(0, w.Requests.Length, po, i => responses[i] = IslandRound.Run(ctx, w.Requests[i]));
-                return (object)new WorkDone(w.SessionId, w.Round, responses);
+                return (object)new WorkDone(w.SessionId, w.Round, responses, System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds);
             }).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result
                 : new WorkFailed(w.SessionId, w.Round, t.Exception?.GetBaseException().Message ?? "cancelled"), TaskScheduler.Default)
               .PipeTo(sender);
