@@ -75,10 +75,10 @@ public sealed class HaloCatalogueTests : IDisposable
     }
 
     [Fact]
-    public void Csv_and_npy_round_trip_the_catalogue()
+    public void Csv_npy_and_hdf5_round_trip_the_catalogue()
     {
         var c = HaloCatalogueGenerator.Generate(Small).Catalogue;
-        foreach (var ext in new[] { ".csv", ".npy" })
+        foreach (var ext in new[] { ".csv", ".npy", ".h5" })
         {
             var path = Path.Combine(dir, "halos" + ext);
             HaloCatalogueFile.Save(c, path);

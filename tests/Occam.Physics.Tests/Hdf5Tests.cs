@@ -322,19 +322,6 @@ public sealed class Hdf5Tests : IDisposable
         Assert.Equal(File.ReadAllBytes(a), File.ReadAllBytes(b));
     }
 
-    [Fact]
-    public void A_halo_catalogue_saved_as_hdf5_loads_back_unchanged()
-    {
-        var catalogue = HaloCatalogueGenerator.Generate(new HaloCatalogueOptions { Count = 50, Clusters = 3, Seed = 5 }).Catalogue;
-        var path = Path.Combine(folder, "halos.h5");
-        HaloCatalogueFile.Save(catalogue, path);
-        var back = HaloCatalogueFile.Load(path);
-        Assert.Equal(catalogue.Positions, back.Positions);
-        Assert.Equal(catalogue.Velocities, back.Velocities);
-        Assert.Equal(catalogue.Mass, back.Mass);
-        Assert.Equal(catalogue.Delta, back.Delta);
-    }
-
     // ------------------------------------------------------------------------------------------------ bad input
 
     static InvalidDataException OneLineError(Func<object> read, params string[] expected)
