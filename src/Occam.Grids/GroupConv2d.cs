@@ -23,6 +23,8 @@ public sealed class GroupConv2d : GridModule
     private readonly Parameter? bias;
     private readonly long[] bankIndex;
 
+    static GroupConv2d() => OneDnnGuard.Ensure();
+
     /// <summary>Creates the layer.</summary>
     /// <param name="input">Input type: a Z² field, or a field over the output's group.</param>
     /// <param name="output">Output type.</param>
@@ -95,7 +97,8 @@ public sealed class GroupConv2d : GridModule
         var bank = weight.reshape(Out.Channels, In.Channels, gIn * k * k).index_select(2, index)
             .reshape(Out.Channels, In.Channels, gOut, gIn, k, k)
             .permute(0, 2, 1, 3, 4, 5)
-            .reshape(Out.Channels * gOut, In.Channels * gIn, k, k);
+            .reshape(Out.Channels * gOut, In.Channels * gIn, k, k)
+            .contiguous();
         return bank.MoveToOuterDisposeScope();
     }
 

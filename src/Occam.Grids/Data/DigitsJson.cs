@@ -40,7 +40,9 @@ public static class DigitsJson
 
     static void ReadData(byte[] json, string path, List<float> into)
     {
-        var reader = new Utf8JsonReader(json);
+        var span = json.AsSpan();
+        if (span.StartsWith("\uFEFF"u8)) span = span[3..]; // a UTF-8 byte-order mark
+        var reader = new Utf8JsonReader(span);
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw new InvalidDataException($"{path}: expected a JSON object {{\"data\": [...]}}.");
