@@ -199,21 +199,16 @@ public static class RotatedDigitsDemo
         // An image without a quarter-turn symmetry of its own shows the rotation best: for digits, not a 0, 1 or 8.
         int pick = Enumerable.Range(0, test.Count).FirstOrDefault(i => test.ClassNames.Count != 10 || test.ClassNames[test.Labels[i]] is not ("0" or "1" or "8"));
         var image = tensor(test.Image(pick).ToArray()).reshape(1, 1, test.Height, test.Width);
-        var inputs = new float[4][];
-        var maps = new float[4][][];
-        Tensor? reference = null;
+        // The four quarter turns as one batch (one convolution call per layer).
+        var rotated = cat(Enumerable.Range(0, 4).Select(r => GridGroup.P4.Transform(image, r)).ToArray(), 0);
+        var h = model.HiddenFeatures(rotated, 1); // [4, C, 4, 26, 26]
+        int mapSize = (int)h.shape[^1];
+        var inputs = Enumerable.Range(0, 4).Select(r => rotated[r, 0].contiguous().data<float>().ToArray()).ToArray();
+        var maps = Enumerable.Range(0, 4).Select(r => Enumerable.Range(0, 4).Select(g => h[r, 0, g].contiguous().data<float>().ToArray()).ToArray()).ToArray();
+        var reference = h.narrow(0, 0, 1);
         double error = 0;
-        int mapSize = 0;
-        for (int r = 0; r < 4; r++)
-        {
-            var rotated = GridGroup.P4.Transform(image, r);
-            inputs[r] = rotated.contiguous().data<float>().ToArray();
-            var h = model.HiddenFeatures(rotated, 1); // [1, C, 4, 26, 26]
-            mapSize = (int)h.shape[^1];
-            maps[r] = Enumerable.Range(0, 4).Select(g => h[0, 0, g].contiguous().data<float>().ToArray()).ToArray();
-            if (r == 0) reference = h;
-            else error = Math.Max(error, (GridGroup.P4.Act(reference!, r) - h).abs().max().item<float>());
-        }
+        for (int r = 1; r < 4; r++)
+            error = Math.Max(error, (GridGroup.P4.Act(reference, r) - h.narrow(0, r, 1)).abs().max().item<float>());
         return new RotatingFeatures(inputs, maps, test.Height, mapSize, error, isP4);
     }
 
