@@ -116,13 +116,14 @@ internal static class DemoCommand
         var train = new Option<int?>("--train") { Description = "Training images (default: the protocol's; 2,000 with --quick)." };
         var validation = new Option<int?>("--validation") { Description = "Validation images (default: the protocol's; 500 with --quick)." };
         var test = new Option<int?>("--test") { Description = "Test images (default: the protocol's; 1,000 with --quick)." };
+        var every = new Option<int>("--evaluate-every") { Description = "Validate every this many epochs (and after the last), after re-estimating batch-norm statistics on the training images.", DefaultValueFactory = _ => 1 };
         var quick = QuickOption();
         var seed = SeedOption();
         var threads = ThreadsOption();
         var output = OutOption("rotated-digits");
         var command = new Command("rotated-digits", "Group-equivariant CNNs (Cohen & Welling 2016): Z2CNN, P4CNN or P4MCNN on randomly rotated digits; test error at the best validation epoch, report and summary.json.")
         {
-            model, data, dataDirectory, epochs, batch, lr, train, validation, test, quick, seed, threads, output,
+            model, data, dataDirectory, epochs, batch, lr, train, validation, test, every, quick, seed, threads, output,
         };
         command.SetAction((parse, cancellation) =>
         {
@@ -150,6 +151,7 @@ internal static class DemoCommand
                 Train = parse.GetValue(train),
                 Validation = parse.GetValue(validation),
                 Test = parse.GetValue(test),
+                EvaluateEvery = parse.GetValue(every),
             };
             if (parse.GetValue(quick)) options = options.AsQuick();
             if (parse.GetValue(epochs) is { } e) options = options with { Epochs = e };

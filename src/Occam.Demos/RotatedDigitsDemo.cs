@@ -42,6 +42,8 @@ public sealed record RotatedDigitsOptions
     public int? Validation { get; init; }
     /// <summary>Test images (null: the protocol's size).</summary>
     public int? Test { get; init; }
+    /// <summary>Validate (after a batch-norm statistics pass over the training images) every this many epochs; the last epoch always.</summary>
+    public int EvaluateEvery { get; init; } = 1;
     /// <summary>Whether this is the short <c>--quick</c> setting (recorded in the report).</summary>
     public bool Quick { get; init; }
 
@@ -56,6 +58,7 @@ public sealed record RotatedDigitsOptions
     {
         ArgumentNullException.ThrowIfNull(Model);
         if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "RotatedDigitsOptions.Epochs must be at least 1.");
+        if (EvaluateEvery < 1) throw new ArgumentOutOfRangeException(nameof(EvaluateEvery), EvaluateEvery, "RotatedDigitsOptions.EvaluateEvery must be at least 1.");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "RotatedDigitsOptions.BatchSize must be at least 1.");
         if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "RotatedDigitsOptions.LearningRate must be positive.");
         var (train, validation, test) = Sizes();
@@ -116,9 +119,13 @@ public static class RotatedDigitsDemo
         log($"rotated split (seed {options.Seed}): {splits.Train.Count:N0} train / {splits.Validation.Count:N0} validation / {splits.Test.Count:N0} test, in {dataTime.TotalSeconds:F1} s");
 
         using var scope = NewDisposeScope();
-        var (trainX, trainY) = Tensors(splits.Train);
-        var (validationX, validationY) = Tensors(splits.Validation);
-        var (testX, testY) = Tensors(splits.Test);
+        // As GrouPy: subtract the training images' mean pixel and divide by their standard deviation (one number
+        // each, so the normalisation commutes with rotations).
+        double mean = splits.Train.Pixels.Average(v => (double)v);
+        double std = Math.Sqrt(splits.Train.Pixels.Average(v => (v - mean) * (v - mean)));
+        var (trainX, trainY) = Tensors(splits.Train, mean, std);
+        var (validationX, validationY) = Tensors(splits.Validation, mean, std);
+        var (testX, testY) = Tensors(splits.Test, mean, std);
         var generator = new Generator((ulong)options.Seed * 7919UL + 17);
         manual_seed(options.Seed); // dropout masks
         using var model = new GCnnClassifier(options.Model, generator);
@@ -153,6 +160,13 @@ public static class RotatedDigitsDemo
                 lossSum += loss.item<float>() * count;
                 wrong += logits.argmax(1).ne(y).sum().item<long>();
             }
+            if (epoch % options.EvaluateEvery != 0 && epoch != options.Epochs)
+            {
+                log($"{options.Model.Name} epoch {epoch}/{options.Epochs}: train loss {lossSum / order.Length:F4}, train error {(double)wrong / order.Length:P2}  {training.Elapsed.TotalSeconds:F0} s");
+                continue;
+            }
+            // GrouPy's evaluation: population batch-norm statistics from a pass over the training images, then evaluation mode.
+            model.EstimateBatchNormStatistics(trainX, options.BatchSize);
             double validationError = ErrorRate(model, validationX, validationY, options.BatchSize);
             if (validationError < best.Validation)
                 best = (epoch, validationError, ErrorRate(model, testX, testY, options.BatchSize));
@@ -161,13 +175,13 @@ public static class RotatedDigitsDemo
                 $"validation error {validationError:P2} (best {best.Validation:P2} at {best.Epoch}: test error {best.Test:P2})  {training.Elapsed.TotalSeconds:F0} s");
         }
         var trainingTime = training.Elapsed;
-        var features = Features(model, splits.Test, options.Seed);
+        var features = Features(model, splits.Test, options.Seed, mean, std);
         return new RotatedDigitsResult(options, source, splits.Train.Count, splits.Validation.Count, splits.Test.Count, parameters,
             best.Epoch, best.Validation, best.Test, history, features, dataTime, trainingTime, get_num_threads());
     }
 
-    static (Tensor X, Tensor Y) Tensors(ImageSet set) =>
-        (tensor(set.Pixels).reshape(set.Count, 1, set.Height, set.Width), tensor(set.Labels.Select(l => (long)l).ToArray()));
+    static (Tensor X, Tensor Y) Tensors(ImageSet set, double mean, double std) =>
+        (((tensor(set.Pixels) - mean) / (std > 0 ? std : 1)).reshape(set.Count, 1, set.Height, set.Width), tensor(set.Labels.Select(l => (long)l).ToArray()));
 
     /// <summary>Fraction of misclassified images, in evaluation mode.</summary>
     internal static double ErrorRate(GCnnClassifier model, Tensor x, Tensor y, int batchSize)
@@ -188,7 +202,7 @@ public static class RotatedDigitsDemo
     /// A test image rotated by 0–3 quarter turns and one first-layer channel of a P4CNN on each (the trained model when
     /// it is a P4CNN, else a freshly initialised one), with the largest deviation from exact equivariance.
     /// </summary>
-    static RotatingFeatures Features(GCnnClassifier trained, ImageSet test, int seed)
+    static RotatingFeatures Features(GCnnClassifier trained, ImageSet test, int seed, double mean, double std)
     {
         using var scope = NewDisposeScope();
         bool isP4 = trained.Architecture.Group == GridGroup.P4;
@@ -198,7 +212,7 @@ public static class RotatedDigitsDemo
         using var _ = no_grad();
         // An image without a quarter-turn symmetry of its own shows the rotation best: for digits, not a 0, 1 or 8.
         int pick = Enumerable.Range(0, test.Count).FirstOrDefault(i => test.ClassNames.Count != 10 || test.ClassNames[test.Labels[i]] is not ("0" or "1" or "8"));
-        var image = tensor(test.Image(pick).ToArray()).reshape(1, 1, test.Height, test.Width);
+        var image = ((tensor(test.Image(pick).ToArray()) - mean) / (std > 0 ? std : 1)).reshape(1, 1, test.Height, test.Width);
         // The four quarter turns as one batch (one convolution call per layer).
         var rotated = cat(Enumerable.Range(0, 4).Select(r => GridGroup.P4.Transform(image, r)).ToArray(), 0);
         var h = model.HiddenFeatures(rotated, 1); // [4, C, 4, 26, 26]
@@ -243,8 +257,10 @@ public static class RotatedDigitsDemo
         md.AppendLine();
         md.AppendLine($"Data: {result.DataSource}; {result.TrainCount:N0} train / {result.ValidationCount:N0} validation / {result.TestCount:N0} test images, " +
                       $"each rotated by a uniform random angle in [0, 2π) (bilinear), split and angles from seed {o.Seed}.");
-        md.AppendLine($"Training: {o.Epochs} epochs, batch {o.BatchSize}, Adam lr {DemoReport.F(o.LearningRate)}, dropout {DemoReport.F(o.Model.Dropout)}, " +
-                      $"TorchSharp threads {result.Threads}; test error at the epoch of best validation error.");
+        var dropout = o.Model.Dropout > 0 && o.Model.DropoutAfter.Count > 0 ? $"dropout {DemoReport.F(o.Model.Dropout)} after layers {string.Join(", ", o.Model.DropoutAfter)}" : "no dropout";
+        md.AppendLine($"Training: {o.Epochs} epochs, batch {o.BatchSize}, Adam lr {DemoReport.F(o.LearningRate)}, {dropout}, inputs standardised by the training mean and deviation, " +
+                      $"TorchSharp threads {result.Threads}. Every {(o.EvaluateEvery == 1 ? "epoch" : $"{o.EvaluateEvery} epochs")}: batch-norm statistics re-estimated over the training images " +
+                      "(GrouPy's finetune pass), then the validation error; the test error is taken at the epoch of best validation error.");
         md.AppendLine();
         md.AppendLine("| model | group | channels per element | parameters | best epoch | validation error | test error | published (MNIST-rot) | training time |");
         md.AppendLine("|---|---|---|---|---|---|---|---|---|");
@@ -274,6 +290,7 @@ public static class RotatedDigitsDemo
             ["quick"] = o.Quick,
             ["seed"] = o.Seed,
             ["epochs"] = o.Epochs,
+            ["evaluate_every"] = o.EvaluateEvery,
             ["train"] = result.TrainCount,
             ["validation"] = result.ValidationCount,
             ["test"] = result.TestCount,

@@ -12,15 +12,18 @@ namespace Occam.Grids;
 /// <param name="Channels">Channels per group element in the hidden layers.</param>
 public sealed record GCnnArchitecture(string Name, GridGroup Group, int Channels)
 {
-    /// <summary>The paper's baseline: plain 3×3 convolutions, 20 channels.</summary>
-    public static GCnnArchitecture Z2Cnn { get; } = new("Z2CNN", GridGroup.Z2, 20);
+    /// <summary>The paper's baseline: plain 3×3 convolutions, 20 channels, dropout 0.3 after layers 1, 3, 4, 5 and 6 (as GrouPy's Z2CNN).</summary>
+    public static GCnnArchitecture Z2Cnn { get; } = new("Z2CNN", GridGroup.Z2, 20) { DropoutAfter = [1, 3, 4, 5, 6] };
 
-    /// <summary>The paper's P4CNN: 10 channels per rotation (20/√4), about the same number of parameters as Z2CNN.</summary>
+    /// <summary>
+    /// The paper's P4CNN: 10 channels per rotation (20/√4), about the same number of parameters as Z2CNN. No dropout:
+    /// GrouPy's P4CNN has its dropout lines commented out.
+    /// </summary>
     public static GCnnArchitecture P4Cnn { get; } = new("P4CNN", GridGroup.P4, 10);
 
     /// <summary>
     /// The same layout on p4m: 7 channels per element (20/√8 ≈ 7.07, the paper's rule for keeping the parameter
-    /// count comparable), 26,757 parameters against Z2CNN's 21,630 and P4CNN's 24,620.
+    /// count comparable), 26,757 parameters against Z2CNN's 21,630 and P4CNN's 24,620; no dropout, as P4CNN.
     /// </summary>
     public static GCnnArchitecture P4mCnn { get; } = new("P4MCNN", GridGroup.P4m, 7);
 
@@ -30,8 +33,11 @@ public sealed record GCnnArchitecture(string Name, GridGroup Group, int Channels
     /// <summary>Number of hidden 3×3 layers (the top 4×4 layer comes after them).</summary>
     public int HiddenLayers { get; init; } = 6;
 
-    /// <summary>Dropout probability after each hidden layer.</summary>
+    /// <summary>Dropout probability.</summary>
     public double Dropout { get; init; } = 0.3;
+
+    /// <summary>The hidden layers (1-based) followed by dropout; empty for none.</summary>
+    public IReadOnlyList<int> DropoutAfter { get; init; } = [];
 
     /// <summary>Number of classes.</summary>
     public int Classes { get; init; } = 10;
@@ -54,7 +60,8 @@ public sealed record GCnnArchitecture(string Name, GridGroup Group, int Channels
 /// <summary>
 /// A G-CNN classifier for 28×28 images (Cohen &amp; Welling 2016; layout of GrouPy's <c>gconv_experiments</c>
 /// MNIST_ROT models): six 3×3 "valid" convolutions (the first lifts Z² → G; Z2CNN: plain) each followed by batch norm
-/// (shared over the group axis), ReLU and dropout; 2×2 spatial max pooling after the second; a 4×4 group convolution
+/// (shared over the group axis) and ReLU, dropout where <see cref="GCnnArchitecture.DropoutAfter"/> says; 2×2 spatial
+/// max pooling after the second; a 4×4 group convolution
 /// to one channel per class; max over the group axis (the invariant), then max over space.
 /// Sizes: 28 → 26 → 24 → 12 → 10 → 8 → 6 → 4 → 1. Logits <c>[N, classes]</c>.
 /// </summary>
@@ -82,7 +89,7 @@ public sealed class GCnnClassifier : nn.Module<Tensor, Tensor>
             layers.Add(new GroupConv2d(current, hidden, 3, bias: false, generator: generator, dtype: dtype));
             layers.Add(new GroupBatchNorm(hidden, dtype));
             layers.Add(new GridReLU(hidden));
-            if (architecture.Dropout > 0) layers.Add(new GridDropout(hidden, architecture.Dropout));
+            if (architecture.Dropout > 0 && architecture.DropoutAfter.Contains(l)) layers.Add(new GridDropout(hidden, architecture.Dropout));
             if (l == 2) layers.Add(new SpatialMaxPool(hidden, 2));
             current = hidden;
         }
@@ -107,6 +114,35 @@ public sealed class GCnnClassifier : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         return body.forward(input).flatten(1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Re-estimates every batch norm's statistics as the plain average over <paramref name="images"/> (GrouPy's
+    /// "finetune" pass before each validation): forward passes in training mode (dropout active, as there), without
+    /// gradients or weight updates. Leaves the model in evaluation mode.
+    /// </summary>
+    public void EstimateBatchNormStatistics(Tensor images, int batchSize = 128)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
+        var norms = body.Layers.OfType<GroupBatchNorm>().ToArray();
+        train();
+        foreach (var norm in norms) norm.BeginStatisticsPass();
+        try
+        {
+            using var _ = no_grad();
+            long n = images.shape[0];
+            for (long start = 0; start < n; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                body.forward(images.narrow(0, start, Math.Min(batchSize, n - start)));
+            }
+        }
+        finally
+        {
+            foreach (var norm in norms) norm.EndStatisticsPass();
+            eval();
+        }
     }
 
     /// <summary>The feature maps after hidden layer <paramref name="layer"/> (1-based, after its ReLU), for pictures.</summary>

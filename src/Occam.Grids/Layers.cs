@@ -90,6 +90,35 @@ public sealed class GroupBatchNorm : GridModule
         RegisterComponents();
     }
 
+    private double? savedMomentum;
+    private bool collecting;
+
+    /// <summary>
+    /// Starts a population-statistics pass (Chainer's "finetune" mode, which GrouPy's experiments run over the
+    /// training set before every validation): clears the running mean and variance; forward passes in training mode
+    /// then accumulate their plain average (PyTorch's momentum = None) instead of an exponential one, until
+    /// <see cref="EndStatisticsPass"/>.
+    /// </summary>
+    public void BeginStatisticsPass()
+    {
+        if (collecting) return;
+        savedMomentum = norm.momentum;
+        norm.reset_running_stats();
+        norm.momentum = null;
+        collecting = true;
+    }
+
+    /// <summary>Ends a population-statistics pass: later training steps update the statistics exponentially again.</summary>
+    public void EndStatisticsPass()
+    {
+        if (!collecting) return;
+        norm.momentum = savedMomentum;
+        collecting = false;
+    }
+
+    /// <summary>The running mean per channel (a copy).</summary>
+    public Tensor RunningMean => norm.running_mean!.clone();
+
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {

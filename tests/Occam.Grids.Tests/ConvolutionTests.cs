@@ -154,4 +154,28 @@ public sealed class ConvolutionTests
         var e = Assert.Throws<ArgumentException>(() => pool.forward(Reference.RandomTensor(random, ScalarType.Float32, 1, 2, 4, 7, 7)));
         Assert.Contains("7×7", e.Message);
     }
+
+    [Fact]
+    public void A_statistics_pass_gives_the_plain_mean_over_all_batches_and_then_exponential_updates_resume()
+    {
+        using var scope = NewDisposeScope();
+        var field = new FieldType(GridGroup.P4, 3);
+        var norm = new GroupBatchNorm(field);
+        norm.train();
+        var random = new Random(14);
+        var batches = Enumerable.Range(0, 3).Select(b => Reference.RandomTensor(random, ScalarType.Float32, 4, 3, 4, 5, 5) + b).ToArray();
+        norm.forward(batches[0]); // some exponential history that the pass must clear
+        norm.BeginStatisticsPass();
+        foreach (var b in batches) norm.forward(b);
+        norm.EndStatisticsPass();
+        // Independent: the mean of each channel over all batches, group elements and positions (equal batch sizes).
+        var all = cat(batches, 0);
+        var expected = all.transpose(0, 1).reshape(3, -1).mean([1]);
+        Assert.True(Reference.MaxAbsDifference(expected, norm.RunningMean) <= 1e-5);
+        // Afterwards: momentum 0.1 again.
+        var next = Reference.RandomTensor(random, ScalarType.Float32, 4, 3, 4, 5, 5) + 7;
+        var nextMean = next.transpose(0, 1).reshape(3, -1).mean([1]);
+        norm.forward(next);
+        Assert.True(Reference.MaxAbsDifference(expected * 0.9 + nextMean * 0.1, norm.RunningMean) <= 1e-5);
+    }
 }
