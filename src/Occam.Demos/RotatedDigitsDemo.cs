@@ -295,20 +295,23 @@ public static class RotatedDigitsDemo
             ["validation"] = result.ValidationCount,
             ["test"] = result.TestCount,
             ["best_epoch"] = result.BestEpoch,
-            ["validation_error"] = result.ValidationError,
-            ["test_error"] = result.TestError,
+            ["validation_error"] = Number(result.ValidationError),
+            ["test_error"] = Number(result.TestError),
             ["training_seconds"] = Math.Round(result.TrainingTime.TotalSeconds, 1),
             ["threads"] = result.Threads,
-            ["equivariance_error"] = result.Features.EquivarianceError,
+            ["equivariance_error"] = Number(result.Features.EquivarianceError),
             ["history"] = new JsonArray(result.History.Select(h => (JsonNode)new JsonObject
             {
-                ["epoch"] = h.Epoch, ["train_loss"] = h.TrainLoss, ["train_error"] = h.TrainError, ["validation_error"] = h.ValidationError,
+                ["epoch"] = h.Epoch, ["train_loss"] = Number(h.TrainLoss), ["train_error"] = h.TrainError, ["validation_error"] = h.ValidationError,
                 ["seconds"] = Math.Round(h.Elapsed.TotalSeconds, 1),
             }).ToArray()),
         };
         DemoReport.WriteText(Path.Combine(directory, "summary.json"), summary.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         return path;
     }
+
+    /// <summary>A JSON number, or null for NaN and infinities (a diverged run still gets its summary).</summary>
+    static JsonNode? Number(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;
 
     /// <summary>One grey mosaic: rows are the input's quarter turns; columns the input and the four maps of the group axis.</summary>
     static void WriteFeaturePicture(string path, RotatingFeatures f)

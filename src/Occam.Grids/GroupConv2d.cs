@@ -23,7 +23,6 @@ public sealed class GroupConv2d : GridModule
     private readonly Parameter? bias;
     private readonly long[] bankIndex;
 
-    static GroupConv2d() => OneDnnGuard.Ensure();
 
     /// <summary>Creates the layer.</summary>
     /// <param name="input">Input type: a Z² field, or a field over the output's group.</param>
@@ -37,6 +36,7 @@ public sealed class GroupConv2d : GridModule
     public GroupConv2d(FieldType input, FieldType output, int kernelSize, int padding = 0, bool bias = true,
         Generator? generator = null, ScalarType dtype = ScalarType.Float32) : base(nameof(GroupConv2d), input, output)
     {
+        ConvolutionBackend.Ensure();
         if (!input.Group.IsTrivial && input.Group != output.Group)
             throw new ArgumentException($"GroupConv2d maps a Z2 field or a field over the output's group; got {input} → {output}.", nameof(input));
         if (kernelSize < 1) throw new ArgumentOutOfRangeException(nameof(kernelSize), kernelSize, "GroupConv2d: kernel size must be positive.");

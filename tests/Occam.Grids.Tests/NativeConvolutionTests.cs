@@ -7,7 +7,7 @@ public sealed class NativeConvolutionTests
     [Fact]
     public void Float32_convolution_agrees_with_float64_on_wide_layers()
     {
-        // Regression check for OneDnnGuard: on an AMD EPYC machine libtorch's oneDNN AVX-512 and AVX2 kernels returned
+        // Regression check for ConvolutionBackend: on an AMD EPYC machine libtorch's oneDNN AVX-512 and AVX2 kernels returned
         // wrong float32 results (errors of order 1, or NaN) for these shapes. GroupConv2d applies the guard before any convolution.
         using var scope = NewDisposeScope();
         var conv = new GroupConv2d(new FieldType(GridGroup.P4m, 3), new FieldType(GridGroup.P4m, 4), 3, generator: new Generator(1));
