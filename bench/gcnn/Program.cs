@@ -9,6 +9,7 @@ using Occam.Grids;
 using TorchSharp;
 using static TorchSharp.torch;
 
+ConvolutionBackend.Prepare(); // before any tensor work (docs/gcnn.md)
 int images = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 512;
 int threads = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1;
 int epoch = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 8000;

@@ -62,7 +62,7 @@ public static partial class ConvolutionBackend
             if (!(error <= 1e-3))
                 return $"libtorch's float32 conv2d gives wrong results on this machine (batch {batch}, {cin} → {cout} channels, {size}×{size}: " +
                        $"error {error:G3} against float64); start the process with DNNL_MAX_CPU_ISA=SSE41 in its environment " +
-                       "(oneDNN was initialised before Occam.Grids could set it).";
+                       "(it was set otherwise, or oneDNN was initialised before Occam.Grids could set it).";
         }
         return null;
     }
