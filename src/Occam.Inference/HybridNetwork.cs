@@ -161,7 +161,11 @@ public sealed class HybridNetwork : nn.Module
         using var scope = NewDisposeScope();
         Tensor loss = zeros(1);
         for (int k = 0; k < estimates.Count; k++)
-            loss = loss + (k + 1.0) / estimates.Count * nn.functional.mse_loss(estimates[k], truth);
+        {
+            // an explicit Scalar, disposed after the call (an implicit one can be finalized during it: Aggregations.SegmentSum)
+            using var weight = ((k + 1.0) / estimates.Count).ToScalar();
+            loss = loss + nn.functional.mse_loss(estimates[k], truth).mul(weight);
+        }
         return loss.MoveToOuterDisposeScope();
     }
 
