@@ -14,12 +14,15 @@ public class OccamWeakenGlibcxxRequirement : Task
     [Required]
     public string Directory { get; set; }
 
+    // Patch even where this machine's libstdc++ has the version: for output that runs elsewhere (the dotnet tool's package).
+    public bool Always { get; set; }
+
     public override bool Execute()
     {
         if (!System.IO.Directory.Exists(Directory)) return true;
         string[] libraries = System.IO.Directory.GetFiles(Directory, "libLibTorchSharp.so", SearchOption.AllDirectories);
         if (libraries.Length == 0) return true;
-        if (SystemLibstdcxxHasVersion())
+        if (!Always && SystemLibstdcxxHasVersion())
         {
             Log.LogMessage(MessageImportance.Low, "System libstdc++ provides " + Version + "; TorchSharp needs no fix.");
             return true;
