@@ -141,7 +141,7 @@ public static class RotatedDigitsDemo
         {
             cancellation.ThrowIfCancellationRequested();
             model.train();
-            var order = Permutation(random, splits.Train.Count);
+            var order = RotatedSplits.Permutation(random, splits.Train.Count);
             double lossSum = 0;
             long wrong = 0;
             for (int start = 0; start < order.Length; start += options.BatchSize)
@@ -224,17 +224,6 @@ public static class RotatedDigitsDemo
         for (int r = 1; r < 4; r++)
             error = Math.Max(error, (GridGroup.P4.Act(reference, r) - h.narrow(0, r, 1)).abs().max().item<float>());
         return new RotatingFeatures(inputs, maps, test.Height, mapSize, error, isP4);
-    }
-
-    static int[] Permutation(Random random, int n)
-    {
-        var order = Enumerable.Range(0, n).ToArray();
-        for (int i = n - 1; i > 0; i--)
-        {
-            int j = random.Next(i + 1);
-            (order[i], order[j]) = (order[j], order[i]);
-        }
-        return order;
     }
 
     /// <summary>Writes <c>rotated-digits.md</c>, <c>summary.json</c>, <c>rotated-digits-curves.png</c> and <c>rotated-digits-features.png</c>.</summary>

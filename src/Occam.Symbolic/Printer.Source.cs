@@ -130,6 +130,10 @@ internal static partial class Printer
         string infix = Print(t, ids, PrintStyle.Infix);
         string signature = $"{name}({parameters}) = {infix}";
         var sb = new StringBuilder();
+        // the import, the def line and the docstring's first line of a Python function (NumPy and JAX alike)
+        void PythonHeader(string import) =>
+            sb.Append(import).Append("\n\n\n").Append("def ").Append(name).Append('(').Append(parameters).Append("):\n")
+              .Append("    \"\"\"").Append(signature).Append(", exported by Occam.\n\n");
         switch (style)
         {
             case PrintStyle.CSharp:
@@ -138,18 +142,14 @@ internal static partial class Printer
                 sb.Append(Print(t, ids, PrintStyle.CSharp)).Append(";\n");
                 break;
             case PrintStyle.Numpy:
-                sb.Append("import numpy as np\n\n\n");
-                sb.Append("def ").Append(name).Append('(').Append(parameters).Append("):\n");
-                sb.Append("    \"\"\"").Append(signature).Append(", exported by Occam.\n\n");
+                PythonHeader("import numpy as np");
                 sb.Append("    Elementwise over float64 arrays (or scalars); NaN or inf where an argument is outside an operator's\n");
                 sb.Append("    domain, as in Occam.\n    \"\"\"\n");
                 foreach (var id in ids) sb.Append("    ").Append(id).Append(" = np.asarray(").Append(id).Append(", dtype=np.float64)\n");
                 sb.Append("    with np.errstate(all=\"ignore\"):\n        return ").Append(Source(t, ids, style)).Append('\n');
                 break;
             case PrintStyle.Jax:
-                sb.Append("import jax.numpy as jnp\n\n\n");
-                sb.Append("def ").Append(name).Append('(').Append(parameters).Append("):\n");
-                sb.Append("    \"\"\"").Append(signature).Append(", exported by Occam.\n\n");
+                PythonHeader("import jax.numpy as jnp");
                 sb.Append("    Elementwise over arrays; NaN or inf where an argument is outside an operator's domain, as in Occam.\n");
                 sb.Append("    JAX computes in float32 unless float64 is enabled: jax.config.update(\"jax_enable_x64\", True).\n    \"\"\"\n");
                 sb.Append("    return ").Append(Source(t, ids, style)).Append('\n');

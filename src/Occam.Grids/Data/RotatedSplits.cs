@@ -87,7 +87,8 @@ public sealed record RotatedSplits(ImageSet Train, ImageSet Validation, ImageSet
         return new ImageSet(set.Height, set.Width, pixels, set.Labels, set.ClassNames, source);
     }
 
-    static int[] Permutation(Random random, int n)
+    /// <summary>A uniformly random permutation of 0 … n−1 (Fisher–Yates) from <paramref name="random"/>.</summary>
+    internal static int[] Permutation(Random random, int n)
     {
         var order = Enumerable.Range(0, n).ToArray();
         for (int i = n - 1; i > 0; i--)
