@@ -30,7 +30,7 @@ public class DiscoveryBenchmarks
     {
         set_num_threads(Threads);
         var ds = Simulator.Run(new SimulationOptions { System = ParticleSystem.Spring, Sims = 50, Steps = 40, Seed = 1, Tolerance = 1e-7 });
-        var data = SymbolicDistillation.ToParticleData(ds);
+        var data = DataStage.ToParticleData(ds);
         manual_seed(0);
         network = new ParticleNetwork(new NetworkOptions(2, MessageVariant.L1, Hidden, 3));
         trainer = new Trainer(network, data, new TrainingOptions(Steps: 1_000_000, BatchSize: BatchSize, LearningRate: 1e-4));

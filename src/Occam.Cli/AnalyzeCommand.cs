@@ -23,9 +23,9 @@ internal static class AnalyzeCommand
             var dir = parse.GetValue(model)!;
             OutputGuard.CheckFile(parse.GetValue(json), "--json", parse.GetValue(data), dir);
             OutputGuard.CheckFolder(outDir, "--out");
-            var dataset = parse.GetValue(data) is string path ? SymbolicDistillation.LoadDataset(path) : null;
+            var dataset = parse.GetValue(data) is string path ? DatasetFile.Load(path) : null;
             var result = DiscoverCommand.RunWithProgress(parse, "analyze", p =>
-                SymbolicDistillation.AnalyzeDirectory(dir, dataset, p, cancel, options => DiscoverCommand.SetThreads(options)));
+                SymbolicDistillation.AnalyzeDirectory(dir, dataset, p, cancel));
             DiscoveryReport.Write(result, outDir);
             if (parse.GetValue(json) is string jsonPath) DiscoveryReport.WriteSummary(result, jsonPath);
             DiscoverCommand.Print(parse.InvocationConfiguration.Output, result, outDir);

@@ -40,7 +40,7 @@ internal static class DemoCommand
     static void SetThreads(int threads)
     {
         if (threads < 0) throw new ArgumentException($"--threads must be non-negative; got {threads}.");
-        if (threads > 0) torch.set_num_threads(threads);
+        if (threads > 0) Occam.Graphs.TorchThreads.Use(threads);
     }
 
     static Command NBody()

@@ -42,11 +42,9 @@ internal static class DiscoverCommand
         public DiscoveryOptions Resolve(ParseResult parse)
         {
             var potential = OptionValues.NotBlank(parse, Potential);
-            var system = parse.GetValue(System)!;
-            if (potential is not null) system = "custom";
-            ParticleSystem.FromName(system, potential); // validates the name
+            var system = potential is not null ? "custom" : parse.GetValue(System)!.Trim().ToLowerInvariant();
             var variant = MessageVariants.Parse(parse.GetValue(Variant)!);
-            var preset = DiscoveryOptions.FromPreset(parse.GetValue(Preset)!, system.ToLowerInvariant(), variant);
+            var preset = DiscoveryOptions.FromPreset(parse.GetValue(Preset)!, system, variant, potential); // validates the system
             int dim = parse.GetValue(Dim), bodies = parse.GetValue(Bodies);
             if (dim is not (2 or 3)) throw new UserInputException($"--dim must be 2 or 3 (got {dim}).");
             if (bodies < 2) throw new UserInputException($"--bodies must be at least 2 (got {bodies}).");
@@ -56,7 +54,7 @@ internal static class DiscoverCommand
             if (steps is < 1) throw new UserInputException($"--steps must be at least 1 (got {steps}).");
             var options = preset with
             {
-                Potential = potential, Dim = dim, Bodies = bodies,
+                Dim = dim, Bodies = bodies,
                 Seed = parse.GetValue(Seed),
                 Threads = threads,
             };
@@ -72,13 +70,7 @@ internal static class DiscoverCommand
 
         /// <summary>The user's data set (when --data is given), checked for shape and content.</summary>
         public ParticleDataset? LoadData(ParseResult parse) =>
-            parse.GetValue(Data) is string path ? SymbolicDistillation.LoadDataset(path) : null;
-    }
-
-    internal static void SetThreads(DiscoveryOptions options)
-    {
-        int threads = options.Threads ?? (Environment.ProcessorCount <= 2 ? 1 : 2);
-        TorchSharp.torch.set_num_threads(threads);
+            parse.GetValue(Data) is string path ? DatasetFile.Load(path) : null;
     }
 
     public static Command Create()
@@ -96,13 +88,10 @@ internal static class DiscoverCommand
         command.Options.Add(json);
         command.Options.Add(checkpoint);
         command.Options.Add(resume);
-        var halos = new HalosCommand.DiscoverTask(common); // --task particles|halos (docs/halos.md)
-        halos.AddTo(command);
         command.SetAction((parse, cancel) =>
         {
             OutputGuard.CheckFile(parse.GetValue(json), "--json", parse.GetValue(common.Data), parse.GetValue(checkpoint));
             OutputGuard.CheckFolder(parse.GetValue(output)!, "--out");
-            if (halos.TryRun(parse, common, parse.GetValue(output)!, parse.GetValue(json), cancel) is int code) return Task.FromResult(code);
             var options = common.Resolve(parse);
             var dataset = common.LoadData(parse);
             var outDir = parse.GetValue(output)!;
@@ -111,7 +100,6 @@ internal static class DiscoverCommand
                 CheckpointDirectory = parse.GetValue(checkpoint) ?? Path.Combine(outDir, "checkpoint"),
                 Resume = parse.GetValue(resume),
             };
-            SetThreads(options);
             var result = RunWithProgress(parse, "discover", p => SymbolicDistillation.Discover(options, dataset, p, cancel));
             DiscoveryReport.Write(result, outDir);
             if (parse.GetValue(json) is string jsonPath) DiscoveryReport.WriteSummary(result, jsonPath);

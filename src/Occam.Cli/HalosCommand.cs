@@ -7,13 +7,13 @@ using Occam.Physics.Halos;
 namespace Occam.Cli;
 
 /// <summary>
-/// The dark-matter example (<c>occam discover --task halos</c>, also <c>occam halos</c>): train a node-level graph
+/// The dark-matter example (<c>occam halos</c>): train a node-level graph
 /// network on a halo catalogue (synthetic with a planted law, or <c>--data</c>), distil its significant message into a
 /// pair formula and then a node formula, and report the out-of-distribution table.
 /// </summary>
 internal static class HalosCommand
 {
-    /// <summary>The halo-specific options; <see cref="Create"/> and <c>discover --task halos</c> share them.</summary>
+    /// <summary>The halo example's own options.</summary>
     internal sealed class HaloOptions
     {
         public readonly Option<int> Halos = new("--halos") { Description = "Synthetic catalogue size (default 4000); larger catalogues keep the density: the box grows as halos^(1/3).", DefaultValueFactory = _ => 4000 };
@@ -22,26 +22,12 @@ internal static class HalosCommand
         public readonly Option<int?> HalosPerBatch = new("--halos-per-batch") { Description = "Halos per spatial sub-volume (batch); default 500." };
         public readonly Option<double?> L1 = new("--l1") { Description = "Weight of the L1 prior on messages (default 1)." };
         public readonly Option<int?> MessageSize = new("--message-size") { Description = "Message components (default 8; the L1 prior should leave one significant)." };
-        public readonly Option<int?> SymbolicRounds;
-        public readonly Option<double?> SymbolicSeconds;
-        readonly bool ownSymbolicOptions;
-
-        /// <param name="symbolic">The command's own --sr-rounds / --sr-seconds when it already has them (discover).</param>
-        public HaloOptions((Option<int?> Rounds, Option<double?> Seconds)? symbolic = null)
-        {
-            ownSymbolicOptions = symbolic is null;
-            SymbolicRounds = symbolic?.Rounds ?? new("--sr-rounds") { Description = "Rounds of each symbolic regression (default 40; a fixed number of rounds keeps the run deterministic)." };
-            SymbolicSeconds = symbolic?.Seconds ?? new("--sr-seconds") { Description = "Wall-clock cap of each symbolic regression (default 300 s; reached only on a busy machine)." };
-        }
+        public readonly Option<int?> SymbolicRounds = new("--sr-rounds") { Description = "Rounds of each symbolic regression (default 40; a fixed number of rounds keeps the run deterministic)." };
+        public readonly Option<double?> SymbolicSeconds = new("--sr-seconds") { Description = "Wall-clock cap of each symbolic regression (default 300 s; reached only on a busy machine)." };
 
         public void AddTo(Command command)
         {
-            foreach (var o in new Option[] { Halos, Noise, Radius, HalosPerBatch, L1, MessageSize }) command.Options.Add(o);
-            if (ownSymbolicOptions)
-            {
-                command.Options.Add(SymbolicRounds);
-                command.Options.Add(SymbolicSeconds);
-            }
+            foreach (var o in new Option[] { Halos, Noise, Radius, HalosPerBatch, L1, MessageSize, SymbolicRounds, SymbolicSeconds }) command.Options.Add(o);
         }
 
         public HaloDiscoveryOptions Resolve(ParseResult parse, int seed, int? steps, int? threads)
@@ -79,38 +65,12 @@ internal static class HalosCommand
         }
     }
 
-    /// <summary>The <c>--task particles|halos</c> switch of <c>occam discover</c>, with the halo options.</summary>
-    internal sealed class DiscoverTask
-    {
-        public readonly Option<string> TaskOption = new("--task") { Description = "particles (default) or halos (the dark-matter example, docs/halos.md).", DefaultValueFactory = _ => "particles" };
-        readonly HaloOptions halo;
-
-        public DiscoverTask(DiscoverCommand.CommonOptions common) => halo = new((common.SymbolicRounds, common.SymbolicSeconds));
-
-        public void AddTo(Command command)
-        {
-            command.Options.Add(TaskOption);
-            halo.AddTo(command);
-        }
-
-        /// <summary>Runs the halo example when <c>--task halos</c> was given and returns its exit code; null for particles.</summary>
-        public int? TryRun(ParseResult parse, DiscoverCommand.CommonOptions common, string outDir, string? jsonPath, CancellationToken cancel)
-        {
-            var task = parse.GetValue(TaskOption)!.Trim().ToLowerInvariant();
-            if (task == "particles") return null;
-            if (task != "halos") throw new UserInputException($"--task must be particles or halos (got '{task}').");
-            var options = halo.Resolve(parse, parse.GetValue(common.Seed), parse.GetValue(common.Steps), parse.GetValue(common.Threads));
-            return Execute(parse, options, parse.GetValue(common.Data), outDir, jsonPath, cancel);
-        }
-    }
-
-    /// <summary>Runs the example and prints the summary; used by both commands.</summary>
+    /// <summary>Runs the example and prints the summary.</summary>
     internal static int Execute(ParseResult parse, HaloDiscoveryOptions options, string? dataPath, string outDir, string? jsonPath, CancellationToken cancel)
     {
         OutputGuard.CheckFile(jsonPath, "--json", dataPath);
         OutputGuard.CheckFolder(outDir, "--out");
         var catalogue = dataPath is null ? null : HaloCatalogueFile.Load(dataPath);
-        TorchSharp.torch.set_num_threads(options.Threads ?? (Environment.ProcessorCount <= 2 ? 1 : 2));
         var result = DiscoverCommand.RunWithProgress(parse, "halos", p => HaloDistillation.Run(options, catalogue, p, cancel));
         HaloReport.Write(result, outDir);
         if (jsonPath is not null) HaloReport.WriteSummary(result, jsonPath);

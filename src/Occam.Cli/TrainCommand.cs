@@ -30,12 +30,11 @@ internal static class TrainCommand
             int resumedAt = resuming ? Trainer.CheckpointStep(dir) : 0;
             var dataset = common.LoadData(parse);
             options = options with { CheckpointDirectory = dir, Resume = resuming };
-            DiscoverCommand.SetThreads(options);
             var (seconds, loss) = DiscoverCommand.RunWithProgress(parse, "train", p =>
             {
                 var clock = System.Diagnostics.Stopwatch.StartNew();
-                var (_, _, last) = SymbolicDistillation.TrainToDirectory(options, dataset, p, cancel);
-                return (clock.Elapsed.TotalSeconds, last);
+                using var trained = SymbolicDistillation.TrainToDirectory(options, dataset, p, cancel);
+                return (clock.Elapsed.TotalSeconds, trained.LastLoss);
             });
             string steps = resumedAt > 0 ? $"{Math.Max(0, options.Steps - resumedAt)} steps (resumed at step {resumedAt} of {options.Steps})" : $"{options.Steps} steps";
             parse.InvocationConfiguration.Output.WriteLine(

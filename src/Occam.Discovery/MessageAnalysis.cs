@@ -1,10 +1,7 @@
+using Occam.Physics;
 using static TorchSharp.torch;
 
 namespace Occam.Discovery;
-
-/// <summary>The exact pair law on the receiver from the sender: <c>delta</c> = x_receiver − x_sender; writes the
-/// force (dim components) into <c>force</c> and returns the pair potential.</summary>
-public delegate double PairLaw(ReadOnlySpan<double> delta, double mReceiver, double mSender, double qReceiver, double qSender, Span<double> force);
 
 /// <summary>
 /// Messages recorded on a sample of edges together with their pair features and the true pair force.
@@ -48,6 +45,24 @@ public sealed class MessageRecord
         ? new[] { "dx", "dy", "dz", "r", "m1", "m2", "q1", "q2" }
         : new[] { "dx", "dy", "r", "m1", "m2", "q1", "q2" };
 
+    /// <summary>Writes the pair features of the edge <paramref name="sender"/> → <paramref name="receiver"/> in graph
+    /// <paramref name="sample"/> of <paramref name="data"/> into <paramref name="row"/> (<see cref="PairFeatureNames"/>' order).</summary>
+    public static void PairFeatures(ParticleData data, int sample, int receiver, int sender, Span<double> row)
+    {
+        int dim = data.Dim;
+        double r2 = 0;
+        for (int d = 0; d < dim; d++)
+        {
+            row[d] = (double)data.Position(sample, receiver, d) - data.Position(sample, sender, d);
+            r2 += row[d] * row[d];
+        }
+        row[dim] = Math.Sqrt(r2);
+        row[dim + 1] = data.Mass(sample, receiver);
+        row[dim + 2] = data.Mass(sample, sender);
+        row[dim + 3] = data.Charge(sample, receiver);
+        row[dim + 4] = data.Charge(sample, sender);
+    }
+
     /// <summary>Column <paramref name="j"/> of a matrix.</summary>
     public static double[] Column(double[,] m, int j)
     {
@@ -58,9 +73,10 @@ public sealed class MessageRecord
 
     /// <summary>
     /// Runs the network on randomly chosen graphs of <paramref name="data"/> and records up to
-    /// <paramref name="edges"/> edges (all edges of each chosen graph, in the network's edge order).
+    /// <paramref name="edges"/> edges (all edges of each chosen graph, in the network's edge order), with the true pair
+    /// force and potential of <paramref name="system"/> (zero when it is null).
     /// </summary>
-    public static MessageRecord Record(ParticleNetwork network, ParticleData data, PairLaw? law, int edges, int seed)
+    public static MessageRecord Record(ParticleNetwork network, ParticleData data, ParticleSystem? system, int edges, int seed)
     {
         int n = data.Bodies, dim = data.Dim, f = data.Features;
         int perGraph = n * (n - 1);
@@ -116,49 +132,33 @@ public sealed class MessageRecord
                     velocities[g * n + b, d] = data.Velocity(chosen[g], b, d);
                 }
         var potential = new double[total];
-        var delta = new double[dim];
         var (recv, send) = ParticleNetwork.EdgeOrder(n);
-        var rf = new double[f];
-        var sf = new double[f];
-        var fo = new double[dim];
+        var row = new double[names.Length];
+        var force = new double[dim];
         for (int g = 0; g < graphs; g++)
         {
             for (int e = 0; e < perGraph; e++)
             {
-                int row = g * perGraph + e;
-                for (int k = 0; k < f; k++)
-                {
-                    rf[k] = nodes[(g * n + recv[e]) * f + k];
-                    sf[k] = nodes[(g * n + send[e]) * f + k];
-                }
-                double r2 = 0;
-                for (int d = 0; d < dim; d++)
-                {
-                    features[row, d] = delta[d] = rf[d] - sf[d];
-                    r2 += delta[d] * delta[d];
-                }
-                features[row, dim] = Math.Sqrt(r2);
-                features[row, dim + 1] = rf[2 * dim + 1];
-                features[row, dim + 2] = sf[2 * dim + 1];
-                features[row, dim + 3] = rf[2 * dim];
-                features[row, dim + 4] = sf[2 * dim];
-                receiverMass[row] = rf[2 * dim + 1];
-                receiver[row] = g * n + recv[e];
+                int edge = g * perGraph + e;
+                PairFeatures(data, chosen[g], recv[e], send[e], row);
+                for (int k = 0; k < row.Length; k++) features[edge, k] = row[k];
+                double m1 = row[dim + 1], m2 = row[dim + 2], q1 = row[dim + 3], q2 = row[dim + 4];
+                receiverMass[edge] = m1;
+                receiver[edge] = g * n + recv[e];
                 for (int c = 0; c < m; c++)
                 {
-                    messages[row, c] = msg[row * m + c];
+                    messages[edge, c] = msg[edge * m + c];
                     if (kl is not null)
                     {
-                        double mu = msg[row * m + c], lv = logVar![row * m + c];
-                        kl[row, c] = 0.5 * (mu * mu + Math.Exp(lv) - lv - 1);
+                        double mu = msg[edge * m + c], lv = logVar![edge * m + c];
+                        kl[edge, c] = 0.5 * (mu * mu + Math.Exp(lv) - lv - 1);
                     }
                 }
-                if (law is not null)
-                {
-                    Array.Clear(fo);
-                    potential[row] = law(delta, rf[2 * dim + 1], sf[2 * dim + 1], rf[2 * dim], sf[2 * dim], fo);
-                    for (int d = 0; d < dim; d++) forces[row, d] = fo[d];
-                }
+                if (system is null) continue;
+                var delta = row.AsSpan(0, dim);
+                system.PairForce(delta, m1, m2, q1, q2, force);
+                potential[edge] = system.PairPotential(delta, m1, m2, q1, q2);
+                for (int d = 0; d < dim; d++) forces[edge, d] = force[d];
             }
         }
         return new MessageRecord

@@ -40,6 +40,7 @@ internal sealed class CustomLaw : PairLaw
         foreach (var node in expression.Nodes)
             if (node.Op == OpCode.Variable) used.Add(node.Index);
         UsesCharges = used.Contains(6) || used.Contains(7);
+        IsPiecewise = expression.Nodes.ToArray().Any(n => n.Op is OpCode.Cond or OpCode.Greater);
         _minimumDimension = used.Contains(3) ? 3 : used.Contains(2) ? 2 : 1;
         _potential = expression.Compile();
         _dr = expression.Differentiate(0).Compile();
@@ -47,6 +48,9 @@ internal sealed class CustomLaw : PairLaw
     }
 
     public bool UsesCharges { get; }
+
+    /// <summary>Whether the potential uses cond or greater, so that its force jumps.</summary>
+    public bool IsPiecewise { get; }
 
     public override int MinimumDimension => _minimumDimension;
 

@@ -133,6 +133,10 @@ public sealed class ParticleSystem
     /// <summary>Whether the potential depends on the charges (charge, and custom ones using q1/q2).</summary>
     public bool UsesCharges { get; }
 
+    /// <summary>Whether the force jumps at some distance: discontinuous, and custom potentials that use
+    /// <c>cond</c> or <c>greater</c>.</summary>
+    public bool IsPiecewise => Radial == RadialKind.Discontinuous || _law is CustomLaw { IsPiecewise: true };
+
     /// <summary>The pair potential U for <c>delta = x₁ − x₂</c> (length = dimension, 1 to 3).</summary>
     public double PairPotential(ReadOnlySpan<double> delta, double m1, double m2, double q1, double q2)
     {

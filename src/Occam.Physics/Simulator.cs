@@ -46,6 +46,10 @@ public sealed record SimulationOptions
     /// <summary>Threads to use; null means all cores.</summary>
     public int? MaxDegreeOfParallelism { get; init; }
 
+    /// <summary>Standard deviation of the initial positions (default 1). Distillation tests extrapolation on data at twice
+    /// the spread the network was trained on.</summary>
+    public double PositionSpread { get; init; } = 1;
+
     /// <summary>The time between frames actually used.</summary>
     public double EffectiveDt => Dt ?? System.DefaultDt;
 
@@ -63,6 +67,8 @@ public sealed record SimulationOptions
         double dt = EffectiveDt;
         if (!(dt > 0) || double.IsInfinity(dt)) throw new ArgumentOutOfRangeException(nameof(Dt), dt, "The time step must be positive and finite.");
         if (!(Tolerance > 0 && Tolerance < 1)) throw new ArgumentOutOfRangeException(nameof(Tolerance), Tolerance, "The tolerance must be in (0, 1).");
+        if (!(PositionSpread > 0) || double.IsInfinity(PositionSpread))
+            throw new ArgumentOutOfRangeException(nameof(PositionSpread), PositionSpread, "The position spread must be positive and finite.");
         if (MaxDegreeOfParallelism is < 1) throw new ArgumentOutOfRangeException(nameof(MaxDegreeOfParallelism), MaxDegreeOfParallelism, "Must be at least 1.");
         long values = (long)Sims * Steps * Bodies * Dim;
         if (values > Array.MaxLength)
@@ -77,8 +83,8 @@ public static class Simulator
     public const int MaxSubStepsPerFrame = 1_000_000;
 
     /// <summary>
-    /// Simulates <see cref="SimulationOptions.Sims"/> independent systems in parallel. Initial positions and
-    /// velocities ~ N(0, 1), masses = exp(N(0, 1)), charges ±1 with equal probability (drawn for every
+    /// Simulates <see cref="SimulationOptions.Sims"/> independent systems in parallel. Initial positions
+    /// ~ N(0, spread²) (<see cref="SimulationOptions.PositionSpread"/>), velocities ~ N(0, 1), masses = exp(N(0, 1)), charges ±1 with equal probability (drawn for every
     /// system, used only where the potential uses them), in that order from simulation k's own stream.
     /// </summary>
     /// <param name="options">What to simulate.</param>
@@ -118,7 +124,7 @@ public static class Simulator
 
         void RunSingly() => Parallel.For(0, sims, parallel, () => new Integrator(options.System, n, dim, options.Tolerance), (s, _, integrator) =>
         {
-            var (x0, v0, m, q) = InitialState(options.Seed, s, n, dim);
+            var (x0, v0, m, q) = InitialState(options.Seed, s, n, dim, options.PositionSpread);
             m.CopyTo(masses, s * n);
             q.CopyTo(charges, s * n);
             int offset = s * steps * frame;
@@ -154,7 +160,7 @@ public static class Simulator
                     // Lanes past the last simulation still run their own simulation (index 4b + l), so a
                     // simulation's batch, and therefore its result, never depends on the total count.
                     int s = b * lanes + l;
-                    (x0[l], v0[l], m[l], q[l]) = InitialState(options.Seed, s, n, dim);
+                    (x0[l], v0[l], m[l], q[l]) = InitialState(options.Seed, s, n, dim, options.PositionSpread);
                     if (s >= sims) continue;
                     real++;
                     m[l].CopyTo(masses, s * n);
@@ -186,14 +192,14 @@ public static class Simulator
     }
 
     /// <summary>Simulation k's initial state, from its own stream (seed, k): positions, velocities, masses, charges.</summary>
-    static (double[] X, double[] V, double[] M, double[] Q) InitialState(long seed, int k, int n, int dim)
+    static (double[] X, double[] V, double[] M, double[] Q) InitialState(long seed, int k, int n, int dim, double spread)
     {
         var rng = new SimulationRandom(seed, k);
         var x = new double[n * dim];
         var v = new double[n * dim];
         var m = new double[n];
         var q = new double[n];
-        for (int i = 0; i < x.Length; i++) x[i] = rng.NextNormal();
+        for (int i = 0; i < x.Length; i++) x[i] = spread * rng.NextNormal();
         for (int i = 0; i < v.Length; i++) v[i] = rng.NextNormal();
         for (int i = 0; i < n; i++) m[i] = Math.Exp(rng.NextNormal());
         for (int i = 0; i < n; i++) q[i] = rng.NextSign();

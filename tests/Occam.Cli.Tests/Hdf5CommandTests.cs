@@ -141,9 +141,9 @@ public sealed class Hdf5CommandTests
         Assert.Equal(0, Run([.. settings, "--out", h5]).Code);
         Assert.Equal(0, Run([.. settings, "--out", npz]).Code);
 
-        // what train --data reads (SymbolicDistillation.LoadDataset) from each file
-        var fromH5 = SymbolicDistillation.LoadDataset(h5);
-        var fromNpz = SymbolicDistillation.LoadDataset(npz);
+        // what train --data reads (DatasetFile.Load) from each file
+        var fromH5 = DatasetFile.Load(h5);
+        var fromNpz = DatasetFile.Load(npz);
         Assert.Equal(fromNpz.Positions, fromH5.Positions);
         Assert.Equal(fromNpz.Velocities, fromH5.Velocities);
         Assert.Equal(fromNpz.Accelerations, fromH5.Accelerations);

@@ -20,7 +20,6 @@ public sealed class AccelerationJudgeTests
         var force = new double[edges, 2];
         var accelerations = new double[graphs * n, 2];
         var velocities = new double[graphs * n, 2];
-        var law = SymbolicDistillation.LawOf(system);
         var f = new double[2];
         int e = 0;
         for (int g = 0; g < graphs; g++)
@@ -42,7 +41,7 @@ public sealed class AccelerationJudgeTests
                     double[] row = [delta[0], delta[1], r, m[i], m[j], 1, 1];
                     for (int c = 0; c < row.Length; c++) features[e, c] = row[c];
                     Array.Clear(f);
-                    law(delta, m[i], m[j], 1, 1, f);
+                    system.PairForce(delta, m[i], m[j], 1, 1, f);
                     for (int d = 0; d < 2; d++)
                     {
                         accelerations[g * n + i, d] += f[d] / m[i];
@@ -130,8 +129,8 @@ public sealed class AccelerationJudgeTests
             var share = new double[record.Edges, 2];
             for (int e = 0; e < record.Edges; e++)
                 for (int d = 0; d < 2; d++) share[e, d] = record.Force[e, d] / record.ReceiverMass[e];
-            Assert.Equal(expected, SymbolicDistillation.BodyDamping(record, share), 1e-12);
-            Assert.Equal(0, SymbolicDistillation.BodyDamping(Graphs(system, 40, seed: 6, recordVelocities: false), share));
+            Assert.Equal(expected, JudgeStage.BodyDamping(record, share), 1e-12);
+            Assert.Equal(0, JudgeStage.BodyDamping(Graphs(system, 40, seed: 6, recordVelocities: false), share));
         }
     }
 }

@@ -10,10 +10,10 @@ public sealed class AnalysisTests
     static MessageRecord FreshSpringRecord()
     {
         var ds = Simulator.Run(new SimulationOptions { System = ParticleSystem.Spring, Sims = 10, Steps = 20, Seed = 4, Tolerance = 1e-7, MaxDegreeOfParallelism = 1 });
-        var data = SymbolicDistillation.ToParticleData(ds);
+        var data = DataStage.ToParticleData(ds);
         manual_seed(0);
         using var net = new ParticleNetwork(new NetworkOptions(2, MessageVariant.Bottleneck, 8, 1));
-        return MessageRecord.Record(net, data, SymbolicDistillation.LawOf(ParticleSystem.Spring), 400, 1);
+        return MessageRecord.Record(net, data, ParticleSystem.Spring, 400, 1);
     }
 
     static MessageRecord SyntheticRecord(ParticleSystem system, int edges, int seed, double rMin = 0.003, double rMax = 3)
@@ -24,14 +24,13 @@ public sealed class AnalysisTests
         var features = new double[edges, names.Length];
         var force = new double[edges, 2];
         var mass = new double[edges];
-        var law = SymbolicDistillation.LawOf(system);
         var f = new double[2];
         for (int i = 0; i < edges; i++)
         {
             double r = rMin * Math.Pow(rMax / rMin, rng.NextDouble()), angle = 2 * Math.PI * rng.NextDouble();
             double[] delta = [r * Math.Cos(angle), r * Math.Sin(angle)];
             double m1 = Math.Exp(Normal()), m2 = Math.Exp(Normal());
-            law(delta, m1, m2, 1, 1, f);
+            system.PairForce(delta, m1, m2, 1, 1, f);
             double[] row = [delta[0], delta[1], r, m1, m2, 1, 1];
             for (int j = 0; j < row.Length; j++) features[i, j] = row[j];
             force[i, 0] = f[0];
@@ -54,13 +53,13 @@ public sealed class AnalysisTests
         var wide = SyntheticRecord(ParticleSystem.Spring, 2000, seed: 5, rMin: 0.8, rMax: 2.8);
         var names = near.FeatureNames;
         Expression[] Pair(string magnitude) => [Expression.Parse($"({magnitude})*dx/r", names), Expression.Parse($"({magnitude})*dy/r", names)];
-        var inRange = SymbolicDistillation.CheckRecovery(Pair("r*r - 1"), near, ParticleSystem.Spring, hamiltonian: false);
+        var inRange = JudgeStage.CheckRecovery(Pair("r*r - 1"), near, DiscoverySystem.Of(ParticleSystem.Spring), hamiltonian: false);
         Assert.True(inRange.Recovered, inRange.Reason);
-        var judged = SymbolicDistillation.CheckRecovery(Pair("r*r - 1"), near, ParticleSystem.Spring, hamiltonian: false, wide: wide);
+        var judged = JudgeStage.CheckRecovery(Pair("r*r - 1"), near, DiscoverySystem.Of(ParticleSystem.Spring), hamiltonian: false, wide: wide);
         Assert.False(judged.Recovered);
         Assert.Contains("twice the position spread", judged.Reason);
         Assert.True(judged.R2Wide!.Min() < 0.99, $"R² {judged.R2Wide!.Min()}");
-        var law = SymbolicDistillation.CheckRecovery(Pair("r - 0.99"), near, ParticleSystem.Spring, hamiltonian: false, wide: wide);
+        var law = JudgeStage.CheckRecovery(Pair("r - 0.99"), near, DiscoverySystem.Of(ParticleSystem.Spring), hamiltonian: false, wide: wide);
         Assert.True(law.Recovered, law.Reason);
         Assert.All(law.R2Wide!, r2 => Assert.True(r2 > 0.9999, $"R² {r2}"));
     }
@@ -73,19 +72,19 @@ public sealed class AnalysisTests
         var record = SyntheticRecord(ParticleSystem.R1, 3000, seed: 2);
         var names = record.FeatureNames;
         Expression[] Pair(string scale) => [Expression.Parse($"m2*dx{scale}", names), Expression.Parse($"m2*dy{scale}", names)];
-        var law = SymbolicDistillation.CheckRecovery(Pair("/(r*r)"), record, ParticleSystem.R1, hamiltonian: false);
+        var law = JudgeStage.CheckRecovery(Pair("/(r*r)"), record, DiscoverySystem.Of(ParticleSystem.R1), hamiltonian: false);
         Assert.True(law.Recovered, law.Reason);
         Assert.Equal(0.1, law.MinDistance, 12);
         Assert.All(law.R2, r2 => Assert.True(r2 > 0.995, $"R² {r2}"));
         // On every edge the few closest pairs, where the softening matters most and the force is largest, sink it.
-        Assert.False(SymbolicDistillation.CheckRecovery(Pair("/(r*r)"), record, ParticleSystem.R1, hamiltonian: false, minDistance: 0).Recovered);
+        Assert.False(JudgeStage.CheckRecovery(Pair("/(r*r)"), record, DiscoverySystem.Of(ParticleSystem.R1), hamiltonian: false, minDistance: 0).Recovered);
         // The simulator's own softened form passes on every edge, so the cut removes only the softening's effect.
-        var softened = SymbolicDistillation.CheckRecovery(Pair("/(r*(r + 0.01))"), record, ParticleSystem.R1, hamiltonian: false, minDistance: 0);
+        var softened = JudgeStage.CheckRecovery(Pair("/(r*(r + 0.01))"), record, DiscoverySystem.Of(ParticleSystem.R1), hamiltonian: false, minDistance: 0);
         Assert.All(softened.R2, r2 => Assert.True(r2 > 0.999999, $"R² {r2}"));
         Assert.Equal(softened.R2, softened.R2AllEdges!);
         // Wrong laws stay wrong outside the core: another power, or a much larger softening.
-        Assert.False(SymbolicDistillation.CheckRecovery(Pair("/(r*r*r)"), record, ParticleSystem.R1, hamiltonian: false).Recovered);
-        Assert.False(SymbolicDistillation.CheckRecovery(Pair("/(r*(r + 0.3))"), record, ParticleSystem.R1, hamiltonian: false).Recovered);
+        Assert.False(JudgeStage.CheckRecovery(Pair("/(r*r*r)"), record, DiscoverySystem.Of(ParticleSystem.R1), hamiltonian: false).Recovered);
+        Assert.False(JudgeStage.CheckRecovery(Pair("/(r*(r + 0.3))"), record, DiscoverySystem.Of(ParticleSystem.R1), hamiltonian: false).Recovered);
     }
 
     [Fact]
@@ -115,16 +114,16 @@ public sealed class AnalysisTests
             Expression.Parse("0.5*(dx + dy)*(r - 0.99)/r + 3", names),
             Expression.Parse("(dx - 2*dy)*(r - 0.99)/r", names),
         };
-        var ok = SymbolicDistillation.CheckRecovery(right, record, ParticleSystem.Spring, hamiltonian: false);
+        var ok = JudgeStage.CheckRecovery(right, record, DiscoverySystem.Of(ParticleSystem.Spring), hamiltonian: false);
         Assert.True(ok.Recovered, ok.Reason);
         Assert.All(ok.R2, r2 => Assert.True(r2 > 0.999));
 
         var linear = new[] { Expression.Parse("dx", names), Expression.Parse("dy", names) };
-        var bad = SymbolicDistillation.CheckRecovery(linear, record, ParticleSystem.Spring, hamiltonian: false);
+        var bad = JudgeStage.CheckRecovery(linear, record, DiscoverySystem.Of(ParticleSystem.Spring), hamiltonian: false);
         Assert.False(bad.Recovered);
 
         var oneAxis = new[] { Expression.Parse("dx*(r - 0.99)/r", names), Expression.Parse("dx*(r - 0.99)/r + 1", names) };
-        Assert.False(SymbolicDistillation.CheckRecovery(oneAxis, record, ParticleSystem.Spring, hamiltonian: false).Recovered);
+        Assert.False(JudgeStage.CheckRecovery(oneAxis, record, DiscoverySystem.Of(ParticleSystem.Spring), hamiltonian: false).Recovered);
     }
 
     [Fact]

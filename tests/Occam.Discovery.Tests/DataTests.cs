@@ -39,7 +39,7 @@ public sealed class DataTests
     public void Missing_data_file_gives_a_one_line_error_naming_it()
     {
         var path = Temp("missing.npz");
-        var e = Assert.Throws<FileNotFoundException>(() => SymbolicDistillation.LoadDataset(path));
+        var e = Assert.Throws<FileNotFoundException>(() => DatasetFile.Load(path));
         Assert.Contains(path, e.Message);
         Assert.DoesNotContain('\n', e.Message);
     }
@@ -51,7 +51,7 @@ public sealed class DataTests
         File.WriteAllText(path, "this is not a zip archive\nsecond line\n");
         try
         {
-            var e = Assert.Throws<InvalidDataException>(() => SymbolicDistillation.LoadDataset(path));
+            var e = Assert.Throws<InvalidDataException>(() => DatasetFile.Load(path));
             Assert.Contains(path, e.Message);
             Assert.DoesNotContain('\n', e.Message);
         }
@@ -65,7 +65,7 @@ public sealed class DataTests
         Simulator.Run(new SimulationOptions { Dim = 1, Sims = 2, Steps = 3, Tolerance = 1e-6, MaxDegreeOfParallelism = 1 }).Save(path);
         try
         {
-            var e = Assert.Throws<InvalidDataException>(() => SymbolicDistillation.LoadDataset(path));
+            var e = Assert.Throws<InvalidDataException>(() => DatasetFile.Load(path));
             Assert.Contains("1D", e.Message);
             Assert.DoesNotContain('\n', e.Message);
         }
@@ -80,7 +80,7 @@ public sealed class DataTests
         ds.Save(path);
         try
         {
-            var data = SymbolicDistillation.ToParticleData(SymbolicDistillation.LoadDataset(path));
+            var data = DataStage.ToParticleData(DatasetFile.Load(path));
             Assert.Equal(6, data.Samples);
             // sample = sim·steps + step; features [x, y, vx, vy, q, m]
             Assert.Equal((float)ds.Positions[ds.Index(1, 2, 3, 1)], data.Position(5, 3, 1));

@@ -144,7 +144,7 @@ public class ForceFrameTests
         var analysis = MessageAnalysis.Analyze(record);
         var options = DiscoveryOptions.Quick with { SymbolicRounds = 4, Threads = 1, ReceiverScaledSearch = scaled };
 
-        var result = SymbolicDistillation.DistillRecord(record, analysis, "spring", hamiltonian: false, options);
+        var result = DistilStage.Run(record, analysis, DiscoverySystem.Of(Occam.Physics.ParticleSystem.Spring), hamiltonian: false, options);
 
         Assert.NotNull(result.Frame);
         Assert.True(result.Frame!.Misalignment < 1e-8, $"misalignment {result.Frame.Misalignment}");
@@ -194,8 +194,8 @@ public class ForceFrameTests
         var pareto = complexity.Select((c, i) => new Occam.Symbolic.ParetoEntry(c, loss[i], 0, Occam.Symbolic.Expression.Parse("r", ["r"]))).ToArray();
         // By hand: plain scores 3→5: ln(0.04015/0.01418)/2 = 0.520 is the largest (the step alone). By law complexity the
         // front is 1, 3, 5, 7 (loss 0.004086; 9 and 11 are no better): 5→7 scores ln(0.01418/0.004086)/2 = 0.622.
-        Assert.Equal(2, SymbolicDistillation.SelectByLaw(pareto, complexity));
-        Assert.Equal(6, SymbolicDistillation.SelectByLaw(pareto, law));
+        Assert.Equal(2, DistilStage.SelectByLaw(pareto, complexity));
+        Assert.Equal(6, DistilStage.SelectByLaw(pareto, law));
 
         // Without factors it is the paper's score selection: on random fronts, the entry a naive scan of scores picks.
         var rng = new Random(5);
@@ -217,7 +217,7 @@ public class ForceFrameTests
                 if (score > top) (expected, top) = (i, score);
             }
             var front = c.Select((ci, i) => new Occam.Symbolic.ParetoEntry(ci, l[i], 0, Occam.Symbolic.Expression.Parse("r", ["r"]))).ToArray();
-            Assert.Equal(expected, SymbolicDistillation.SelectByLaw(front, c));
+            Assert.Equal(expected, DistilStage.SelectByLaw(front, c));
         }
     }
 }

@@ -206,7 +206,7 @@ public sealed class SymbolicModuleTests
     }
 
     static ParticleData Spring(int sims = 3, int frames = 10) =>
-        SymbolicDistillation.ToParticleData(Simulator.Run(new SimulationOptions
+        DataStage.ToParticleData(Simulator.Run(new SimulationOptions
         {
             System = ParticleSystem.Spring, Sims = sims, Steps = frames, Seed = 4, Tolerance = 1e-9, MaxDegreeOfParallelism = 1,
         }));
@@ -283,8 +283,8 @@ public sealed class SymbolicModuleTests
         double moduleError = predicted.Select((v, i) => Math.Abs(v - data.Accelerations[i])).Sum() / (data.Samples * data.Bodies);
         manual_seed(5);
         using var network = new ParticleNetwork(new NetworkOptions(2, MessageVariant.L1, Hidden: 8, HiddenLayers: 1, MessageSize: 4));
-        var calibration = MessageRecord.Record(network, data, SymbolicDistillation.LawOf(ParticleSystem.Spring), 240, seed: 1);
-        var judged = SymbolicDistillation.CompareOutOfDistribution(network, SpringLaws(perMass: true), calibration, perMass: true, data, data);
+        var calibration = MessageRecord.Record(network, data, ParticleSystem.Spring, 240, seed: 1);
+        var judged = JudgeStage.CompareOutOfDistribution(network, SpringLaws(perMass: true), calibration, perMass: true, data, data);
         Assert.True(moduleError <= 1e-5 * scale, $"module error {moduleError} against mean |a| {scale}");
         Assert.True(Math.Abs(moduleError - judged.EquationError) <= 1e-5 * scale, $"module {moduleError}, recovered equations {judged.EquationError}");
     }
@@ -374,7 +374,7 @@ public sealed class SymbolicModuleTests
         var data = Spring(1, 4);
         manual_seed(7);
         using var network = new ParticleNetwork(new NetworkOptions(2, MessageVariant.L1, Hidden: 8, HiddenLayers: 1, MessageSize: 4));
-        var record = MessageRecord.Record(network, data, SymbolicDistillation.LawOf(ParticleSystem.Spring), 48, seed: 1);
+        var record = MessageRecord.Record(network, data, ParticleSystem.Spring, 48, seed: 1);
         var laws = SpringLaws(perMass: false);
         var fit = (int c) => new ComponentFit(c, 1, null, 1, 1, [1, 0], false);
         var distillation = new DistillationResult(record, MessageAnalysis.Analyze(record), [

@@ -10,7 +10,7 @@ public sealed class TrainingTests
     static ParticleData SmallSpring(int sims = 8, int frames = 20, long seed = 1)
     {
         var ds = Simulator.Run(new SimulationOptions { System = ParticleSystem.Spring, Sims = sims, Steps = frames, Seed = seed, Tolerance = 1e-7, MaxDegreeOfParallelism = 1 });
-        return SymbolicDistillation.ToParticleData(ds);
+        return DataStage.ToParticleData(ds);
     }
 
     static ParticleNetwork Net(int seed = 0, MessageVariant variant = MessageVariant.L1)

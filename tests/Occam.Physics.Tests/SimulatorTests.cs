@@ -295,4 +295,24 @@ public sealed class SimulatorTests
             Assert.ThrowsAny<IOException>(() => data.Save(Path.Combine(folder, "out"), format));
         Assert.False(Directory.Exists(folder));
     }
+
+    [Fact]
+    public void A_wider_position_spread_scales_the_initial_positions_and_nothing_else()
+    {
+        var narrow = new SimulationOptions { System = ParticleSystem.Spring, Sims = 5, Steps = 2, Seed = 3, MaxDegreeOfParallelism = 1 };
+        var a = Simulator.Run(narrow);
+        var b = Simulator.Run(narrow with { PositionSpread = 2 });
+        for (int s = 0; s < a.Sims; s++)
+            for (int i = 0; i < a.Bodies; i++)
+                for (int d = 0; d < a.Dim; d++)
+                {
+                    int k = a.Index(s, 0, i, d);
+                    Assert.Equal(2 * a.Positions[k], b.Positions[k]); // exact: a power-of-two scale
+                    Assert.Equal(a.Velocities[k], b.Velocities[k]);
+                }
+        Assert.Equal(a.Masses, b.Masses);
+        Assert.Equal(a.Charges, b.Charges);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Simulator.Run(narrow with { PositionSpread = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Simulator.Run(narrow with { PositionSpread = double.NaN }));
+    }
 }
