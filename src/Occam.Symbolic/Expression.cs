@@ -6,7 +6,7 @@ namespace Occam.Symbolic;
 /// An immutable symbolic expression stored as a flat postfix array of <see cref="Node"/>s (Operon style):
 /// children come before their parent, so evaluation is one forward pass.
 /// </summary>
-public sealed class Expression : IEquatable<Expression>
+public sealed partial class Expression : IEquatable<Expression>
 {
     readonly Node[] nodes;
 

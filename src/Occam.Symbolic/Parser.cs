@@ -180,7 +180,7 @@ internal sealed class Parser
                 output.Add(op);
                 return;
             }
-            int index = IndexOf(id);
+            int index = VariableIndex(id, names);
             if (index >= 0) { output.Add(Node.Var(index)); return; }
             if (Operators.TryBuiltin(id, out _) || Operators.TryCustom(id, out _)) throw Error($"expected '(' after function '{id}'");
             switch (id)
@@ -195,7 +195,9 @@ internal sealed class Parser
         throw Error($"unexpected '{c}'");
     }
 
-    int IndexOf(string id)
+    /// <summary>The index of the variable called <paramref name="id"/>: its place in <paramref name="names"/>, or i for x<i>i</i>
+    /// past the named ones; −1 when there is none.</summary>
+    public static int VariableIndex(string id, IReadOnlyList<string> names)
     {
         for (int i = 0; i < names.Count; i++) if (names[i] == id) return i;
         // default names x0, x1, ... for indices past the named ones (what the printer writes for them)

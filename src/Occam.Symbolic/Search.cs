@@ -2,42 +2,6 @@ using System.Diagnostics;
 
 namespace Occam.Symbolic;
 
-/// <summary>One candidate equation with its fitness.</summary>
-internal sealed class Member(Node[] nodes, double loss, double cost, int complexity, long birth)
-{
-    public Node[] Nodes = nodes;
-    public double Loss = loss;       // raw loss on the data
-    public double Cost = cost;       // normalised loss + penalties (what selection compares)
-    public int Complexity = complexity;
-    public long Birth = birth;
-    public Member Clone(long birth) => new(Nodes, Loss, Cost, Complexity, birth);
-}
-
-/// <summary>Best member at each complexity.</summary>
-internal sealed class HallOfFame(int maxSize)
-{
-    public readonly Member?[] Slots = new Member?[maxSize + 1];
-
-    public bool Update(Member m)
-    {
-        if (m.Complexity >= Slots.Length || !double.IsFinite(m.Cost)) return false;
-        var cur = Slots[m.Complexity];
-        if (cur is not null && !(m.Cost < cur.Cost)) return false;
-        Slots[m.Complexity] = m.Clone(m.Birth);
-        return true;
-    }
-
-    /// <summary>Members that are strictly better than every simpler member (ascending complexity).</summary>
-    public List<Member> Front()
-    {
-        var o = new List<Member>();
-        double best = double.PositiveInfinity;
-        foreach (var m in Slots)
-            if (m is not null && m.Cost < best) { o.Add(m); best = m.Cost; }
-        return o;
-    }
-}
-
 /// <summary>
 /// Multi-population regularised evolution (PySR's algorithm) in synchronous rounds: every island evolves for a fixed
 /// number of cycles with its own seeded generator (in parallel), then the hall of fame is merged and migrants are
@@ -111,7 +75,7 @@ internal sealed class Search
             // decay so that the frequencies follow the recent population (PySR uses a moving window)
             double total = frequency.Sum();
             if (total > 1e5) for (int c = 0; c < frequency.Length; c++) frequency[c] *= 0.5;
-            Migrate(hofSnapshot);
+            Migration.Exchange(islands, hofSnapshot, master, o);
             sinceImprovement = improved ? 0 : sinceImprovement + 1;
             var front = hof.Front();
             if (improved && o.HallOfFameFile is not null) HallOfFameFile.Save(o.HallOfFameFile, Entries(front));
@@ -251,24 +215,6 @@ internal sealed class Search
         for (int c = 0; c < f.Length; c++) { f[c] = frequency[c] + 1; total += f[c]; }
         for (int c = 0; c < f.Length; c++) f[c] /= total;
         return f;
-    }
-
-    void Migrate(List<Member> front)
-    {
-        // pool of the best members of every island, taken before anyone is replaced
-        var pool = new List<Member>();
-        foreach (var isl in islands)
-            pool.AddRange(isl.Population.OrderBy(m => m.Cost).ThenBy(m => m.Birth).Take(Math.Max(1, o.PopulationSize / 10)));
-        foreach (var isl in islands)
-        {
-            for (int j = 0; j < isl.Population.Length; j++)
-            {
-                if (pool.Count > 0 && master.Chance(o.FractionReplaced))
-                    isl.Population[j] = pool[master.Next(pool.Count)].Clone(isl.NextBirth());
-                else if (front.Count > 0 && master.Chance(o.FractionReplacedHof))
-                    isl.Population[j] = front[master.Next(front.Count)].Clone(isl.NextBirth());
-            }
-        }
     }
 
     /// <summary>Seeds the hall of fame and the first half of every island with the given expressions (constants refitted).</summary>
