@@ -203,7 +203,7 @@ public static class DistilStage
         {
             // The law keeps the constants it was judged with: fitted to the data, not to the network's flaws.
             law = refits[best].Law;
-            selected = factor is null ? law : Expression.Parse($"({factor.ToInfix()}) * ({law.ToInfix()})", record.FeatureNames);
+            selected = factor is null ? law : factor * law;
         }
         ReceiverScaleFit? scaleFit = null;
         if (scale is not null)
@@ -240,7 +240,8 @@ public static class DistilStage
 
     /// <summary>The vector magnitude·Δx / r, one equation per axis.</summary>
     static Expression[] AxesOf(Expression magnitude, MessageRecord record) => record.FeatureNames.Take(record.Dim)
-        .Select(coordinate => Expression.Parse($"({magnitude.ToInfix()}) * {coordinate} / r", record.FeatureNames)).ToArray();
+        .Select(coordinate => magnitude * Expression.Variable(coordinate, record.FeatureNames) / Expression.Variable("r", record.FeatureNames))
+        .ToArray();
 
     /// <summary>Each component's equation: its least-squares linear map of the axes (<paramref name="axisValues"/>, edges × dim)
     /// applied to the axes' equations, with its loss (mean absolute error, the searches' loss) on the recorded edges. With a
@@ -256,9 +257,7 @@ public static class DistilStage
         for (int j = 0; j < significant.Length; j++)
         {
             var map = LinearFit.Fit(axisValues, MessageRecord.Column(record.Messages, significant[j].Component)).Coefficients;
-            var terms = Enumerable.Range(0, dim).Select(a => FormattableString.Invariant($"{map[a]:R} * ({axes[a].ToInfix()})"));
-            var text = string.Join(" + ", terms) + FormattableString.Invariant($" + {map[dim]:R}");
-            var expression = Expression.Parse(text, record.FeatureNames).Simplify();
+            var expression = (Expression.Sum(Enumerable.Range(0, dim).Select(a => map[a] * axes[a])) + map[dim]).Simplify();
             double loss = 0;
             for (int i = 0; i < record.Edges; i++)
             {
