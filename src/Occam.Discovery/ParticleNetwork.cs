@@ -1,5 +1,5 @@
+using Occam.Graphs;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Occam.Discovery;
@@ -66,46 +66,37 @@ public sealed record NetworkOutput(Tensor Accelerations, Tensor Messages, Tensor
 }
 
 /// <summary>
-/// The message-passing network of Cranmer et al. 2020 on fully connected particle graphs, computed densely:
-/// edge model φᵉ on [x_receiver, x_sender] → message; messages summed at the receiver; node model φᵛ on
-/// [x_i, Σ m] → acceleration. Edges go sender → receiver and are aggregated at the receiver.
-/// The first edge layer W·[x_r; x_s] + b is computed per node (W_r·x_r + b and W_s·x_s) and broadcast-added
-/// over the n·(n−1) edges, which saves most of the first layer's work.
+/// The message-passing network of Cranmer et al. 2020 on fully connected particle graphs, computed densely
+/// (<see cref="DenseGraphs"/>): edge model φᵉ (an <see cref="Mlp"/>) on [x_receiver, x_sender] → message; messages summed
+/// at the receiver; node model φᵛ (an <see cref="Mlp"/>) on [x_i, Σ m] → acceleration. Edges go sender → receiver and
+/// are aggregated at the receiver. The first edge layer is computed per node and broadcast over the n·(n−1) edges.
 /// The Hamiltonian variant sums a pair energy over edges and a self energy over nodes and returns
 /// a = −∂H/∂q / m by autograd.
 /// </summary>
 public sealed class ParticleNetwork : nn.Module
 {
-    readonly Linear edgeIn;
-    readonly ModuleList<Linear> edgeHidden;
-    readonly Linear edgeOut;
-    readonly Linear nodeIn;
-    readonly ModuleList<Linear> nodeHidden;
-    readonly Linear nodeOut;
+    readonly Mlp edgeModel;
+    readonly Mlp nodeModel;
 
     /// <summary>The options this network was built with.</summary>
     public NetworkOptions Options { get; }
 
     /// <summary>Builds the network; parameters are initialised from torch's global generator
-    /// (seed it with <c>torch.random.manual_seed</c> first for reproducibility).</summary>
+    /// (seed it with <c>torch.random.manual_seed</c> first for reproducibility), edge model first, layer by layer.</summary>
     public ParticleNetwork(NetworkOptions options) : base(nameof(ParticleNetwork))
     {
         options.Validate();
         Options = options;
-        int f = options.NodeFeatures, h = options.Hidden, m = options.Messages;
+        int f = options.NodeFeatures, m = options.Messages;
         bool hamiltonian = options.Variant == MessageVariant.Hamiltonian;
-        int edgeOutSize = options.Variant == MessageVariant.KL ? 2 * m : m;
-        edgeIn = nn.Linear(2 * f, h);
-        edgeHidden = new ModuleList<Linear>(Enumerable.Range(0, options.HiddenLayers - 1).Select(_ => nn.Linear(h, h)).ToArray());
-        edgeOut = nn.Linear(h, edgeOutSize);
-        nodeIn = nn.Linear(hamiltonian ? f : f + m, h);
-        nodeHidden = new ModuleList<Linear>(Enumerable.Range(0, options.HiddenLayers - 1).Select(_ => nn.Linear(h, h)).ToArray());
-        nodeOut = nn.Linear(h, hamiltonian ? 1 : options.Dim);
+        var hidden = Enumerable.Repeat(options.Hidden, options.HiddenLayers).ToArray();
+        edgeModel = new Mlp(2 * f, [.. hidden, options.Variant == MessageVariant.KL ? 2 * m : m]);
+        nodeModel = new Mlp(hamiltonian ? f : f + m, [.. hidden, hamiltonian ? 1 : options.Dim]);
         RegisterComponents();
         if (options.DifferenceInit)
         {
             using var noGrad = no_grad();
-            var w = edgeIn.weight!;
+            var w = edgeModel.Layers[0].weight!;
             using var receiverPositions = w.narrow(1, 0, options.Dim);
             using var senderPositions = w.narrow(1, f, options.Dim);
             senderPositions.copy_(-receiverPositions);
@@ -116,15 +107,41 @@ public sealed class ParticleNetwork : nn.Module
     public long ParameterCount => parameters().Sum(p => p.numel());
 
     /// <summary>
+    /// The parameters under the names that saved networks (<c>network.save</c>, training checkpoints) have always used:
+    /// <c>edgeIn</c>, <c>edgeHidden.{k}</c>, <c>edgeOut</c>, <c>nodeIn</c>, <c>nodeHidden.{k}</c>, <c>nodeOut</c> (each
+    /// <c>.weight</c> and <c>.bias</c>), from before the two MLPs were <see cref="Mlp"/>s (whose layers are named
+    /// <c>layers.{i}</c>), so that those files still load. Saving and loading go through this.
+    /// </summary>
+    public override Dictionary<string, Tensor> state_dict(Dictionary<string, Tensor>? destination = null, string? prefix = null)
+    {
+        destination ??= [];
+        foreach (var (name, parameter) in named_parameters())
+        {
+            var stored = StoredName(name);
+            destination.TryAdd(string.IsNullOrEmpty(prefix) ? stored : $"{prefix}.{stored}", parameter);
+        }
+        return destination;
+    }
+
+    /// <summary>The stored name of the parameter <c>{edge|node}Model.layers.{i}.{weight|bias}</c>.</summary>
+    string StoredName(string name)
+    {
+        var parts = name.Split('.');
+        if (parts is not [_, "layers", _, _] || !int.TryParse(parts[2], out var i))
+            throw new InvalidOperationException($"unexpected parameter '{name}'");
+        var model = parts[0] == nameof(edgeModel) ? "edge" : "node";
+        var layer = i == 0 ? "In" : i == Options.HiddenLayers ? "Out" : $"Hidden.{i - 1}";
+        return $"{model}{layer}.{parts[3]}";
+    }
+
+    /// <summary>
     /// Runs the network on a batch of fully connected graphs. <paramref name="nodes"/> is (B, n, 2·dim+2).
     /// <paramref name="sample"/> draws the KL variant's message from N(μ, σ²) (training); otherwise μ is used.
     /// The returned tensors belong to the caller's dispose scope.
     /// </summary>
     public NetworkOutput Forward(Tensor nodes, bool sample = false, Generator? generator = null)
     {
-        if (nodes.dim() != 3 || nodes.shape[2] != Options.NodeFeatures)
-            throw new ArgumentException($"nodes must be (B, n, {Options.NodeFeatures}), got ({string.Join(", ", nodes.shape)})");
-        if (nodes.shape[1] < 2) throw new ArgumentException("a graph needs at least two bodies");
+        CheckNodes(nodes);
         return Options.Variant == MessageVariant.Hamiltonian ? ForwardHamiltonian(nodes, null) : ForwardMessages(nodes, null, sample, generator);
     }
 
@@ -141,53 +158,20 @@ public sealed class ParticleNetwork : nn.Module
         if (edgeModel.Dim != Options.Dim || edgeModel.Messages != Options.Messages)
             throw new ArgumentException(
                 $"the edge model has {edgeModel.Messages} message component(s) in {edgeModel.Dim}D; the network needs {Options.Messages} in {Options.Dim}D");
-        if (nodes.dim() != 3 || nodes.shape[2] != Options.NodeFeatures)
-            throw new ArgumentException($"nodes must be (B, n, {Options.NodeFeatures}), got ({string.Join(", ", nodes.shape)})");
-        if (nodes.shape[1] < 2) throw new ArgumentException("a graph needs at least two bodies");
+        CheckNodes(nodes);
         return Options.Variant == MessageVariant.Hamiltonian ? ForwardHamiltonian(nodes, edgeModel) : ForwardMessages(nodes, edgeModel, false, null);
     }
 
-    /// <summary>The learned edge model's outputs, or the symbolic laws' messages when <paramref name="symbolic"/> is given.</summary>
-    Tensor Edges(Tensor nodes, SymbolicEdgeModel? symbolic) => symbolic is null ? EdgeModel(nodes) : symbolic.forward(nodes);
-
-    /// <summary>Edge model outputs for every ordered pair (receiver i, sender j ≠ i): (B, n·(n−1), out).</summary>
-    Tensor EdgeModel(Tensor nodes)
+    void CheckNodes(Tensor nodes)
     {
-        long b = nodes.shape[0], n = nodes.shape[1];
-        int f = Options.NodeFeatures;
-        var w = edgeIn.weight!;
-        using var wr = w.narrow(1, 0, f);
-        using var ws = w.narrow(1, f, f);
-        using var ar = nodes.matmul(wr.t()).add_(edgeIn.bias!);   // (B, n, H) receiver part + bias
-        using var asd = nodes.matmul(ws.t());                     // (B, n, H) sender part
-        using var all = ar.unsqueeze(2) + asd.unsqueeze(1);       // (B, n, n, H): [b, receiver, sender]
-        using var flat = all.view(b, n * n, -1);
-        using var idx = OffDiagonal(n, nodes.device);
-        var hcur = flat.index_select(1, idx).relu_();
-        foreach (var layer in edgeHidden)
-        {
-            var next = layer.forward(hcur).relu_();
-            hcur.Dispose();
-            hcur = next;
-        }
-        var output = edgeOut.forward(hcur);
-        hcur.Dispose();
-        return output;
+        if (nodes.dim() != 3 || nodes.shape[2] != Options.NodeFeatures)
+            throw new ArgumentException($"nodes must be (B, n, {Options.NodeFeatures}), got ({string.Join(", ", nodes.shape)})");
+        if (nodes.shape[1] < 2) throw new ArgumentException("a graph needs at least two bodies");
     }
 
-    Tensor NodeModel(Tensor input)
-    {
-        var hcur = nodeIn.forward(input).relu_();
-        foreach (var layer in nodeHidden)
-        {
-            var next = layer.forward(hcur).relu_();
-            hcur.Dispose();
-            hcur = next;
-        }
-        var output = nodeOut.forward(hcur);
-        hcur.Dispose();
-        return output;
-    }
+    /// <summary>The learned edge model's outputs (B, n·(n−1), out) for every edge, or the symbolic laws' messages when
+    /// <paramref name="symbolic"/> is given.</summary>
+    Tensor Edges(Tensor nodes, SymbolicEdgeModel? symbolic) => symbolic is null ? DenseGraphs.EdgeModel(edgeModel, nodes) : symbolic.forward(nodes);
 
     NetworkOutput ForwardMessages(Tensor nodes, SymbolicEdgeModel? symbolic, bool sample, Generator? generator)
     {
@@ -222,9 +206,9 @@ public sealed class ParticleNetwork : nn.Module
                 ? raw.abs().sum(2).mean()
                 : zeros(Array.Empty<long>(), dtype: raw.dtype, device: raw.device);
         }
-        using var summed = messages.view(b, n, n - 1, m).sum(2);  // receiver sum, (B, n, M)
+        using var summed = DenseGraphs.SumReceived(messages, n);   // (B, n, M)
         using var nodeInput = cat(new[] { nodes, summed }, 2);
-        var acc = NodeModel(nodeInput);
+        var acc = nodeModel.forward(nodeInput);
         var flatMessages = messages.view(b * n * (n - 1), m);
         messages.Dispose();
         return new NetworkOutput(acc, flatMessages, regulariser, logVariance);
@@ -234,8 +218,8 @@ public sealed class ParticleNetwork : nn.Module
     public Tensor Energy(Tensor nodes)
     {
         if (Options.Variant != MessageVariant.Hamiltonian) throw new InvalidOperationException("only the Hamiltonian variant has an energy");
-        using var pair = EdgeModel(nodes);
-        using var self = NodeModel(nodes);
+        using var pair = DenseGraphs.EdgeModel(edgeModel, nodes);
+        using var self = nodeModel.forward(nodes);
         return pair.sum() + self.sum();
     }
 
@@ -246,7 +230,7 @@ public sealed class ParticleNetwork : nn.Module
         using var enableGrad = enable_grad();
         using var x = nodes.detach().requires_grad_(true);
         using var pair = Edges(x, symbolic);                      // (B, E, 1)
-        using var self = NodeModel(x);                            // (B, n, 1)
+        using var self = nodeModel.forward(x);                    // (B, n, 1)
         using var hamiltonian = pair.sum() + self.sum();
         var grads = autograd.grad(new[] { hamiltonian }, new[] { x }, retain_graph: true, create_graph: true);
         using var dH = grads[0];
@@ -258,26 +242,6 @@ public sealed class ParticleNetwork : nn.Module
         return new NetworkOutput(acc, flat, regulariser);
     }
 
-    /// <summary>Flat indices i·n + j of the ordered pairs (receiver i, sender j ≠ i), receiver-major.</summary>
-    internal static Tensor OffDiagonal(long n, Device device)
-    {
-        var idx = new long[n * (n - 1)];
-        int k = 0;
-        for (long i = 0; i < n; i++)
-            for (long j = 0; j < n; j++)
-                if (i != j) idx[k++] = i * n + j;
-        return tensor(idx, device: device);
-    }
-
     /// <summary>Receiver and sender of every edge in the order of <see cref="NetworkOutput.Messages"/> (per graph).</summary>
-    public static (int[] Receivers, int[] Senders) EdgeOrder(int n)
-    {
-        var r = new int[n * (n - 1)];
-        var s = new int[n * (n - 1)];
-        int k = 0;
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < n; j++)
-                if (i != j) { r[k] = i; s[k] = j; k++; }
-        return (r, s);
-    }
+    public static (int[] Receivers, int[] Senders) EdgeOrder(int n) => DenseGraphs.EdgeOrder(n);
 }

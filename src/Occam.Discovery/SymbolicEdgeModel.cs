@@ -1,3 +1,4 @@
+using Occam.Graphs;
 using Occam.Symbolic;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -74,12 +75,10 @@ public sealed class SymbolicEdgeModel : nn.Module<Tensor, Tensor>
     {
         if (nodes.dim() != 3 || nodes.shape[2] is not (6 or 8))
             throw new ArgumentException($"nodes must be (B, n, 2·dim+2) with dim 2 or 3, got ({string.Join(", ", nodes.shape)})");
-        long b = nodes.shape[0], n = nodes.shape[1], f = nodes.shape[2];
-        int dim = (int)(f - 2) / 2;
+        int dim = (int)(nodes.shape[2] - 2) / 2;
         using var scope = NewDisposeScope();
-        var idx = ParticleNetwork.OffDiagonal(n, nodes.device);
-        var receiver = nodes.unsqueeze(2).expand(b, n, n, f).reshape(b, n * n, f).index_select(1, idx);
-        var sender = nodes.unsqueeze(1).expand(b, n, n, f).reshape(b, n * n, f).index_select(1, idx);
+        var receiver = DenseGraphs.ReceiverNodes(nodes);
+        var sender = DenseGraphs.SenderNodes(nodes);
         var delta = receiver.narrow(2, 0, dim) - sender.narrow(2, 0, dim);
         var r = delta.square().sum(2, keepdim: true).sqrt();
         var features = cat(new[]

@@ -106,19 +106,30 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
     /// <summary>Width of the output features.</summary>
     public long OutputSize { get; }
 
+    /// <summary>The linear layers, first to last (their parameters are named <c>layers.{i}.weight</c> and <c>layers.{i}.bias</c>).</summary>
+    public IReadOnlyList<Linear> Layers => layers.AsReadOnly();
+
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {
         if (input.shape.Length == 0 || input.shape[^1] != InputSize)
             throw new ArgumentException($"Mlp expects inputs whose last dimension is {InputSize}; got shape [{string.Join(", ", input.shape)}].", nameof(input));
         using var scope = NewDisposeScope();
-        var x = input;
+        return AfterFirstLayer(layers[0].forward(input)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The rest of the MLP from the first layer's affine output W·x + b: that layer's activation (when it is activated),
+    /// the later layers and the LayerNorm. Lets a caller compute the first layer its own way (see <see cref="DenseGraphs"/>).
+    /// </summary>
+    internal Tensor AfterFirstLayer(Tensor firstLayerOutput)
+    {
+        var x = firstLayerOutput;
         for (var i = 0; i < layers.Count; i++)
         {
-            x = layers[i].forward(x);
+            if (i > 0) x = layers[i].forward(x);
             if (i < layers.Count - 1 || activateFinal) x = Activations.Apply(activation, x);
         }
-        if (norm is not null) x = norm.forward(x);
-        return x.MoveToOuterDisposeScope();
+        return norm is null ? x : norm.forward(x);
     }
 }

@@ -293,18 +293,16 @@ public sealed class SymbolicModuleTests
     static List<(double[,] W, double[] B)> NodeLayers(ParticleNetwork net)
     {
         var p = net.named_parameters().ToDictionary(x => x.name, x => x.parameter);
-        var names = p.Keys.Where(k => k.StartsWith("node") && k.EndsWith(".weight")).ToList();
-        var ordered = names.Where(n => n.StartsWith("nodeIn")).Concat(names.Where(n => n.StartsWith("nodeHidden")).OrderBy(n => n))
-            .Concat(names.Where(n => n.StartsWith("nodeOut"))).ToList();
-        return ordered.Select(name =>
+        var layers = new List<(double[,] W, double[] B)>();
+        for (int l = 0; p.TryGetValue($"nodeModel.layers.{l}.weight", out var w); l++)
         {
-            var w = p[name];
             int rows = (int)w.shape[0], cols = (int)w.shape[1];
             var flat = Values(w);
             var m = new double[rows, cols];
             for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) m[r, c] = flat[r * cols + c];
-            return (m, Values(p[name[..^".weight".Length] + ".bias"]));
-        }).ToList();
+            layers.Add((m, Values(p[$"nodeModel.layers.{l}.bias"])));
+        }
+        return layers;
     }
 
     static double[] Mlp(List<(double[,] W, double[] B)> layers, double[] input)
