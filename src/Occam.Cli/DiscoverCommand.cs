@@ -49,7 +49,7 @@ internal static class DiscoverCommand
             var preset = DiscoveryOptions.FromPreset(parse.GetValue(Preset)!, system.ToLowerInvariant(), variant);
             int dim = parse.GetValue(Dim), bodies = parse.GetValue(Bodies);
             if (dim is not (2 or 3)) throw new UserInputException($"--dim must be 2 or 3 (got {dim}).");
-            if (bodies < 2) throw new UserInputException($"--bodies must be at least 2 (got {bodies}).");
+            if (bodies is < 2 or > MaxBodies) throw new UserInputException($"--bodies must be between 2 and {MaxBodies} (got {bodies}).");
             var threads = parse.GetValue(Threads);
             if (threads is < 1) throw new UserInputException($"--threads must be at least 1 (got {threads}).");
             var steps = parse.GetValue(Steps);
@@ -74,6 +74,10 @@ internal static class DiscoverCommand
         public ParticleDataset? LoadData(ParseResult parse) =>
             parse.GetValue(Data) is string path ? SymbolicDistillation.LoadDataset(path) : null;
     }
+
+    /// <summary>The most bodies a simulation for training may have: the network sees every pair, and a batch of 64 graphs of
+    /// 100 bodies already holds 633,600 edges.</summary>
+    internal const int MaxBodies = 100;
 
     internal static void SetThreads(DiscoveryOptions options)
     {
@@ -102,6 +106,8 @@ internal static class DiscoverCommand
         {
             OutputGuard.CheckFile(parse.GetValue(json), "--json", parse.GetValue(common.Data), parse.GetValue(checkpoint));
             OutputGuard.CheckFolder(parse.GetValue(output)!, "--out");
+            if (parse.GetValue(checkpoint) is string given && File.Exists(given))
+                throw new UserInputException($"--checkpoint {given} is a file; give a folder.");
             if (halos.TryRun(parse, common, parse.GetValue(output)!, parse.GetValue(json), cancel) is int code) return Task.FromResult(code);
             var options = common.Resolve(parse);
             var dataset = common.LoadData(parse);
