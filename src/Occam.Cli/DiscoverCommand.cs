@@ -47,7 +47,7 @@ internal static class DiscoverCommand
             var preset = DiscoveryOptions.FromPreset(parse.GetValue(Preset)!, system, variant, potential); // validates the system
             int dim = parse.GetValue(Dim), bodies = parse.GetValue(Bodies);
             if (dim is not (2 or 3)) throw new UserInputException($"--dim must be 2 or 3 (got {dim}).");
-            if (bodies < 2) throw new UserInputException($"--bodies must be at least 2 (got {bodies}).");
+            if (bodies is < 2 or > DiscoveryOptions.MaxBodies) throw new UserInputException($"--bodies must be between 2 and {DiscoveryOptions.MaxBodies} (got {bodies}).");
             var threads = parse.GetValue(Threads);
             if (threads is < 1) throw new UserInputException($"--threads must be at least 1 (got {threads}).");
             var steps = parse.GetValue(Steps);
@@ -92,6 +92,8 @@ internal static class DiscoverCommand
         {
             OutputGuard.CheckFile(parse.GetValue(json), "--json", parse.GetValue(common.Data), parse.GetValue(checkpoint));
             OutputGuard.CheckFolder(parse.GetValue(output)!, "--out");
+            if (parse.GetValue(checkpoint) is string given && File.Exists(given))
+                throw new UserInputException($"--checkpoint {given} is a file; give a folder.");
             var options = common.Resolve(parse);
             var dataset = common.LoadData(parse);
             var outDir = parse.GetValue(output)!;

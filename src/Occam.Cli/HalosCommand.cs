@@ -16,6 +16,9 @@ internal static class HalosCommand
     /// <summary>The halo example's own options.</summary>
     internal sealed class HaloOptions
     {
+        /// <summary>The largest synthetic catalogue: 100 times the largest documented run (100,000 halos, ≈ 0.5 GiB).</summary>
+        const int MaxHalos = 10_000_000;
+
         public readonly Option<int> Halos = new("--halos") { Description = "Synthetic catalogue size (default 4000); larger catalogues keep the density: the box grows as halos^(1/3).", DefaultValueFactory = _ => 4000 };
         public readonly Option<double> Noise = new("--noise") { Description = "Gaussian noise on the synthetic δ.", DefaultValueFactory = _ => 0.0 };
         public readonly Option<double?> Radius = new("--radius") { Description = "Neighbour radius (default: the synthetic law's 0.1; set it for --data)." };
@@ -33,7 +36,7 @@ internal static class HalosCommand
         public HaloDiscoveryOptions Resolve(ParseResult parse, int seed, int? steps, int? threads)
         {
             int halos = parse.GetValue(Halos);
-            if (halos < 2) throw new UserInputException($"--halos must be at least 2 (got {halos}).");
+            if (halos is < 2 or > MaxHalos) throw new UserInputException($"--halos must be between 2 and {MaxHalos} (got {halos}).");
             double noise = parse.GetValue(Noise);
             if (!(noise >= 0)) throw new UserInputException($"--noise must be ≥ 0 (got {noise}).");
             var radius = parse.GetValue(Radius);

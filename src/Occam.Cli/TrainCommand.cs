@@ -13,15 +13,18 @@ internal static class TrainCommand
         var common = new DiscoverCommand.CommonOptions();
         var model = new Option<string>("--model") { Description = "Checkpoint directory to write (and resume from).", DefaultValueFactory = _ => "occam-model" };
         var resume = new Option<bool>("--resume") { Description = "Continue a killed run from its last checkpoint (with the same settings)." };
+        var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "Write a checkpoint every this many steps (default 1000; the quick preset's run has 30000)." };
         var force = new Option<bool>("--force") { Description = "Replace a model already in --model (without it, train refuses to)." };
         var command = new Command("train", "Train the message-passing network with a sparsity prior on its messages and save it (see 'occam analyze').");
         common.AddTo(command, symbolic: false);
         command.Options.Add(model);
         command.Options.Add(resume);
         command.Options.Add(force);
+        command.Options.Add(checkpointEvery);
         command.SetAction((parse, cancel) =>
         {
             var options = common.Resolve(parse);
+            if (OptionValues.InRange(parse, checkpointEvery, 1) is int every) options = options with { CheckpointEvery = every };
             var dir = parse.GetValue(model)!;
             bool resuming = parse.GetValue(resume);
             if (File.Exists(dir)) throw new UserInputException($"--model {dir} is a file; give a folder.");

@@ -15,7 +15,10 @@ public sealed record DiscoveryOptions
     public string? Potential { get; init; }
     /// <summary>Spatial dimension, 2 or 3 (default 2).</summary>
     public int Dim { get; init; } = 2;
-    /// <summary>Bodies per simulation, i.e. nodes per graph (default 4).</summary>
+    /// <summary>The most bodies a simulation for training may have: the network sees every pair, and a batch of 64 graphs of
+    /// 100 bodies already holds 633,600 edges.</summary>
+    public const int MaxBodies = 100;
+    /// <summary>Bodies per simulation, i.e. nodes per graph (default 4; at most <see cref="MaxBodies"/>).</summary>
     public int Bodies { get; init; } = 4;
     /// <summary>How the messages are constrained (default <see cref="MessageVariant.L1"/>).</summary>
     public MessageVariant Variant { get; init; } = MessageVariant.L1;

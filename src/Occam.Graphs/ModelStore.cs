@@ -1,3 +1,4 @@
+using Occam.Symbolic.IO;
 using static TorchSharp.torch;
 
 namespace Occam.Graphs;
@@ -7,25 +8,15 @@ public static class ModelStore
 {
     /// <summary>
     /// Writes the parameters and buffers of <paramref name="module"/> to <paramref name="path"/>, through a temporary
-    /// file renamed into place so an existing file is never left half-written.
+    /// file renamed into place (<see cref="AtomicFile"/>) so an existing file is never left half-written.
     /// </summary>
     public static void Save(nn.Module module, string path)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var full = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(full);
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
-        var temp = full + $".tmp-{Environment.ProcessId}";
-        try
-        {
-            using (var stream = File.Create(temp)) module.save(stream);
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        AtomicFile.WriteThroughPath(path, temp => module.save(temp)); // save(Stream) closes the stream it is given
     }
 
     /// <summary>

@@ -105,7 +105,8 @@ public static class TrajectorySmoothing
     public sealed record Result(double AccelerationNoise, double ObservationNoise, double LogLikelihood, double[] Times, GaussianTrajectory Trajectory);
 
     /// <summary>Reads <paramref name="path"/>, smooths it and writes <c>smoothed.csv</c> to <paramref name="directory"/>; returns the file written.</summary>
-    /// <exception cref="FormatException">The CSV is malformed or has no time column; the message names the file.</exception>
+    /// <exception cref="InvalidDataException">The CSV is malformed (<see cref="Occam.Symbolic.IO.NumericTable"/>); the message names file, line and column.</exception>
+    /// <exception cref="FormatException">The CSV has no time column, or too few or too many coordinates; the message names the file.</exception>
     /// <exception cref="ArgumentException">A value is not finite or the times do not increase; the message names the row.</exception>
     public static string SmoothCsv(string path, string directory, Action<string>? log = null)
     {

@@ -20,8 +20,10 @@ public sealed class CsvTests
     [Fact]
     public void Non_numeric_cell_is_reported_with_line_and_column()
     {
-        var e = Assert.Throws<FormatException>(() => Csv.Read(new StringReader("# note\na,b\n1,2\n3,oops\n"), "data.csv"));
-        Assert.Contains("data.csv, line 4, column 'b'", e.Message);
-        Assert.Throws<FormatException>(() => Csv.Read(new StringReader("a,b\n1,2,3\n")));
+        var e = Assert.Throws<InvalidDataException>(() => Csv.Read(new StringReader("# note\na,b\n1,2\n3,oops\n"), "data.csv"));
+        Assert.Equal("data.csv:4: column 'b': 'oops' is not a number", e.Message);
+        Assert.Equal("CSV:2: expected 2 fields, found 3", Assert.Throws<InvalidDataException>(() => Csv.Read(new StringReader("a,b\n1,2,3\n"))).Message);
+        Assert.Equal("data.csv:3: column 'a': value is Infinity (remove rows with NaN or infinite values)",
+            Assert.Throws<InvalidDataException>(() => Csv.Read(new StringReader("a,b\n1,2\nInfinity,3\n"), "data.csv")).Message);
     }
 }

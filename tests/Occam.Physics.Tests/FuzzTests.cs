@@ -117,7 +117,7 @@ public sealed class FuzzTests : IDisposable
             {
                 Assert.NotNull(Csv.Read(new StringReader(text), "fuzz.csv"));
             }
-            catch (FormatException e)
+            catch (InvalidDataException e)
             {
                 Fuzz.AssertOneLine(e.Message);
                 Assert.Contains("fuzz.csv", e.Message);

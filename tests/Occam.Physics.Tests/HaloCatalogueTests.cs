@@ -124,7 +124,8 @@ public sealed class HaloCatalogueTests : IDisposable
         var path = Path.Combine(dir, "nan.csv");
         File.WriteAllText(path, "x,y,z,vx,vy,vz,M,delta\n0,0,0,0,0,0,1,0\n0,0,0,0,0,0,NaN,0\n");
         var e = Assert.Throws<InvalidDataException>(() => HaloCatalogueFile.Load(path));
-        AssertOneLine(e, path, "'M'", "row 1");
+        // the CSV reader refuses it, naming the line (3: data row 1)
+        AssertOneLine(e, $"{path}:3: column 'M': value is NaN");
 
         var npy = Path.Combine(dir, "nan.npy");
         var values = new double[16];

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Occam.Graphs;
+using Occam.Physics;
 using static TorchSharp.torch;
 
 namespace Occam.Discovery;
@@ -44,20 +45,39 @@ public static class TrainStage
 
     /// <summary>The options a directory written by <see cref="Train"/> holds, with the directory as their checkpoint directory.</summary>
     /// <exception cref="FileNotFoundException">The directory holds no trained model.</exception>
-    /// <exception cref="InvalidDataException">Its options file is not valid.</exception>
+    /// <exception cref="InvalidDataException">Its options file is not valid JSON, or holds settings no training run writes
+    /// (an edited or damaged file); the message names the file.</exception>
     public static DiscoveryOptions ReadOptions(string directory)
     {
         var path = Path.Combine(directory, OptionsFile);
         if (!File.Exists(path)) throw new FileNotFoundException($"'{directory}' holds no trained model (missing {OptionsFile}); run 'occam train' first", path);
+        DiscoveryOptions options;
         try
         {
-            var options = JsonSerializer.Deserialize<DiscoveryOptions>(File.ReadAllText(path)) ?? throw new InvalidDataException($"'{path}' is empty");
-            return options with { CheckpointDirectory = directory };
+            options = JsonSerializer.Deserialize<DiscoveryOptions>(File.ReadAllText(path)) ?? throw new InvalidDataException($"'{path}' is empty");
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"'{path}' is not valid: {DatasetFile.OneLine(e.Message)}");
         }
+        try
+        {
+            options.Network.Validate();
+            options.Training.Validate();
+            if (options.Bodies is < 2 or > DiscoveryOptions.MaxBodies)
+                throw new ArgumentException($"Bodies must be between 2 and {DiscoveryOptions.MaxBodies}, got {options.Bodies}");
+            new SimulationOptions
+            {
+                System = ParticleSystem.FromName(options.System, options.Potential), Dim = options.Dim, Bodies = options.Bodies,
+                Sims = options.Sims, Steps = options.Frames, Tolerance = options.SimulationTolerance,
+            }.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            var message = e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
+            throw new InvalidDataException($"'{path}' does not hold a trained model's settings: {DatasetFile.OneLine(message)}");
+        }
+        return options with { CheckpointDirectory = directory };
     }
 
     /// <summary>The network trained into <see cref="DiscoveryOptions.CheckpointDirectory"/>, loaded from its checkpoint.</summary>

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using Occam.Symbolic.IO;
 
 namespace Occam.Grids.Data;
 
@@ -55,21 +56,23 @@ public static class IdxFile
         return new IdxArray(dimensions, data);
     }
 
-    /// <summary>Writes unsigned-byte data as an (uncompressed) IDX file.</summary>
+    /// <summary>Writes unsigned-byte data as an (uncompressed) IDX file, atomically (<see cref="AtomicFile"/>).</summary>
     public static void Write(string path, int[] dimensions, byte[] data)
     {
         ArgumentNullException.ThrowIfNull(dimensions);
         ArgumentNullException.ThrowIfNull(data);
         if (dimensions.Aggregate(1L, (a, b) => a * b) != data.LongLength) throw new ArgumentException("IDX: the dimensions do not match the data length.");
-        using var file = File.Create(path);
-        file.Write([0, 0, 0x08, (byte)dimensions.Length]);
-        Span<byte> size = stackalloc byte[4];
-        foreach (var d in dimensions)
+        AtomicFile.Write(path, file =>
         {
-            BinaryPrimitives.WriteInt32BigEndian(size, d);
-            file.Write(size);
-        }
-        file.Write(data);
+            file.Write([0, 0, 0x08, (byte)dimensions.Length]);
+            Span<byte> size = stackalloc byte[4];
+            foreach (var d in dimensions)
+            {
+                BinaryPrimitives.WriteInt32BigEndian(size, d);
+                file.Write(size);
+            }
+            file.Write(data);
+        });
     }
 
     /// <summary>

@@ -12,7 +12,7 @@ namespace Occam.Physics.Halos;
 /// datasets named as above, or a 2-D dataset <c>[N, 8]</c> whose <c>columns</c> attribute names its columns (without it,
 /// the columns are in the order above); see <see cref="Hdf5.ReadColumns"/>.</item>
 /// </list>
-/// Malformed files raise <see cref="InvalidDataException"/> (or <see cref="FormatException"/> from the CSV reader) with a
+/// Malformed files raise <see cref="InvalidDataException"/> (the CSV reader's too) with a
 /// one-line message naming the file and the column and row at fault.
 /// </summary>
 public static class HaloCatalogueFile

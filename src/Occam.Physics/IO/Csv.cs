@@ -48,47 +48,31 @@ public sealed record CsvTable
 
 /// <summary>
 /// Plain CSV for numeric tables: a header line of column names, then one line per row, comma-separated,
-/// numbers in invariant culture with round-trip precision. Lines starting with <c>#</c> are comments.
+/// numbers in invariant culture with round-trip precision. Read by the rules of <see cref="NumericTable"/> (comments,
+/// delimiters, quoting, finite values).
 /// </summary>
 public static class Csv
 {
-    /// <summary>Reads a numeric CSV file with a header line.</summary>
-    /// <exception cref="FormatException">A cell is not a number or a row has the wrong width; the message gives file, line and column.</exception>
-    public static CsvTable Read(string path)
-    {
-        using var reader = new StreamReader(path, Encoding.UTF8);
-        return Read(reader, path);
-    }
+    /// <summary>Reads a numeric CSV file with a header line (by the rules of <see cref="NumericTable"/>).</summary>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="InvalidDataException">A cell is not a finite number or a row has the wrong width; the message gives
+    /// file, line and column.</exception>
+    public static CsvTable Read(string path) => ToTable(NumericTable.Read(path));
 
     /// <summary>Reads a numeric CSV table from a reader; <paramref name="source"/> names it in error messages.</summary>
-    public static CsvTable Read(TextReader reader, string source = "CSV")
+    /// <exception cref="InvalidDataException">As for <see cref="Read(string)"/>.</exception>
+    public static CsvTable Read(TextReader reader, string source = "CSV") => ToTable(NumericTable.Read(reader, source));
+
+    static CsvTable ToTable(NumericTable table)
     {
-        ArgumentNullException.ThrowIfNull(reader);
-        string[]? columns = null;
-        var values = new List<double>();
-        int lineNumber = 0;
-        string? line;
-        while ((line = reader.ReadLine()) is not null)
+        int width = table.Columns.Count;
+        var values = new double[table.Rows * width];
+        for (int c = 0; c < width; c++)
         {
-            lineNumber++;
-            if (line.Length == 0 || line.StartsWith('#') || string.IsNullOrWhiteSpace(line)) continue;
-            var cells = line.Split(',');
-            if (columns is null)
-            {
-                columns = cells.Select(c => c.Trim().Trim('"')).ToArray();
-                continue;
-            }
-            if (cells.Length != columns.Length)
-                throw new FormatException($"{source}, line {lineNumber}: {cells.Length} cells but the header has {columns.Length} columns.");
-            for (int c = 0; c < cells.Length; c++)
-            {
-                if (!double.TryParse(cells[c].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
-                    throw new FormatException($"{source}, line {lineNumber}, column '{columns[c]}': '{cells[c].Trim()}' is not a number.");
-                values.Add(v);
-            }
+            var column = table.Column(c);
+            for (int r = 0; r < column.Length; r++) values[r * width + c] = column[r];
         }
-        if (columns is null) throw new FormatException($"{source}: no header line.");
-        return new CsvTable(columns, values.ToArray());
+        return new CsvTable(table.Columns, values);
     }
 
     /// <summary>Writes a numeric table as CSV, through a temporary file renamed over the target.</summary>
