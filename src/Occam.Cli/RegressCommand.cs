@@ -88,11 +88,18 @@ internal static class RegressCommand
             var table = Load(path, y, inputList);
             var binary = new List<string>();
             var unary = new List<string>();
+            var custom = OperatorSet.Empty;
             foreach (var item in SplitOperators(parse.GetValue(operators)!))
             {
-                // a definition such as softplus(x)=log(1+exp(x)) registers the operator and names it
-                string op = item.Contains('=') ? Operators.Define(item).Name : item;
-                var node = Operators.Resolve(op);
+                // a definition such as softplus(x)=log(1+exp(x)) defines the operator for this search and names it
+                string op = item;
+                if (item.Contains('='))
+                {
+                    var defined = CustomOperator.Define(item, custom);
+                    custom = custom.With(defined);
+                    op = defined.Name;
+                }
+                var node = custom.Resolve(op);
                 (node.Arity == 2 ? binary : unary).Add(op);
             }
             if (binary.Count == 0) throw new UserInputException("--operators needs at least one binary operator (e.g. +,*)");
@@ -104,6 +111,7 @@ internal static class RegressCommand
                 VariableNames = table.InputNames,
                 BinaryOperators = binary,
                 UnaryOperators = unary,
+                CustomOperators = custom,
                 MaxSize = sizeLimit,
                 TimeLimit = TimeSpan.FromSeconds(seconds),
                 MaxEvaluations = evaluations,

@@ -118,15 +118,7 @@ public sealed class SymbolicModule : nn.Module<Tensor, Tensor>
         foreach (var n in expression.Nodes)
             if (n.Op is OpCode.CustomUnary or OpCode.CustomBinary)
                 throw new NotSupportedException(
-                    $"the custom operator '{CustomName(n)}' has no TorchSharp form (it is a .NET delegate); use built-in operators only");
-    }
-
-    /// <summary>A custom operator's name, read from the expression's own text (the registry is internal to Occam.Symbolic).</summary>
-    static string CustomName(Node n)
-    {
-        var lone = new Expression(n.Arity == 1 ? [Node.Var(0), n] : [Node.Var(0), Node.Var(1), n]);
-        var text = lone.ToInfix();
-        return text[..text.IndexOf('(')];
+                    $"the custom operator '{expression.CustomOperators[n.Index].Name}' has no TorchSharp form (it is a .NET delegate); use built-in operators only");
     }
 
     /// <summary>

@@ -34,7 +34,7 @@ internal static class Calculus
                 OpCode.Pow => Mul(t, Add(Mul(db, U(OpCode.Log, a)), Div(Mul(b, da), a))),
                 OpCode.Greater => C(0),
                 OpCode.Cond => Tree.Bin(OpCode.Cond, a, db),
-                _ => throw new NotSupportedException($"cannot differentiate custom operator '{Operators.Name(n)}'"),
+                _ => throw new NotSupportedException($"cannot differentiate custom operator '{t.OperatorName}'"),
             };
         }
         return n.Op switch
@@ -51,7 +51,7 @@ internal static class Calculus
             OpCode.Tanh => Mul(Sub(C(1), U(OpCode.Square, t)), da),
             OpCode.Inv => Div(U(OpCode.Neg, da), U(OpCode.Square, a)),
             OpCode.Step => C(0),
-            _ => throw new NotSupportedException($"cannot differentiate custom operator '{Operators.Name(n)}'"),
+            _ => throw new NotSupportedException($"cannot differentiate custom operator '{t.OperatorName}'"),
         };
     }
 }

@@ -15,6 +15,7 @@ internal sealed class ConstantOptimizer
     readonly double[] y;
     readonly double[]? baseWeights;
     readonly bool leastAbsolute;
+    readonly OperatorSet operators;
     readonly bool thresholds;
     double[]? w;
     internal double[]? residuals; // each row's residual, written by Accumulate where set
@@ -27,8 +28,10 @@ internal sealed class ConstantOptimizer
     /// <param name="thresholds">Whether to move the constants the loss has no gradient in (see <see cref="PatternSearch"/>).
     /// The search's inner loop leaves them to mutation, since there the pattern search cost 85 % of the rounds on a step
     /// law (7 rounds in 20 s instead of 59), and fits them once on the final hall of fame.</param>
-    public ConstantOptimizer(Dataset<double> data, bool leastAbsolute = false, bool thresholds = true)
+    /// <param name="operators">The custom operators the nodes refer to.</param>
+    public ConstantOptimizer(Dataset<double> data, bool leastAbsolute = false, bool thresholds = true, OperatorSet? operators = null)
     {
+        this.operators = operators ?? OperatorSet.Empty;
         rows = data.Rows; features = data.Features;
         columns = data.X; y = data.Y!; w = baseWeights = data.Weights;
         this.leastAbsolute = leastAbsolute;
@@ -305,8 +308,8 @@ internal sealed class ConstantOptimizer
                     var x = val.AsSpan((sp - 1) * Block, nb);
                     for (int b = 0; b < nb; b++)
                     {
-                        double fx = Operators.Apply(n, x[b]);
-                        if (jac) scale[b] = UnaryDerivative(n, x[b], fx);
+                        double fx = operators.Apply(n, x[b]);
+                        if (jac) scale[b] = UnaryDerivative(n, x[b], fx, operators);
                         x[b] = fx;
                     }
                     if (jac) ScaleTangents(sp - 1, lo[sp - 1], hi[sp - 1], k, scale, nb);
@@ -341,8 +344,8 @@ internal sealed class ConstantOptimizer
                         else
                             for (int b = 0; b < nb; b++)
                             {
-                                double fx = Operators.Apply(n, a[b], bv[b]);
-                                if (jac) BinaryDerivative(n, a[b], bv[b], fx, out scale[b], out scaleB[b]);
+                                double fx = operators.Apply(n, a[b], bv[b]);
+                                if (jac) BinaryDerivative(n, a[b], bv[b], fx, out scale[b], out scaleB[b], operators);
                                 a[b] = fx;
                             }
                         if (jac)
@@ -401,7 +404,9 @@ internal sealed class ConstantOptimizer
         }
     }
 
-    internal static double UnaryDerivative(in Node n, double x, double fx) => n.Op switch
+    /// <summary>f′(x) of a unary node, where fx = f(x); a custom operator's by central differences (<paramref name="operators"/>
+    /// holds it).</summary>
+    internal static double UnaryDerivative(in Node n, double x, double fx, OperatorSet? operators = null) => n.Op switch
     {
         OpCode.Neg => -1,
         OpCode.Square => 2 * x,
@@ -415,16 +420,18 @@ internal sealed class ConstantOptimizer
         OpCode.Tanh => 1 - fx * fx,
         OpCode.Inv => -fx * fx,
         OpCode.Step => 0,
-        _ => CentralDifference(n, x),
+        _ => CentralDifference(n, x, operators!),
     };
 
-    static double CentralDifference(in Node n, double x)
+    static double CentralDifference(in Node n, double x, OperatorSet operators)
     {
         double h = 1e-6 * Math.Max(1, Math.Abs(x));
-        return (Operators.Apply(n, x + h) - Operators.Apply(n, x - h)) / (2 * h);
+        return (operators.Apply(n, x + h) - operators.Apply(n, x - h)) / (2 * h);
     }
 
-    internal static void BinaryDerivative(in Node n, double a, double b, double f, out double pa, out double pb)
+    /// <summary>∂f/∂a and ∂f/∂b of a binary node at (a, b), where f is its value; a custom operator's by central
+    /// differences (<paramref name="operators"/> holds it).</summary>
+    internal static void BinaryDerivative(in Node n, double a, double b, double f, out double pa, out double pb, OperatorSet? operators = null)
     {
         switch (n.Op)
         {
@@ -441,8 +448,8 @@ internal sealed class ConstantOptimizer
             default:
             {
                 double ha = 1e-6 * Math.Max(1, Math.Abs(a)), hb = 1e-6 * Math.Max(1, Math.Abs(b));
-                pa = (Operators.Apply(n, a + ha, b) - Operators.Apply(n, a - ha, b)) / (2 * ha);
-                pb = (Operators.Apply(n, a, b + hb) - Operators.Apply(n, a, b - hb)) / (2 * hb);
+                pa = (operators!.Apply(n, a + ha, b) - operators.Apply(n, a - ha, b)) / (2 * ha);
+                pb = (operators.Apply(n, a, b + hb) - operators.Apply(n, a, b - hb)) / (2 * hb);
                 return;
             }
         }

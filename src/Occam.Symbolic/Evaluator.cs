@@ -108,8 +108,15 @@ public sealed unsafe class Evaluator<T> where T : unmanaged, IFloatingPointIeee7
     /// With <paramref name="fastMath"/> false (default) exp, log, sin, cos, tanh and pow use Math.* per element, so results
     /// equal a scalar evaluation bit for bit; with true they use TensorPrimitives' SIMD kernels (within a few ulp,
     /// several times faster). Arithmetic, sqrt, abs, square, cube, inv and the conditionals are SIMD either way.
+    /// Custom-operator nodes refer to <paramref name="operators"/> (the expression's or the search's).
     /// </summary>
-    public Evaluator(bool fastMath = false) => FastMath = fastMath;
+    public Evaluator(bool fastMath = false, OperatorSet? operators = null)
+    {
+        FastMath = fastMath;
+        this.operators = operators ?? OperatorSet.Empty;
+    }
+
+    OperatorSet operators;
 
     /// <summary>Whether transcendental functions use SIMD approximations.</summary>
     public bool FastMath { get; }
@@ -119,7 +126,13 @@ public sealed unsafe class Evaluator<T> where T : unmanaged, IFloatingPointIeee7
     T*[] stack = new T*[16];
 
     /// <summary>Evaluates <paramref name="expression"/> on every row into <paramref name="output"/>.</summary>
-    public void Evaluate(Expression expression, Dataset<T> data, Span<T> output) => Evaluate(expression.NodeArray, data, output);
+    public void Evaluate(Expression expression, Dataset<T> data, Span<T> output)
+    {
+        var own = operators;
+        operators = expression.CustomOperators; // its custom nodes refer to its own operators
+        try { Evaluate(expression.NodeArray, data, output); }
+        finally { operators = own; }
+    }
 
     internal void Evaluate(ReadOnlySpan<Node> nodes, Dataset<T> data, Span<T> output)
     {
@@ -293,7 +306,7 @@ public sealed unsafe class Evaluator<T> where T : unmanaged, IFloatingPointIeee7
             case OpCode.Inv: TensorPrimitives.Reciprocal(a, o); break;
             case OpCode.Step: Kernels<T>.Step(a, o); break;
             default:
-                for (int i = 0; i < a.Length; i++) o[i] = T.CreateTruncating(Operators.Apply(n, double.CreateTruncating(a[i])));
+                for (int i = 0; i < a.Length; i++) o[i] = T.CreateTruncating(operators.Apply(n, double.CreateTruncating(a[i])));
                 break;
         }
     }
@@ -316,7 +329,7 @@ public sealed unsafe class Evaluator<T> where T : unmanaged, IFloatingPointIeee7
             case OpCode.Cond: Kernels<T>.Cond(a, b, o); break;
             default:
                 for (int i = 0; i < a.Length; i++)
-                    o[i] = T.CreateTruncating(Operators.Apply(n, double.CreateTruncating(a[i]), double.CreateTruncating(b[i])));
+                    o[i] = T.CreateTruncating(operators.Apply(n, double.CreateTruncating(a[i]), double.CreateTruncating(b[i])));
                 break;
         }
     }

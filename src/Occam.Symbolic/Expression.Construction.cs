@@ -5,7 +5,8 @@ namespace Occam.Symbolic;
 /// <see cref="Parse"/> gives for the equivalent text with every operand in parentheses: <c>a * b</c> is
 /// <c>Parse("(a) * (b)")</c>, <c>-a</c> is <c>Parse("-(a)")</c>, <see cref="Sum"/> of a, b, c is
 /// <c>Parse("(a) + (b) + (c)")</c>, and a double operand is a constant node holding that very double. Expressions combined
-/// must have the same variable names.
+/// must have the same variable names; their custom operators are joined (those of the left operand first, then the
+/// others the right one uses), and two different operators of the same name cannot be combined.
 /// </summary>
 public sealed partial class Expression
 {
@@ -13,7 +14,7 @@ public sealed partial class Expression
     public static Expression Constant(double value, IReadOnlyList<string> variableNames)
     {
         ArgumentNullException.ThrowIfNull(variableNames);
-        return new Expression([Node.Const(value)], variableNames, trusted: true);
+        return new Expression([Node.Const(value)], variableNames, OperatorSet.Empty, trusted: true);
     }
 
     /// <summary>Input variable <paramref name="index"/> (0-based) over <paramref name="variableNames"/>.</summary>
@@ -22,7 +23,7 @@ public sealed partial class Expression
     {
         ArgumentNullException.ThrowIfNull(variableNames);
         ArgumentOutOfRangeException.ThrowIfNegative(index);
-        return new Expression([Node.Var(index)], variableNames, trusted: true);
+        return new Expression([Node.Var(index)], variableNames, OperatorSet.Empty, trusted: true);
     }
 
     /// <summary>The variable called <paramref name="name"/> in <paramref name="variableNames"/> (or x<i>i</i> for an index past
@@ -49,25 +50,25 @@ public sealed partial class Expression
     public static Expression operator -(Expression a)
     {
         ArgumentNullException.ThrowIfNull(a);
-        return Checked([.. a.nodes, Node.Of(OpCode.Neg)], a.VariableNames);
+        return Checked([.. a.nodes, Node.Of(OpCode.Neg)], a.VariableNames, a.operators);
     }
 
     /// <summary>a + b for a constant b.</summary>
-    public static Expression operator +(Expression a, double b) => a + a.Like(b);
+    public static Expression operator +(Expression a, double b) => a + Like(a, b);
     /// <summary>a + b for a constant a.</summary>
-    public static Expression operator +(double a, Expression b) => b.Like(a) + b;
+    public static Expression operator +(double a, Expression b) => Like(b, a) + b;
     /// <summary>a − b for a constant b.</summary>
-    public static Expression operator -(Expression a, double b) => a - a.Like(b);
+    public static Expression operator -(Expression a, double b) => a - Like(a, b);
     /// <summary>a − b for a constant a.</summary>
-    public static Expression operator -(double a, Expression b) => b.Like(a) - b;
+    public static Expression operator -(double a, Expression b) => Like(b, a) - b;
     /// <summary>a · b for a constant b.</summary>
-    public static Expression operator *(Expression a, double b) => a * a.Like(b);
+    public static Expression operator *(Expression a, double b) => a * Like(a, b);
     /// <summary>a · b for a constant a.</summary>
-    public static Expression operator *(double a, Expression b) => b.Like(a) * b;
+    public static Expression operator *(double a, Expression b) => Like(b, a) * b;
     /// <summary>a / b for a constant b.</summary>
-    public static Expression operator /(Expression a, double b) => a / a.Like(b);
+    public static Expression operator /(Expression a, double b) => a / Like(a, b);
     /// <summary>a / b for a constant a.</summary>
-    public static Expression operator /(double a, Expression b) => b.Like(a) / b;
+    public static Expression operator /(double a, Expression b) => Like(b, a) / b;
 
     /// <summary>The terms added from left to right, ((t₀ + t₁) + t₂) + …, as <c>Parse("(t0) + (t1) + (t2)")</c> reads it.</summary>
     /// <exception cref="ArgumentException">There are no terms, or their variable names differ.</exception>
@@ -86,12 +87,12 @@ public sealed partial class Expression
     {
         ArgumentOutOfRangeException.ThrowIfNegative(variable);
         ArgumentNullException.ThrowIfNull(replacement);
-        SameNames(this, replacement);
+        var (operators, left, right) = Joined(this, replacement);
         var result = new List<Node>(nodes.Length);
-        foreach (var n in nodes)
-            if (n.Op == OpCode.Variable && n.Index == variable) result.AddRange(replacement.nodes);
+        foreach (var n in left)
+            if (n.Op == OpCode.Variable && n.Index == variable) result.AddRange(right);
             else result.Add(n);
-        return Checked(result.ToArray(), VariableNames);
+        return Checked(result.ToArray(), VariableNames, operators);
     }
 
     /// <summary>This expression with the variable called <paramref name="name"/> replaced by <paramref name="replacement"/>
@@ -100,28 +101,53 @@ public sealed partial class Expression
     public Expression Substitute(string name, Expression replacement) =>
         Substitute(Variable(name, VariableNames).nodes[0].Index, replacement);
 
-    Expression Like(double value) => Constant(value, VariableNames);
+    /// <summary>The constant <paramref name="value"/> over the variables and operators of <paramref name="e"/>.</summary>
+    static Expression Like(Expression e, double value)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return e.Over([Node.Const(value)]);
+    }
 
     static Expression Binary(OpCode op, Expression a, Expression b)
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        SameNames(a, b);
-        return Checked([.. a.nodes, .. b.nodes, Node.Of(op)], a.VariableNames);
+        var (operators, left, right) = Joined(a, b);
+        return Checked([.. left, .. right, Node.Of(op)], a.VariableNames, operators);
     }
 
-    static void SameNames(Expression a, Expression b)
+    /// <summary>
+    /// The operators two expressions over the same variables use together, and both node arrays over them: the set of the
+    /// one that uses custom operators, or, where both do, <paramref name="a"/>'s set with the operators only
+    /// <paramref name="b"/> uses appended (<paramref name="b"/>'s custom nodes renumbered).
+    /// </summary>
+    static (OperatorSet Operators, Node[] Left, Node[] Right) Joined(Expression a, Expression b)
     {
         if (!a.VariableNames.SequenceEqual(b.VariableNames))
             throw new ArgumentException(
                 $"expressions over different variables cannot be combined: [{string.Join(", ", a.VariableNames)}] and [{string.Join(", ", b.VariableNames)}]");
+        if (ReferenceEquals(a.operators, b.operators) || !b.UsedCustomOperators().Any()) return (a.operators, a.nodes, b.nodes);
+        if (!a.UsedCustomOperators().Any()) return (b.operators, a.nodes, b.nodes);
+        var joined = a.operators;
+        var right = (Node[])b.nodes.Clone();
+        for (int i = 0; i < right.Length; i++)
+        {
+            if (right[i].Op is not (OpCode.CustomUnary or OpCode.CustomBinary)) continue;
+            var op = b.operators[right[i].Index];
+            int k = joined.IndexOf(op.Name);
+            if (k >= 0 && !joined[k].Equals(op))
+                throw new ArgumentException($"expressions with different custom operators named '{op.Name}' cannot be combined: {joined[k]} and {op}");
+            if (k < 0) { joined = joined.With(op); k = joined.Count - 1; }
+            right[i] = joined.NodeOf(k);
+        }
+        return (joined, a.nodes, right);
     }
 
     /// <summary>An expression from postfix nodes built here, checked against <see cref="MaxDepth"/> only (its operands were valid).</summary>
-    static Expression Checked(Node[] postfix, IReadOnlyList<string> variableNames)
+    static Expression Checked(Node[] postfix, IReadOnlyList<string> variableNames, OperatorSet operators)
     {
         int depth = Postfix.Depth(postfix);
         if (depth > MaxDepth) throw new ArgumentException($"the expression built would be {depth} levels deep; the limit is {MaxDepth}");
-        return new Expression(postfix, variableNames, trusted: true);
+        return new Expression(postfix, variableNames, operators, trusted: true);
     }
 }

@@ -23,22 +23,28 @@ public sealed partial class Expression : IEquatable<Expression>
     /// <summary>Largest derivative <see cref="Differentiate"/> builds (nodes, before simplification).</summary>
     public const int MaxDerivativeNodes = 200_000;
 
-    /// <summary>Builds an expression from postfix nodes (validated).</summary>
-    public Expression(IEnumerable<Node> postfix, IReadOnlyList<string>? variableNames = null)
+    /// <summary>Builds an expression from postfix nodes (validated); custom-operator nodes refer to
+    /// <paramref name="operators"/> by place.</summary>
+    public Expression(IEnumerable<Node> postfix, IReadOnlyList<string>? variableNames = null, OperatorSet? operators = null)
     {
         nodes = postfix.ToArray();
         VariableNames = variableNames ?? [];
-        Validate(nodes);
+        this.operators = operators ?? OperatorSet.Empty;
+        Validate(nodes, this.operators);
     }
 
-    internal Expression(Node[] postfix, IReadOnlyList<string> variableNames, bool trusted)
+    internal Expression(Node[] postfix, IReadOnlyList<string> variableNames, OperatorSet operators, bool trusted)
     {
         nodes = postfix;
         VariableNames = variableNames;
-        if (!trusted) Validate(nodes);
+        this.operators = operators;
+        if (!trusted) Validate(nodes, operators);
     }
 
-    static void Validate(Node[] nodes)
+    /// <summary>The same kind of expression (variable names, custom operators) over other nodes.</summary>
+    Expression Over(Node[] postfix) => new(postfix, VariableNames, operators, trusted: true);
+
+    static void Validate(Node[] nodes, OperatorSet operators)
     {
         int depth = 0;
         for (int i = 0; i < nodes.Length; i++)
@@ -46,6 +52,9 @@ public sealed partial class Expression : IEquatable<Expression>
             int arity = nodes[i].Arity;
             if (depth < arity) throw new ArgumentException($"postfix node {i} ({nodes[i].Op}) needs {arity} operand(s), has {depth}");
             if (nodes[i].Op == OpCode.Variable && nodes[i].Index < 0) throw new ArgumentException($"negative variable index at node {i}");
+            if (nodes[i].Op is OpCode.CustomUnary or OpCode.CustomBinary
+                && (nodes[i].Index < 0 || nodes[i].Index >= operators.Count || operators[nodes[i].Index].Arity != arity))
+                throw new ArgumentException($"postfix node {i} ({nodes[i].Op}) refers to custom operator {nodes[i].Index}, which the operator set does not hold");
             depth += 1 - arity;
         }
         if (depth != 1) throw new ArgumentException($"postfix array leaves {depth} values, expected 1");
@@ -55,6 +64,34 @@ public sealed partial class Expression : IEquatable<Expression>
 
     /// <summary>Names used for variables when printing (index i ↦ name; missing names print as x<i>i</i>).</summary>
     public IReadOnlyList<string> VariableNames { get; }
+
+    readonly OperatorSet operators;
+
+    /// <summary>The custom operators its custom nodes refer to (by place); empty for an expression of built-in operators.</summary>
+    public OperatorSet CustomOperators => operators;
+
+    /// <summary>The custom operators its nodes use, each once, in order of first use.</summary>
+    internal IEnumerable<CustomOperator> UsedCustomOperators() =>
+        nodes.Where(n => n.Op is OpCode.CustomUnary or OpCode.CustomBinary).Select(n => n.Index).Distinct().Select(i => operators[i]);
+
+    /// <summary>A copy of the nodes with each custom node renumbered to its operator's place in <paramref name="target"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="target"/> lacks an operator the expression uses, or holds another of
+    /// that name.</exception>
+    internal Node[] NodesOver(OperatorSet target)
+    {
+        var copy = (Node[])nodes.Clone();
+        if (ReferenceEquals(target, operators)) return copy;
+        for (int i = 0; i < copy.Length; i++)
+        {
+            if (copy[i].Op is not (OpCode.CustomUnary or OpCode.CustomBinary)) continue;
+            var op = operators[copy[i].Index];
+            int k = target.IndexOf(op.Name);
+            if (k < 0 || !target[k].Equals(op))
+                throw new ArgumentException($"the expression '{ToInfix()}' uses the custom operator {op}, which the search's CustomOperators do not hold");
+            copy[i] = target.NodeOf(k);
+        }
+        return copy;
+    }
 
     /// <summary>The postfix nodes.</summary>
     public ReadOnlySpan<Node> Nodes => nodes;
@@ -91,11 +128,11 @@ public sealed partial class Expression : IEquatable<Expression>
                 copy[i] = Node.Const(constants[k++]);
             }
         if (k != constants.Length) throw new ArgumentException($"expected {ConstantCount} constants, got {constants.Length}");
-        return new Expression(copy, VariableNames, trusted: true);
+        return Over(copy);
     }
 
     /// <summary>The same expression printed with other variable names.</summary>
-    public Expression WithVariableNames(IReadOnlyList<string> names) => new(nodes, names, trusted: true);
+    public Expression WithVariableNames(IReadOnlyList<string> names) => new(nodes, names, operators, trusted: true);
 
     /// <summary>The same expression over another variable list: each variable is looked up by its name in
     /// <paramref name="names"/> (say, a search's inputs mapped to a wider table). Throws when a name is missing.</summary>
@@ -110,19 +147,21 @@ public sealed partial class Expression : IEquatable<Expression>
             for (int k = 0; k < names.Count && index < 0; k++) if (names[k] == name) index = k;
             copy[i] = Node.Var(index >= 0 ? index : throw new ArgumentException($"variable '{name}' is not among {string.Join(", ", names)}"));
         }
-        return new Expression(copy, names, trusted: true);
+        return new Expression(copy, names, operators, trusted: true);
     }
 
     /// <summary>
     /// Parses infix text such as <c>"2.5*x0^2 - sin(x1)/r"</c>. Operators <c>+ - * / ^ **</c>, unary minus, and the
-    /// functions neg square cube sqrt exp log abs sin cos tanh inv step greater(a,b) cond(a,b) pow(a,b) and any
-    /// registered custom operator. Names are looked up in <paramref name="variableNames"/>; <c>x0, x1, …</c> refer to
-    /// indices past the named ones. Throws <see cref="FormatException"/> naming the position on bad input.
+    /// functions neg square cube sqrt exp log abs sin cos tanh inv step greater(a,b) cond(a,b) pow(a,b) and the custom
+    /// operators of <paramref name="operators"/> (which the expression keeps). Names are looked up in
+    /// <paramref name="variableNames"/>; <c>x0, x1, …</c> refer to indices past the named ones. Throws
+    /// <see cref="FormatException"/> naming the position on bad input.
     /// </summary>
-    public static Expression Parse(string text, IReadOnlyList<string>? variableNames = null)
+    public static Expression Parse(string text, IReadOnlyList<string>? variableNames = null, OperatorSet? operators = null)
     {
         var names = variableNames ?? [];
-        return new Expression(Parser.Parse(text, names), names, trusted: true);
+        operators ??= OperatorSet.Empty;
+        return new Expression(Parser.Parse(text, names, operators), names, operators, trusted: true);
     }
 
     /// <summary>Evaluates at one point (variables indexed as in the expression). Never throws for non-finite results.</summary>
@@ -143,8 +182,8 @@ public sealed partial class Expression : IEquatable<Expression>
                         stack[sp++] = variables[n.Index];
                     }
                     break;
-                case 1: stack[sp - 1] = Operators.Apply(n, stack[sp - 1]); break;
-                default: sp--; stack[sp - 1] = Operators.Apply(n, stack[sp - 1], stack[sp]); break;
+                case 1: stack[sp - 1] = operators.Apply(n, stack[sp - 1]); break;
+                default: sp--; stack[sp - 1] = operators.Apply(n, stack[sp - 1], stack[sp]); break;
             }
         }
         return stack[0];
@@ -157,7 +196,7 @@ public sealed partial class Expression : IEquatable<Expression>
         if (MaxVariableIndex >= data.Features)
             throw new ArgumentException($"expression uses variable {MaxVariableIndex} but the data has {data.Features} column(s)");
         var result = new double[data.Rows];
-        new Evaluator<double>().Evaluate(nodes, data, result);
+        new Evaluator<double>(operators: operators).Evaluate(nodes, data, result);
         return result;
     }
 
@@ -169,14 +208,14 @@ public sealed partial class Expression : IEquatable<Expression>
         if (variableIndex < 0) throw new ArgumentException($"variable index must be non-negative, got {variableIndex}");
         int depth = Depth;
         if (depth > MaxDepth) throw new ArgumentException($"cannot differentiate an expression {depth} levels deep; the limit is {MaxDepth}");
-        var d = Calculus.Derivative(Tree.FromPostfix(nodes), variableIndex);
+        var d = Calculus.Derivative(ToTree(), variableIndex);
         if (d.SizeExceeds(MaxDerivativeNodes))
             throw new ArgumentException($"the derivative of this {nodes.Length}-node expression has more than {MaxDerivativeNodes} nodes; use a smaller expression");
-        return new Expression(Simplifier.Simplify(d).ToPostfix(), VariableNames, trusted: true);
+        return Over(Simplifier.Simplify(d).ToPostfix());
     }
 
     /// <summary>Constant folding, merging of nested constants and light algebraic normalisation.</summary>
-    public Expression Simplify() => new(Simplifier.Simplify(Tree.FromPostfix(nodes)).ToPostfix(), VariableNames, trusted: true);
+    public Expression Simplify() => Over(Simplifier.Simplify(Tree.FromPostfix(nodes)).ToPostfix());
 
     /// <summary>
     /// Reads the expression as a product of factors (its top-level ×, ÷, inv and neg, and the value of a conditional:
@@ -204,7 +243,7 @@ public sealed partial class Expression : IEquatable<Expression>
                 case OpCode.Div: Walk(t.A!, inverse); Walk(t.B!, !inverse); break;
                 case OpCode.Inv: Walk(t.A!, !inverse); break;
                 case OpCode.Neg: negate = !negate; Walk(t.A!, inverse); break;
-                case OpCode.Cond when !inverse && new Expression(t.B!.ToPostfix(), VariableNames, trusted: true).SplitFactor(inFactor) is
+                case OpCode.Cond when !inverse && Over(t.B!.ToPostfix()).SplitFactor(inFactor) is
                     { Factor: { } valueFactor } valueSplit:
                     // cond(a, b) is [a > 0]·b, so b's factors are factors of the whole (1/cond is not: 1/0 where a ≤ 0)
                     factorUp.Add(Tree.FromPostfix(valueFactor.nodes));
@@ -219,20 +258,20 @@ public sealed partial class Expression : IEquatable<Expression>
         }
         static Tree Product(List<Tree> ts) => ts.Count == 0 ? Tree.C(1) : ts.Skip(1).Aggregate(ts[0], (a, b) => Tree.Bin(OpCode.Mul, a, b));
         static Tree Quotient(List<Tree> up, List<Tree> down) => down.Count == 0 ? Product(up) : Tree.Bin(OpCode.Div, Product(up), Product(down));
-        Expression Build(Tree t) => new(Simplifier.Simplify(t).ToPostfix(), VariableNames, trusted: true);
+        Expression Build(Tree t) => Over(Simplifier.Simplify(t).ToPostfix());
     }
 
     /// <summary>Infix text that <see cref="Parse"/> reads back to the identical expression.</summary>
-    public string ToInfix() => Printer.Print(Tree.FromPostfix(nodes), VariableNames, PrintStyle.Infix);
+    public string ToInfix() => Printer.Print(ToTree(), VariableNames, PrintStyle.Infix);
 
     /// <summary>SymPy-compatible text (<c>**</c>, <c>Abs</c>, <c>Piecewise</c> for conditionals).</summary>
-    public string ToSympy() => Printer.Print(Tree.FromPostfix(nodes), VariableNames, PrintStyle.Sympy);
+    public string ToSympy() => Printer.Print(ToTree(), VariableNames, PrintStyle.Sympy);
 
     /// <summary>LaTeX (constants rounded to 5 significant digits).</summary>
-    public string ToLatex() => Printer.Print(Tree.FromPostfix(nodes), VariableNames, PrintStyle.Latex);
+    public string ToLatex() => Printer.Print(ToTree(), VariableNames, PrintStyle.Latex);
 
     /// <summary>A C# expression using <c>Math.*</c>; variables by name (or <c>x[i]</c> where the name is not an identifier).</summary>
-    public string ToCSharp() => Printer.Print(Tree.FromPostfix(nodes), VariableNames, PrintStyle.CSharp);
+    public string ToCSharp() => Printer.Print(ToTree(), VariableNames, PrintStyle.CSharp);
 
     /// <summary>
     /// NumPy source (<c>import numpy as np</c>): elementwise over float64 arrays, with <see cref="Evaluate(ReadOnlySpan{double})"/>'s
@@ -274,11 +313,14 @@ public sealed partial class Expression : IEquatable<Expression>
             SourceLanguage.Julia => PrintStyle.Julia,
             _ => throw new ArgumentOutOfRangeException(nameof(language), language, "unknown source language"),
         };
-        return Printer.Function(Tree.FromPostfix(nodes), VariableNames, MaxVariableIndex + 1, style, name);
+        return Printer.Function(ToTree(), VariableNames, MaxVariableIndex + 1, style, name);
     }
 
     string ExportSource(PrintStyle style) =>
-        Printer.Source(Tree.FromPostfix(nodes), Printer.Identifiers(VariableNames, MaxVariableIndex + 1, style), style);
+        Printer.Source(ToTree(), Printer.Identifiers(VariableNames, MaxVariableIndex + 1, style), style);
+
+    /// <summary>The tree, its custom nodes naming their operators (for printing).</summary>
+    Tree ToTree() => Tree.FromPostfix(nodes, operators);
 
     /// <summary>The infix form (<see cref="ToInfix"/>).</summary>
     public override string ToString() => ToInfix();
@@ -287,6 +329,12 @@ public sealed partial class Expression : IEquatable<Expression>
     public Func<double[], double> Compile()
     {
         var x = LinqExpr.Parameter(typeof(double[]), "x");
+        return LinqExpr.Lambda<Func<double[], double>>(Lambda(i => LinqExpr.ArrayIndex(x, LinqExpr.Constant(i))), x).Compile();
+    }
+
+    /// <summary>The body of a lambda computing the expression, reading variable i from <paramref name="variable"/>(i).</summary>
+    internal LinqExpr Lambda(Func<int, LinqExpr> variable)
+    {
         var stack = new Stack<LinqExpr>();
         static LinqExpr C(double v) => LinqExpr.Constant(v);
         static LinqExpr M(string name, params LinqExpr[] args) =>
@@ -296,7 +344,7 @@ public sealed partial class Expression : IEquatable<Expression>
             switch (n.Op)
             {
                 case OpCode.Constant: stack.Push(C(n.Value)); break;
-                case OpCode.Variable: stack.Push(LinqExpr.ArrayIndex(x, LinqExpr.Constant(n.Index))); break;
+                case OpCode.Variable: stack.Push(variable(n.Index)); break;
                 default:
                     if (n.Arity == 1)
                     {
@@ -315,7 +363,7 @@ public sealed partial class Expression : IEquatable<Expression>
                             OpCode.Tanh => M("Tanh", a),
                             OpCode.Inv => LinqExpr.Divide(C(1.0), a),
                             OpCode.Step => LinqExpr.Condition(LinqExpr.GreaterThan(a, C(0.0)), C(1.0), C(0.0)),
-                            _ => LinqExpr.Invoke(LinqExpr.Constant(Operators.Custom(n.Index).Unary!), a),
+                            _ => LinqExpr.Invoke(LinqExpr.Constant(operators[n.Index].Unary!), a),
                         });
                     }
                     else
@@ -331,20 +379,27 @@ public sealed partial class Expression : IEquatable<Expression>
                             OpCode.Pow => M("Pow", a, b),
                             OpCode.Greater => LinqExpr.Condition(LinqExpr.GreaterThan(a, b), C(1.0), C(0.0)),
                             OpCode.Cond => LinqExpr.Condition(LinqExpr.GreaterThan(a, C(0.0)), b, C(0.0)),
-                            _ => LinqExpr.Invoke(LinqExpr.Constant(Operators.Custom(n.Index).Binary!), a, b),
+                            _ => LinqExpr.Invoke(LinqExpr.Constant(operators[n.Index].Binary!), a, b),
                         });
                     }
                     break;
             }
         }
-        return LinqExpr.Lambda<Func<double[], double>>(stack.Pop(), x).Compile();
+        return stack.Pop();
     }
 
     static readonly System.Linq.Expressions.Expression<Func<double, double>> Square = v => v * v;
     static readonly System.Linq.Expressions.Expression<Func<double, double>> Cube = v => v * v * v;
 
-    /// <summary>True when both have the same postfix nodes (variable names are not compared).</summary>
-    public bool Equals(Expression? other) => other is not null && nodes.AsSpan().SequenceEqual(other.nodes);
+    /// <summary>True when both have the same postfix nodes and their custom nodes name equal operators (variable names are
+    /// not compared).</summary>
+    public bool Equals(Expression? other)
+    {
+        if (other is null || !nodes.AsSpan().SequenceEqual(other.nodes)) return false;
+        foreach (var n in nodes)
+            if (n.Op is OpCode.CustomUnary or OpCode.CustomBinary && !operators[n.Index].Equals(other.operators[n.Index])) return false;
+        return true;
+    }
     /// <inheritdoc cref="Equals(Expression?)"/>
     public override bool Equals(object? obj) => obj is Expression e && Equals(e);
     /// <summary>A hash of the postfix nodes, consistent with <see cref="Equals(Expression?)"/>.</summary>

@@ -39,8 +39,9 @@ public static class HallOfFameFile
         };
     }
 
-    /// <summary>Reads the equations of a hall-of-fame file (infix forms parsed with <paramref name="variableNames"/>).</summary>
-    public static IReadOnlyList<Expression> Load(string path, IReadOnlyList<string> variableNames)
+    /// <summary>Reads the equations of a hall-of-fame file (infix forms parsed with <paramref name="variableNames"/> and the
+    /// custom <paramref name="operators"/> the search used).</summary>
+    public static IReadOnlyList<Expression> Load(string path, IReadOnlyList<string> variableNames, OperatorSet? operators = null)
     {
         JsonNode? root;
         try { root = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }); }
@@ -52,7 +53,7 @@ public static class HallOfFameFile
             if (item is not JsonObject entry || entry["equation"] is not JsonNode equation) continue;
             if (equation is not JsonValue value || !value.TryGetValue(out string? eq))
                 throw new InvalidDataException($"{path}: an equation is not a string ({IO.MessageText.Excerpt(equation.ToJsonString())})");
-            try { list.Add(Expression.Parse(eq, variableNames)); }
+            try { list.Add(Expression.Parse(eq, variableNames, operators)); }
             catch (FormatException e) { throw new InvalidDataException($"{path}: {e.Message}"); }
         }
         return list;

@@ -5,7 +5,7 @@ internal sealed class Island
 {
     readonly SearchContext s;
     Rng rng;
-    readonly Evaluator<double> ev = new(fastMath: false);
+    readonly Evaluator<double> ev;
     readonly ConstantOptimizer opt;
     public Member[] Population;
     public readonly HallOfFame Best;
@@ -19,7 +19,8 @@ internal sealed class Island
     {
         this.s = s;
         rng = new Rng(0);
-        opt = new ConstantOptimizer(s.optData, s.LeastAbsolute, thresholds: false);
+        ev = s.NewEvaluator();
+        opt = s.NewOptimizer(thresholds: false);
         Best = new HallOfFame(s.o.MaxSize);
         SizeCounts = new long[s.o.MaxSize + 1];
         Population = [];
@@ -42,7 +43,7 @@ internal sealed class Island
             foreach (var n in m.Nodes)
             {
                 w.Write((byte)n.Op);
-                w.Write(n.Op is OpCode.CustomUnary or OpCode.CustomBinary && s.LocalToHead is { } map ? map[n.Index] : n.Index);
+                w.Write(n.Index);
                 w.Write(n.Value);
             }
             w.Write(m.Loss); w.Write(m.Cost); w.Write(m.Complexity); w.Write(m.Birth);
@@ -68,9 +69,7 @@ internal sealed class Island
             for (int i = 0; i < nodes.Length; i++)
             {
                 var op = (OpCode)r.ReadByte();
-                int index = r.ReadInt32();
-                if (op is OpCode.CustomUnary or OpCode.CustomBinary && s.HeadToLocal is { } map) index = map[index];
-                nodes[i] = new Node(op, index, r.ReadDouble());
+                nodes[i] = new Node(op, r.ReadInt32(), r.ReadDouble());
             }
             var m = new Member(nodes, r.ReadDouble(), r.ReadDouble(), r.ReadInt32(), r.ReadInt64());
             seen.Add(m);
@@ -90,7 +89,8 @@ internal sealed class Island
     {
         this.s = s;
         rng = new Rng(Rng.Mix((ulong)(uint)s.o.Seed, (ulong)index + 1));
-        opt = new ConstantOptimizer(s.optData, s.LeastAbsolute, thresholds: false);
+        ev = s.NewEvaluator();
+        opt = s.NewOptimizer(thresholds: false);
         Best = new HallOfFame(s.o.MaxSize);
         SizeCounts = new long[s.o.MaxSize + 1];
         Population = new Member[s.o.PopulationSize];

@@ -22,7 +22,8 @@ public enum OpCode : byte
     Greater,
     /// <summary>cond(a, b): b where a &gt; 0, else 0 (PySR's <c>cond</c>).</summary>
     Cond,
-    /// <summary>A registered binary <see cref="CustomOperator"/> (<see cref="Node.Index"/> is its id).</summary>
+    /// <summary>A binary <see cref="CustomOperator"/> (<see cref="Node.Index"/> is its place in the <see cref="OperatorSet"/> of the
+    /// expression or search).</summary>
     CustomBinary,
     // unary
     /// <summary>−a.</summary>
@@ -49,13 +50,14 @@ public enum OpCode : byte
     Inv,
     /// <summary>step(a): 1 where a &gt; 0, else 0.</summary>
     Step,
-    /// <summary>A registered unary <see cref="CustomOperator"/> (<see cref="Node.Index"/> is its id).</summary>
+    /// <summary>A unary <see cref="CustomOperator"/> (<see cref="Node.Index"/> is its place in the <see cref="OperatorSet"/> of the
+    /// expression or search).</summary>
     CustomUnary,
 }
 
 /// <summary>One node of a flat postfix expression (Operon style): an operator, a variable index or a constant.</summary>
 /// <param name="Op">What the node is.</param>
-/// <param name="Index">Variable index for <see cref="OpCode.Variable"/>, custom-operator id for custom operators, else 0.</param>
+/// <param name="Index">Variable index for <see cref="OpCode.Variable"/>, the custom operator's place in its <see cref="OperatorSet"/>, else 0.</param>
 /// <param name="Value">The constant's value for <see cref="OpCode.Constant"/>, else 0.</param>
 public readonly record struct Node(OpCode Op, int Index = 0, double Value = 0)
 {
@@ -63,7 +65,7 @@ public readonly record struct Node(OpCode Op, int Index = 0, double Value = 0)
     public static Node Const(double value) => new(OpCode.Constant, 0, value);
     /// <summary>The node of input variable <paramref name="index"/> (0-based).</summary>
     public static Node Var(int index) => new(OpCode.Variable, index);
-    /// <summary>An operator node (built-in operators only; custom ones come from <see cref="Operators.Resolve"/>).</summary>
+    /// <summary>An operator node (built-in operators only; custom ones come from <see cref="OperatorSet.Resolve"/>).</summary>
     public static Node Of(OpCode op) => new(op);
 
     /// <summary>Number of operands: 0 for leaves, 1 or 2 for operators.</summary>
@@ -72,106 +74,11 @@ public readonly record struct Node(OpCode Op, int Index = 0, double Value = 0)
     public bool IsLeaf => Op is OpCode.Constant or OpCode.Variable;
 }
 
-/// <summary>A user-defined operator, registered once by name and usable in parsing, evaluation and search.</summary>
-public sealed class CustomOperator
-{
-    internal CustomOperator(int id, string name, int arity, Func<double, double>? unary, Func<double, double, double>? binary, string? definition = null)
-    {
-        Id = id; Name = name; Arity = arity; Unary = unary; Binary = binary; Definition = definition;
-    }
-    /// <summary>The definition it was made from by <see cref="Operators.Define"/> (e.g. <c>softplus(x)=log(1+exp(x))</c>), or
-    /// null for one registered as a compiled function (which cannot be sent to other processes).</summary>
-    public string? Definition { get; }
-    /// <summary>The operator's id in the registry (<see cref="Node.Index"/> of its nodes).</summary>
-    public int Id { get; }
-    /// <summary>The name it is parsed and printed by.</summary>
-    public string Name { get; }
-    /// <summary>1 (unary) or 2 (binary).</summary>
-    public int Arity { get; }
-    /// <summary>The function of a unary operator, else null.</summary>
-    public Func<double, double>? Unary { get; }
-    /// <summary>The function of a binary operator, else null.</summary>
-    public Func<double, double, double>? Binary { get; }
-}
-
-/// <summary>The operator table: names, arities, scalar semantics, and the registry of custom operators.</summary>
+/// <summary>The operator table: names, arities and scalar semantics of the built-in operators (immutable). Custom
+/// operators are values (<see cref="CustomOperator"/>) collected in an <see cref="OperatorSet"/>.</summary>
 public static class Operators
 {
-    static readonly object Gate = new();
-    static CustomOperator[] custom = [];
-
-    /// <summary>Registers (or replaces) a custom unary operator usable by name, e.g. in <c>UnaryOperators</c> and in parsed text.</summary>
-    public static CustomOperator RegisterUnary(string name, Func<double, double> function) => Register(name, 1, function, null);
-
-    /// <summary>Registers (or replaces) a custom binary operator usable by name (printed as a function call <c>name(a, b)</c>).</summary>
-    public static CustomOperator RegisterBinary(string name, Func<double, double, double> function) => Register(name, 2, null, function);
-
-    /// <summary>
-    /// Defines (or redefines) a custom operator from an expression: <c>softplus(x)=log(1+exp(x))</c> (unary) or
-    /// <c>hypot(a,b)=sqrt(a*a+b*b)</c> (binary). The body may use the parameters, numbers, built-in operators and custom
-    /// operators defined before. Such an operator can be sent to cluster members (its text travels), unlike one registered
-    /// as a compiled function.
-    /// </summary>
-    /// <exception cref="FormatException">The text is not <c>name(p)=body</c> or <c>name(p,q)=body</c>, or the body does not parse.</exception>
-    public static CustomOperator Define(string definition)
-    {
-        ArgumentNullException.ThrowIfNull(definition);
-        int eq = definition.IndexOf('=');
-        int open = definition.IndexOf('(');
-        int close = open < 0 ? -1 : definition.IndexOf(')', open);
-        if (eq < 0 || open <= 0 || close < 0 || close > eq || definition[(close + 1)..eq].Trim().Length != 0)
-            throw new FormatException($"operator definition '{definition}' must read name(x)=body or name(x,y)=body");
-        string name = definition[..open].Trim();
-        var parameters = definition[(open + 1)..close].Split(',', StringSplitOptions.TrimEntries);
-        if (name.Length == 0 || !IsIdentifier(name)) throw new FormatException($"operator definition '{definition}': '{name}' is not a name");
-        if (parameters.Length is < 1 or > 2 || parameters.Any(p => p.Length == 0 || !IsIdentifier(p)) || parameters.Distinct().Count() != parameters.Length)
-            throw new FormatException($"operator definition '{definition}' needs one or two distinct parameter names, e.g. {name}(x) or {name}(x,y)");
-        if (TryBuiltin(name, out _)) throw new FormatException($"operator definition '{definition}': '{name}' is a built-in operator");
-        string bodyText = definition[(eq + 1)..].Trim();
-        Expression body;
-        try { body = Expression.Parse(bodyText, parameters); }
-        catch (FormatException e) { throw new FormatException($"operator definition '{definition}': {e.Message}"); }
-        if (body.Nodes.ToArray().Any(n => n.Op is OpCode.CustomUnary or OpCode.CustomBinary && Custom(n.Index).Name == name))
-            throw new FormatException($"operator definition '{definition}' refers to itself");
-        var f = body.Compile();
-        string text = $"{name}({string.Join(",", parameters)})={bodyText}";
-        if (parameters.Length == 1)
-            return Register(name, 1, a => { var x = Arguments; x[0] = a; return f(x); }, null, text);
-        return Register(name, 2, null, (a, b) => { var x = Arguments; x[0] = a; x[1] = b; return f(x); }, text);
-    }
-
-    [ThreadStatic] static double[]? arguments;
-    static double[] Arguments => arguments ??= new double[2];
-
-    /// <summary>The registered custom operators in id order.</summary>
-    internal static CustomOperator[] CustomSnapshot() => custom;
-
-    static CustomOperator Register(string name, int arity, Func<double, double>? u, Func<double, double, double>? b, string? definition = null)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        if (!IsIdentifier(name)) throw new ArgumentException($"custom operator name '{name}' must be an identifier", nameof(name));
-        if (TryBuiltin(name, out _)) throw new ArgumentException($"'{name}' is a built-in operator", nameof(name));
-        lock (Gate)
-        {
-            var list = custom.ToList();
-            int id = list.FindIndex(c => c.Name == name);
-            var op = new CustomOperator(id < 0 ? list.Count : id, name, arity, u, b, definition);
-            if (id < 0) list.Add(op); else list[id] = op;
-            custom = list.ToArray();
-            return op;
-        }
-    }
-
-    internal static CustomOperator Custom(int id) => custom[id];
-
-    internal static bool TryCustom(string name, out CustomOperator op)
-    {
-        foreach (var c in custom) if (c.Name == name) { op = c; return true; }
-        op = null!;
-        return false;
-    }
-
-    static bool IsIdentifier(string s) => (char.IsLetter(s[0]) || s[0] == '_') && s.All(c => char.IsLetterOrDigit(c) || c == '_');
+    internal static bool IsIdentifier(string s) => (char.IsLetter(s[0]) || s[0] == '_') && s.All(c => char.IsLetterOrDigit(c) || c == '_');
 
     /// <summary>Number of operands of an operator (0 for constants and variables).</summary>
     public static int Arity(OpCode op) => op switch
@@ -190,8 +97,6 @@ public static class Operators
         OpCode.Sin => "sin", OpCode.Cos => "cos", OpCode.Tanh => "tanh", OpCode.Inv => "inv", OpCode.Step => "step",
         _ => op.ToString(),
     };
-
-    internal static string Name(in Node n) => n.Op is OpCode.CustomUnary or OpCode.CustomBinary ? Custom(n.Index).Name : Name(n.Op);
 
     static readonly OpCode[] Builtins =
     [
@@ -216,15 +121,16 @@ public static class Operators
         return false;
     }
 
-    /// <summary>Resolves an operator name (built-in or registered custom) to a node template.</summary>
-    public static Node Resolve(string name)
-    {
-        if (TryBuiltin(name, out var op)) return new Node(op);
-        if (TryCustom(name, out var c)) return new Node(c.Arity == 1 ? OpCode.CustomUnary : OpCode.CustomBinary, c.Id);
-        throw new ArgumentException($"unknown operator '{name}' (built-in: + - * / ^ greater cond neg square cube sqrt exp log abs sin cos tanh inv step, or register a custom one)");
-    }
+    /// <summary>Resolves a built-in operator's name to a node template (custom operators: <see cref="OperatorSet.Resolve"/>).</summary>
+    /// <exception cref="ArgumentException">No built-in operator has that name.</exception>
+    public static Node Resolve(string name) =>
+        TryBuiltin(name, out var op) ? new Node(op) : throw new ArgumentException($"unknown operator '{name}' ({Known})");
 
-    /// <summary>Scalar semantics of a unary operator (IEEE: domain errors give NaN, never throw).</summary>
+    internal const string Known =
+        "built-in: + - * / ^ greater cond neg square cube sqrt exp log abs sin cos tanh inv step, or a custom operator of the options' CustomOperators";
+
+    /// <summary>Scalar semantics of a built-in unary operator (IEEE: domain errors give NaN, never throw); NaN for a custom
+    /// operator's node (<see cref="OperatorSet.Apply(in Node, double)"/> applies those).</summary>
     public static double Apply(in Node n, double a) => n.Op switch
     {
         OpCode.Neg => -a,
@@ -239,11 +145,11 @@ public static class Operators
         OpCode.Tanh => Math.Tanh(a),
         OpCode.Inv => 1.0 / a,
         OpCode.Step => a > 0 ? 1.0 : 0.0,
-        OpCode.CustomUnary => SafeCustom(n.Index, a),
         _ => double.NaN,
     };
 
-    /// <summary>Scalar semantics of a binary operator.</summary>
+    /// <summary>Scalar semantics of a built-in binary operator; NaN for a custom operator's node
+    /// (<see cref="OperatorSet.Apply(in Node, double, double)"/> applies those).</summary>
     public static double Apply(in Node n, double a, double b) => n.Op switch
     {
         OpCode.Add => a + b,
@@ -253,17 +159,6 @@ public static class Operators
         OpCode.Pow => Math.Pow(a, b),
         OpCode.Greater => a > b ? 1.0 : 0.0,
         OpCode.Cond => a > 0 ? b : 0.0,
-        OpCode.CustomBinary => SafeCustom(n.Index, a, b),
         _ => double.NaN,
     };
-
-    static double SafeCustom(int id, double a)
-    {
-        try { return Custom(id).Unary!(a); } catch (Exception) { return double.NaN; }
-    }
-
-    static double SafeCustom(int id, double a, double b)
-    {
-        try { return Custom(id).Binary!(a, b); } catch (Exception) { return double.NaN; }
-    }
 }

@@ -93,10 +93,15 @@ public sealed record SymbolicRegressionOptions
 
     /// <summary>Names of the input columns (default x0, x1, …).</summary>
     public IReadOnlyList<string>? VariableNames { get; init; }
-    /// <summary>Binary operators by name: + - * / ^ greater cond, or registered custom ones.</summary>
+    /// <summary>Binary operators by name: + - * / ^ greater cond, or custom ones of <see cref="CustomOperators"/>.</summary>
     public IReadOnlyList<string> BinaryOperators { get; init; } = ["+", "-", "*", "/"];
-    /// <summary>Unary operators by name: neg square cube sqrt exp log abs sin cos tanh inv step, or registered custom ones.</summary>
+    /// <summary>Unary operators by name: neg square cube sqrt exp log abs sin cos tanh inv step, or custom ones of
+    /// <see cref="CustomOperators"/>.</summary>
     public IReadOnlyList<string> UnaryOperators { get; init; } = [];
+    /// <summary>The custom operators the search may use (those named in <see cref="BinaryOperators"/> and
+    /// <see cref="UnaryOperators"/>); the equations found carry them. Each search has its own: nothing is registered
+    /// process-wide.</summary>
+    public OperatorSet CustomOperators { get; init; } = OperatorSet.Empty;
     /// <summary>Maximum complexity of an equation.</summary>
     public int MaxSize { get; init; } = 20;
     /// <summary>Maximum tree depth.</summary>
@@ -134,8 +139,8 @@ public sealed record SymbolicRegressionOptions
     /// <summary>
     /// Where the islands evolve each round: null (the default) for threads in this process, or a cluster's runner
     /// (Occam.Symbolic.Cluster). Does not change the result. A runner sends the data and options to other processes, so
-    /// it cannot carry a <see cref="CustomLoss"/> or operators registered as compiled functions (define them from expressions
-    /// with <see cref="Operators.Define"/>); a time limit and cancellation are checked between rounds only.
+    /// it cannot carry a <see cref="CustomLoss"/> or custom operators made from compiled functions (define them from
+    /// expressions with <see cref="CustomOperator.Define"/>); a time limit and cancellation are checked between rounds only.
     /// </summary>
     public IslandRunner? IslandRunner { get; init; }
     /// <summary>Built-in loss (L2 default).</summary>

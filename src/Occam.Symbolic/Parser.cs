@@ -4,7 +4,7 @@ namespace Occam.Symbolic;
 
 /// <summary>
 /// Recursive-descent parser for infix text: <c>+ - * / ^ (or **)</c>, unary minus, parentheses, numbers
-/// (with exponents), variable names, and function calls (<c>sin(x)</c>, <c>greater(a, b)</c>, custom operators).
+/// (with exponents), variable names, and function calls (<c>sin(x)</c>, <c>greater(a, b)</c>, the custom operators of the set given).
 /// Precedence: + − &lt; × ÷ &lt; unary − &lt; ^ (right-associative).
 /// Input is bounded: at most <see cref="Expression.MaxTextLength"/> characters and <see cref="Expression.MaxDepth"/>
 /// levels of nesting (parentheses, calls, unary signs, powers) or of tree depth, so neither parsing nor the recursive
@@ -14,18 +14,19 @@ internal sealed class Parser
 {
     readonly string text;
     readonly IReadOnlyList<string> names;
+    readonly OperatorSet operators;
     readonly List<Node> output = [];
     int pos;
     int nesting;
 
-    Parser(string text, IReadOnlyList<string> names) { this.text = text; this.names = names; }
+    Parser(string text, IReadOnlyList<string> names, OperatorSet operators) { this.text = text; this.names = names; this.operators = operators; }
 
-    public static Node[] Parse(string text, IReadOnlyList<string> names)
+    public static Node[] Parse(string text, IReadOnlyList<string> names, OperatorSet operators)
     {
         ArgumentNullException.ThrowIfNull(text);
         if (text.Length > Expression.MaxTextLength)
             throw new FormatException($"expression is {text.Length} characters long; the limit is {Expression.MaxTextLength}");
-        var p = new Parser(text, names);
+        var p = new Parser(text, names, operators);
         p.SkipSpace();
         if (p.pos >= text.Length) throw new FormatException("empty expression at position 0");
         p.ParseSum();
@@ -164,8 +165,9 @@ internal sealed class Parser
                 Node op;
                 if (!Operators.TryBuiltin(id, out var code))
                 {
-                    if (!Operators.TryCustom(id, out var custom)) { pos = start; throw Error($"unknown function '{id}'"); }
-                    op = new Node(custom.Arity == 1 ? OpCode.CustomUnary : OpCode.CustomBinary, custom.Id);
+                    int custom = operators.IndexOf(id);
+                    if (custom < 0) { pos = start; throw Error($"unknown function '{id}'"); }
+                    op = operators.NodeOf(custom);
                 }
                 else op = new Node(code);
                 pos++;
@@ -182,7 +184,7 @@ internal sealed class Parser
             }
             int index = VariableIndex(id, names);
             if (index >= 0) { output.Add(Node.Var(index)); return; }
-            if (Operators.TryBuiltin(id, out _) || Operators.TryCustom(id, out _)) throw Error($"expected '(' after function '{id}'");
+            if (Operators.TryBuiltin(id, out _) || operators.IndexOf(id) >= 0) throw Error($"expected '(' after function '{id}'");
             switch (id)
             {
                 case "inf" or "Infinity": output.Add(Node.Const(double.PositiveInfinity)); return;

@@ -102,7 +102,7 @@ internal static partial class Printer
     {
         if (t.Op is OpCode.CustomUnary or OpCode.CustomBinary)
             throw new NotSupportedException(
-                $"the custom operator '{Operators.Name(t.Node)}' has no {LanguageName(style)} form (it is a .NET delegate); export expressions of built-in operators only");
+                $"the custom operator '{t.OperatorName}' has no {LanguageName(style)} form (it is a .NET delegate); export expressions of built-in operators only");
         if (t.A is not null) RequireBuiltins(t.A, style);
         if (t.B is not null) RequireBuiltins(t.B, style);
     }

@@ -108,7 +108,7 @@ internal static partial class Printer
                     return;
             }
         }
-        Call(sb, Operators.Name(n), t, names, style);
+        Call(sb, t.OperatorName, t, names, style);
     }
 
     static void Call(StringBuilder sb, string name, Tree t, IReadOnlyList<string> names, PrintStyle style)
@@ -154,7 +154,7 @@ internal static partial class Printer
             case OpCode.Greater: sb.Append("\\left["); Write(sb, t.A!, names, L); sb.Append(" > "); Write(sb, t.B!, names, L); sb.Append("\\right]"); return;
             case OpCode.Cond: sb.Append("\\left["); Write(sb, t.A!, names, L); sb.Append(" > 0\\right] "); Child(sb, t.B!, 5, names, L); return;
             default:
-                sb.Append("\\operatorname{").Append(Operators.Name(t.Node).Replace("_", "\\_")).Append("}{\\left(");
+                sb.Append("\\operatorname{").Append(t.OperatorName.Replace("_", "\\_")).Append("}{\\left(");
                 Write(sb, t.A!, names, L);
                 if (t.B is not null) { sb.Append(", "); Write(sb, t.B, names, L); }
                 sb.Append(" \\right)}");
@@ -206,7 +206,7 @@ internal static partial class Printer
             case OpCode.Greater: P(t.A!); sb.Append(" > "); P(t.B!); sb.Append(" ? 1.0 : 0.0"); return;
             case OpCode.Cond: P(t.A!); sb.Append(" > 0.0 ? "); P(t.B!); sb.Append(" : 0.0"); return;
             default:
-                sb.Append(Operators.Name(t.Node)).Append('(');
+                sb.Append(t.OperatorName).Append('(');
                 Write(sb, t.A!, names, S);
                 if (t.B is not null) { sb.Append(", "); Write(sb, t.B, names, S); }
                 sb.Append(')');

@@ -111,9 +111,9 @@ internal sealed class Search
     /// </summary>
     void FinalSimplify(Func<bool> outOfTime)
     {
-        var ev = new Evaluator<double>(fastMath: false);
+        var ev = ctx.NewEvaluator();
         bool Acceptable(Member? sm, Member m) => sm is not null && sm.Cost <= m.Cost * (1 + 1e-6) + 1e-14;
-        var prune = new ConstantOptimizer(optData, LeastAbsolute); // fits thresholds too, which the islands' optimisers leave alone
+        var prune = ctx.NewOptimizer(thresholds: true); // fits thresholds too, which the islands' optimisers leave alone
         foreach (var original in hof.Slots.ToArray())
         {
             if (original is null) continue;
@@ -220,13 +220,13 @@ internal sealed class Search
     /// <summary>Seeds the hall of fame and the first half of every island with the given expressions (constants refitted).</summary>
     void WarmStart(IEnumerable<Expression> seeds)
     {
-        var ev = new Evaluator<double>();
-        var fit = new ConstantOptimizer(optData, LeastAbsolute);
+        var ev = ctx.NewEvaluator();
+        var fit = ctx.NewOptimizer(thresholds: true);
         var members = new List<Member>();
         foreach (var e in seeds)
         {
             if (e.MaxVariableIndex >= data.Features) continue;
-            var nodes = e.NodeArray.ToArray();
+            var nodes = e.NodesOver(cfg.CustomOperators);
             if (!cfg.IsValid(nodes, o.MaxSize)) continue;
             var m = ctx.Evaluate(nodes, ev, 0, out _);
             if (nodes.Any(n => n.Op == OpCode.Constant))
@@ -247,7 +247,7 @@ internal sealed class Search
     List<ParetoEntry> Entries(List<Member> front)
     {
         var scores = ParetoSelection.Scores(front.Select(m => m.Complexity).ToArray(), front.Select(m => m.Loss).ToArray());
-        return front.Select((m, i) => new ParetoEntry(m.Complexity, m.Loss, scores[i], new Expression(m.Nodes, names, trusted: true))).ToList();
+        return front.Select((m, i) => new ParetoEntry(m.Complexity, m.Loss, scores[i], new Expression(m.Nodes, names, cfg.CustomOperators, trusted: true))).ToList();
     }
 
     internal static ParetoEntry Select(IReadOnlyList<ParetoEntry> pareto, ModelSelection selection) =>

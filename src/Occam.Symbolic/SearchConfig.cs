@@ -8,21 +8,22 @@ internal sealed class SearchConfig
         o.Validate();
         Options = o;
         Features = features;
+        CustomOperators = o.CustomOperators;
         Binary = o.BinaryOperators.Select(n => Checked(n, 2)).Distinct().ToArray();
         Unary = o.UnaryOperators.Select(n => Checked(n, 1)).Distinct().ToArray();
         if (o.OperatorComplexity is not null)
-            foreach (var (name, c) in o.OperatorComplexity) OpComplexity[Key(Operators.Resolve(name))] = c;
+            foreach (var (name, c) in o.OperatorComplexity) OpComplexity[Key(CustomOperators.Resolve(name))] = c;
         if (o.OperatorConstraints is not null)
-            foreach (var (name, c) in o.OperatorConstraints) ArgLimits[Key(Operators.Resolve(name))] = c;
+            foreach (var (name, c) in o.OperatorConstraints) ArgLimits[Key(CustomOperators.Resolve(name))] = c;
         if (o.NestedConstraints is not null)
             foreach (var (outer, inner) in o.NestedConstraints)
-                Nested[Key(Operators.Resolve(outer))] = inner.Select(kv => (Key(Operators.Resolve(kv.Key)), kv.Value)).ToArray();
+                Nested[Key(CustomOperators.Resolve(outer))] = inner.Select(kv => (Key(CustomOperators.Resolve(kv.Key)), kv.Value)).ToArray();
         Units = Symbolic.Units.Create(o, features);
     }
 
-    static Node Checked(string name, int arity)
+    Node Checked(string name, int arity)
     {
-        var n = Operators.Resolve(name);
+        var n = CustomOperators.Resolve(name);
         if (n.Arity != arity)
             throw new ArgumentException($"operator '{name}' is {(n.Arity == 1 ? "unary" : "binary")}, listed as {(arity == 1 ? "unary" : "binary")}");
         return n;
@@ -31,6 +32,8 @@ internal sealed class SearchConfig
     static (OpCode, int) Key(Node n) => (n.Op, n.Op is OpCode.CustomUnary or OpCode.CustomBinary ? n.Index : 0);
 
     public SymbolicRegressionOptions Options { get; }
+    /// <summary>The custom operators the search's nodes refer to.</summary>
+    public OperatorSet CustomOperators { get; }
     public int Features { get; }
     public Node[] Binary { get; }
     public Node[] Unary { get; }

@@ -15,10 +15,6 @@ internal sealed class SearchContext
     public readonly double meanLoss; // the loss of the constant mean: the fallback member's
     public readonly Mutator mut;
     public readonly bool allowNeg;
-    /// <summary>Custom-operator ids as the head numbers them ↦ this process's ids (null: the same).</summary>
-    public int[]? HeadToLocal;
-    /// <summary>This process's custom-operator ids ↦ the head's (null: the same).</summary>
-    public Dictionary<int, int>? LocalToHead;
 
     public SearchContext(Dataset<double> data, SymbolicRegressionOptions options)
     {
@@ -29,7 +25,7 @@ internal sealed class SearchContext
         allowNeg = cfg.Unary.Any(n => n.Op == OpCode.Neg);
         optData = data.Rows <= o.OptimizerMaxRows ? data : data.Subset(StridedRows(data.Rows, o.OptimizerMaxRows));
         var y = data.Y!;
-        var ev = new Evaluator<double>();
+        var ev = NewEvaluator();
         double mean = y.Average();
         meanLoss = o.CustomLoss is null ? ev.Loss([Node.Const(mean)], data, o.Loss, o.HuberDelta) : CustomLossOf(new double[data.Rows].AsSpan(), mean);
         if (o.CustomLoss is null && !double.IsFinite(meanLoss))
@@ -37,6 +33,12 @@ internal sealed class SearchContext
                 $"the target's values are too large for a {o.Loss} loss: even its mean has loss {meanLoss} (largest |y| {y.Max(Math.Abs):G3}); rescale the data");
         baseline = meanLoss > 1e-300 && double.IsFinite(meanLoss) ? meanLoss : 1.0;
     }
+
+    /// <summary>An evaluator of this search's nodes.</summary>
+    public Evaluator<double> NewEvaluator() => new(fastMath: false, cfg.CustomOperators);
+
+    /// <summary>A constant optimiser on the optimisation rows (<paramref name="thresholds"/>: see <see cref="ConstantOptimizer"/>).</summary>
+    public ConstantOptimizer NewOptimizer(bool thresholds) => new(optData, LeastAbsolute, thresholds, cfg.CustomOperators);
 
     /// <summary>True when constants should minimise the absolute error (an L1 search).</summary>
     public bool LeastAbsolute => o.Loss == LossKind.L1 && o.CustomLoss is null;

@@ -11,7 +11,7 @@ internal static class SearchSession
 
     /// <summary>The session as bytes.</summary>
     /// <exception cref="NotSupportedException">The options hold something that cannot be sent (a custom loss, an operator
-    /// registered as a compiled function).</exception>
+    /// made from a compiled function).</exception>
     public static byte[] Write(Dataset<double> data, SymbolicRegressionOptions o, IReadOnlyList<string> names)
     {
         if (o.CustomLoss is not null)
@@ -21,17 +21,7 @@ internal static class SearchSession
         using (var w = new BinaryWriter(ms))
         {
             w.Write(Magic);
-            var customs = Operators.CustomSnapshot();
-            w.Write(customs.Length);
-            foreach (var c in customs)
-            {
-                if (c.Definition is null && used.Contains(c.Name))
-                    throw new NotSupportedException(
-                        $"operator '{c.Name}' was registered as a compiled function and cannot be sent to cluster members; define it from an expression instead, e.g. '{c.Name}(x)=log(1+exp(x))'");
-                w.Write(c.Name);
-                w.Write(c.Arity);
-                w.Write(c.Definition ?? "");
-            }
+            WriteOperators(w, o.CustomOperators, used);
             w.Write(data.Rows); w.Write(data.Features);
             for (int f = 0; f < data.Features; f++) foreach (var v in data.Column(f)) w.Write(v);
             WriteArray(w, data.Y);
@@ -65,26 +55,12 @@ internal static class SearchSession
         return ms.ToArray();
     }
 
-    /// <summary>Reads a session: registers its custom operators here (from their definitions) and builds the context.</summary>
+    /// <summary>Reads a session: defines its custom operators here (from their definitions) and builds the context.</summary>
     public static SearchContext Read(byte[] session)
     {
         using var r = new BinaryReader(new MemoryStream(session));
         if (r.ReadInt32() != Magic) throw new InvalidDataException("not an Occam search session");
-        int customs = r.ReadInt32();
-        var headToLocal = new int[customs];
-        var localToHead = new Dictionary<int, int>();
-        for (int i = 0; i < customs; i++)
-        {
-            string name = r.ReadString();
-            int arity = r.ReadInt32();
-            string definition = r.ReadString();
-            headToLocal[i] = -1;
-            if (definition.Length == 0) continue; // a compiled operator the search does not use
-            var op = Operators.Define(definition);
-            if (op.Name != name || op.Arity != arity) throw new InvalidDataException($"operator definition '{definition}' does not define {name}/{arity}");
-            headToLocal[i] = op.Id;
-            localToHead[op.Id] = i;
-        }
+        var operators = ReadOperators(r);
         int rows = r.ReadInt32(), features = r.ReadInt32();
         var columns = new double[features][];
         for (int f = 0; f < features; f++)
@@ -99,7 +75,7 @@ internal static class SearchSession
         var unary = ReadStrings(r);
         var o = new SymbolicRegressionOptions
         {
-            VariableNames = names, BinaryOperators = binary, UnaryOperators = unary,
+            VariableNames = names, BinaryOperators = binary, UnaryOperators = unary, CustomOperators = operators,
             MaxSize = r.ReadInt32(), MaxDepth = r.ReadInt32(), Populations = r.ReadInt32(), PopulationSize = r.ReadInt32(),
             CyclesPerRound = r.ReadInt32(), TournamentSize = r.ReadInt32(), TournamentProbability = r.ReadDouble(), Seed = r.ReadInt32(),
             Loss = (LossKind)r.ReadInt32(), HuberDelta = r.ReadDouble(),
@@ -139,8 +115,54 @@ internal static class SearchSession
             VariableUnits = units, OutputUnits = output == "\0" ? null : output,
         };
         var data = Dataset<double>.FromColumns(columns, y, weights);
-        return new SearchContext(data, o) { HeadToLocal = headToLocal, LocalToHead = localToHead };
+        return new SearchContext(data, o);
     }
+
+    /// <summary>
+    /// Writes the custom operators in order, each by its definition, so that a member rebuilds the same set (the same
+    /// places, so nodes travel as they are). An operator made from a compiled function that the search does not use goes
+    /// by name only; one it uses cannot be sent.
+    /// </summary>
+    static void WriteOperators(BinaryWriter w, OperatorSet operators, HashSet<string> used)
+    {
+        w.Write(operators.Count);
+        var rebuilt = OperatorSet.Empty;
+        foreach (var c in operators)
+        {
+            if (c.Definition is null && used.Contains(c.Name))
+                throw new NotSupportedException(
+                    $"operator '{c.Name}' was made from a compiled function and cannot be sent to cluster members; define it from an expression instead, e.g. '{c.Name}(x)=log(1+exp(x))'");
+            if (c.Definition is not null && !CustomOperator.Define(c.Definition, rebuilt).Equals(c))
+                throw new NotSupportedException(
+                    $"operator '{c.Definition}' uses other operators than those listed before it in CustomOperators; list each operator after those its definition uses");
+            rebuilt = rebuilt.With(c);
+            w.Write(c.Name);
+            w.Write(c.Arity);
+            w.Write(c.Definition ?? "");
+        }
+    }
+
+    /// <summary>Reads what <see cref="WriteOperators"/> wrote: each definition defined over those before it; an operator sent
+    /// by name only keeps its place with a function that fails (giving NaN), since the search never applies it.</summary>
+    static OperatorSet ReadOperators(BinaryReader r)
+    {
+        var operators = OperatorSet.Empty;
+        int count = r.ReadInt32();
+        for (int i = 0; i < count; i++)
+        {
+            string name = r.ReadString();
+            int arity = r.ReadInt32();
+            string definition = r.ReadString();
+            var op = definition.Length > 0 ? CustomOperator.Define(definition, operators)
+                : arity == 1 ? CustomOperator.FromFunction(name, _ => throw NotSent(name))
+                : CustomOperator.FromFunction(name, (_, _) => throw NotSent(name));
+            if (op.Name != name || op.Arity != arity) throw new InvalidDataException($"operator definition '{definition}' does not define {name}/{arity}");
+            operators = operators.With(op);
+        }
+        return operators;
+    }
+
+    static NotSupportedException NotSent(string name) => new($"operator '{name}' is a compiled function the head did not send");
 
     static void WriteArray(BinaryWriter w, double[]? a)
     {

@@ -34,7 +34,7 @@ public static class SymbolicRegression
         var data = Dataset<double>.FromRows(x, y, w);
         var warm = new List<Expression>(options.WarmStart ?? []);
         if (options.HallOfFameFile is not null && File.Exists(options.HallOfFameFile))
-            warm.AddRange(HallOfFameFile.Load(options.HallOfFameFile, names));
+            warm.AddRange(HallOfFameFile.Load(options.HallOfFameFile, names, options.CustomOperators));
         var search = new Search(data, options, names);
         var result = search.Run(warm);
         if (options.HallOfFameFile is not null) HallOfFameFile.Save(options.HallOfFameFile, result.Pareto, result.Best);
@@ -68,9 +68,10 @@ public static class SymbolicRegression
         if (weights is not null && weights.Any(v => !double.IsFinite(v) || v < 0)) throw new ArgumentException("weights must be finite and non-negative");
         var data = Dataset<double>.FromRows(x, y, weights);
         var nodes = expression.NodeArray.ToArray();
-        new ConstantOptimizer(data, loss == LossKind.L1).Optimize(nodes, new Rng(Rng.Mix((ulong)(uint)seed, 0xF17)), iterations, restarts, out _);
-        var fitted = new Expression(nodes, expression.VariableNames, trusted: true);
-        return (fitted, new Evaluator<double>().Loss(nodes, data, loss == LossKind.L1 ? LossKind.L1 : LossKind.L2));
+        var operators = expression.CustomOperators;
+        new ConstantOptimizer(data, loss == LossKind.L1, operators: operators).Optimize(nodes, new Rng(Rng.Mix((ulong)(uint)seed, 0xF17)), iterations, restarts, out _);
+        var fitted = new Expression(nodes, expression.VariableNames, operators, trusted: true);
+        return (fitted, new Evaluator<double>(operators: operators).Loss(nodes, data, loss == LossKind.L1 ? LossKind.L1 : LossKind.L2));
     }
 
     /// <summary>

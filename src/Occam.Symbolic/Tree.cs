@@ -6,6 +6,11 @@ internal sealed class Tree(Node node, Tree? a = null, Tree? b = null)
     public Node Node = node;
     public Tree? A = a;
     public Tree? B = b;
+    /// <summary>The operator of a custom node, where the tree was built with its operator set (for printing).</summary>
+    public CustomOperator? Custom;
+
+    /// <summary>The operator's name as printed and parsed.</summary>
+    public string OperatorName => Custom?.Name ?? Operators.Name(Op);
 
     public OpCode Op => Node.Op;
     public bool IsConst => Node.Op == OpCode.Constant;
@@ -17,7 +22,8 @@ internal sealed class Tree(Node node, Tree? a = null, Tree? b = null)
     public static Tree U(OpCode op, Tree a) => new(new Node(op), a);
     public static Tree Bin(OpCode op, Tree a, Tree b) => new(new Node(op), a, b);
 
-    public static Tree FromPostfix(ReadOnlySpan<Node> nodes)
+    /// <summary>The tree of postfix nodes; with <paramref name="operators"/>, custom nodes know their operator.</summary>
+    public static Tree FromPostfix(ReadOnlySpan<Node> nodes, OperatorSet? operators = null)
     {
         var stack = new Stack<Tree>();
         foreach (var n in nodes)
@@ -28,6 +34,7 @@ internal sealed class Tree(Node node, Tree? a = null, Tree? b = null)
                 case 1: stack.Push(new Tree(n, stack.Pop())); break;
                 default: { var b = stack.Pop(); var a = stack.Pop(); stack.Push(new Tree(n, a, b)); break; }
             }
+            if (operators is not null && n.Op is OpCode.CustomUnary or OpCode.CustomBinary) stack.Peek().Custom = operators[n.Index];
         }
         if (stack.Count != 1) throw new InvalidOperationException("malformed postfix expression");
         return stack.Pop();

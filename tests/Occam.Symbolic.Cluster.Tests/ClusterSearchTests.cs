@@ -36,12 +36,11 @@ public sealed class ClusterSearchTests
     static SymbolicRegressionOptions Options(int seed) => new()
     {
         Seed = seed, MaxRounds = 6, Populations = 6, PopulationSize = 20, CyclesPerRound = 15, Threads = 2,
-        UnaryOperators = ["softplus", "cos"], MaxSize = 14,
+        UnaryOperators = ["softplus", "cos"], MaxSize = 14, CustomOperators = OperatorSet.Empty.Define("softplus(x)=log(1+exp(x))"),
     };
 
     static SymbolicRegressionResult Fit(SymbolicRegressionOptions o)
     {
-        Operators.Define("softplus(x)=log(1+exp(x))");
         var (x, y) = Data();
         return SymbolicRegression.Fit(x, y, o);
     }
@@ -128,12 +127,13 @@ public sealed class ClusterSearchTests
     }
 
     [Fact]
-    public void An_operator_registered_as_compiled_code_cannot_go_to_the_cluster_and_says_so()
+    public void An_operator_made_from_compiled_code_cannot_go_to_the_cluster_and_says_so()
     {
-        Operators.RegisterUnary("compiledsquash", v => v / (1 + Math.Abs(v)));
+        var squash = CustomOperator.FromFunction("compiledsquash", v => v / (1 + Math.Abs(v)));
         using var cluster = LocalCluster.Start(0);
-        var e = Assert.Throws<NotSupportedException>(() => Fit(Options(1) with { IslandRunner = cluster.Head.Runner, UnaryOperators = ["compiledsquash"] }));
-        Assert.Contains("'compiledsquash' was registered as a compiled function", e.Message);
+        var o = Options(1) with { IslandRunner = cluster.Head.Runner, UnaryOperators = ["compiledsquash"] };
+        var e = Assert.Throws<NotSupportedException>(() => Fit(o with { CustomOperators = o.CustomOperators.With(squash) }));
+        Assert.Contains("'compiledsquash' was made from a compiled function", e.Message);
     }
 
     sealed class SyncProgress(Action<SymbolicRegressionProgress> report) : IProgress<SymbolicRegressionProgress>

@@ -182,9 +182,11 @@ public sealed class ExpressionTests
     [Fact]
     public void Custom_operators_parse_evaluate_print_and_compile()
     {
-        Operators.RegisterUnary("softplus", v => Math.Log(1 + Math.Exp(v)));
-        Operators.RegisterBinary("hypot", (a, b) => Math.Sqrt(a * a + b * b));
-        var e = Expression.Parse("softplus(x0) + hypot(x1, r)", Names);
+        var operators = new OperatorSet([
+            CustomOperator.FromFunction("softplus", v => Math.Log(1 + Math.Exp(v))),
+            CustomOperator.FromFunction("hypot", (a, b) => Math.Sqrt(a * a + b * b)),
+        ]);
+        var e = Expression.Parse("softplus(x0) + hypot(x1, r)", Names, operators);
         double[] v = [0.3, 3, 4];
         double expected = Math.Log(1 + Math.Exp(0.3)) + 5;
         Assert.Equal(expected, e.Evaluate(v), 1e-14);

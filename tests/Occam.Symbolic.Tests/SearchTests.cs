@@ -293,19 +293,19 @@ public sealed class OperatorDefinitionTests
     [Fact]
     public void An_operator_defined_from_an_expression_evaluates_like_its_formula()
     {
-        var softplus = Operators.Define("softplus(x)=log(1+exp(x))");
-        var hyp = Operators.Define("hyp(a, b)=sqrt(a*a+b*b)");
+        var operators = OperatorSet.Empty.Define("softplus(x)=log(1+exp(x))").Define("hyp(a, b)=sqrt(a*a+b*b)");
+        var (softplus, hyp) = (operators[0], operators[1]);
         Assert.Equal(1, softplus.Arity);
         Assert.Equal(2, hyp.Arity);
         Assert.Equal("softplus(x)=log(1+exp(x))", softplus.Definition);
         foreach (double v in (double[])[-3, -0.5, 0, 0.7, 4])
         {
-            Assert.Equal(Math.Log(1 + Math.Exp(v)), Operators.Apply(Operators.Resolve("softplus"), v), 14);
-            Assert.Equal(Math.Sqrt(v * v + 9), Operators.Apply(Operators.Resolve("hyp"), v, 3.0), 14);
+            Assert.Equal(Math.Log(1 + Math.Exp(v)), operators.Apply(operators.Resolve("softplus"), v), 14);
+            Assert.Equal(Math.Sqrt(v * v + 9), operators.Apply(operators.Resolve("hyp"), v, 3.0), 14);
         }
-        var e = Expression.Parse("softplus(x0) * 2", ["x0"]);
+        var e = Expression.Parse("softplus(x0) * 2", ["x0"], operators);
         Assert.Equal(2 * Math.Log(1 + Math.Exp(0.3)), e.Compile()([0.3]), 14);
-        Assert.Null(Operators.RegisterUnary("compiledonly", v => v).Definition);
+        Assert.Null(CustomOperator.FromFunction("compiledonly", v => v).Definition);
     }
 
     [Theory]
@@ -315,7 +315,7 @@ public sealed class OperatorDefinitionTests
     [InlineData("g(x)=log(y)", "g(x)=log(y)")]
     public void A_malformed_operator_definition_is_refused_with_its_text(string definition, string expected)
     {
-        var e = Assert.Throws<FormatException>(() => Operators.Define(definition));
+        var e = Assert.Throws<FormatException>(() => CustomOperator.Define(definition));
         Assert.Contains(expected, e.Message);
     }
 }
