@@ -27,8 +27,8 @@ internal static class DiscoverCommand
         public readonly Option<string?> Data = new("--data") { Description = "Train on your own simulation (.npz/.csv/.h5/.npy folder as written by 'occam simulate'; file.h5:/group for one in an HDF5 group) instead of simulating." };
         public readonly Option<int?> Steps = new("--steps") { Description = "Training steps (overrides the preset)." };
         public readonly Option<int?> Threads = new("--threads") { Description = "CPU threads (default: 1 for the network when the machine has 2 cores or fewer, else 2)." };
-        public readonly Option<int?> SymbolicRounds = new("--sr-rounds") { Description = "Rounds of each symbolic regression (quick preset 10, paper preset none, halos 40; a fixed number of rounds keeps the run deterministic)." };
-        public readonly Option<double?> SymbolicSeconds = new("--sr-seconds") { Description = "Wall-clock cap of each symbolic regression (quick preset and halos 300 s, paper preset 600 s; the whole budget when no rounds are set)." };
+        public readonly Option<int?> SymbolicRounds = OptionValues.SearchRounds("quick preset 10, paper preset none");
+        public readonly Option<double?> SymbolicSeconds = OptionValues.SearchSeconds("quick preset 300 s, paper preset 600 s; the whole budget when no rounds are set");
 
         /// <param name="symbolic">Also the symbolic-regression options (not for <c>train</c>).</param>
         public void AddTo(Command command, bool symbolic = true)
@@ -59,12 +59,9 @@ internal static class DiscoverCommand
                 Threads = threads,
             };
             if (steps is int s) options = options with { Steps = s };
-            var rounds = parse.GetValue(SymbolicRounds);
-            if (rounds is < 1) throw new UserInputException($"--sr-rounds must be at least 1 (got {rounds}).");
+            var (rounds, limit) = OptionValues.SearchBudget(parse, SymbolicRounds, SymbolicSeconds);
             if (rounds is int r) options = options with { SymbolicRounds = r };
-            var seconds = parse.GetValue(SymbolicSeconds);
-            if (seconds is double t && !(t > 0 && double.IsFinite(t))) throw new UserInputException($"--sr-seconds must be positive (got {t}).");
-            if (seconds is double sec) options = options with { SymbolicTimeLimit = TimeSpan.FromSeconds(sec) };
+            if (limit is TimeSpan t) options = options with { SymbolicTimeLimit = t };
             return options;
         }
 

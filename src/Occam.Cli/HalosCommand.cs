@@ -25,8 +25,8 @@ internal static class HalosCommand
         public readonly Option<int?> HalosPerBatch = new("--halos-per-batch") { Description = "Halos per spatial sub-volume (batch); default 500." };
         public readonly Option<double?> L1 = new("--l1") { Description = "Weight of the L1 prior on messages (default 1)." };
         public readonly Option<int?> MessageSize = new("--message-size") { Description = "Message components (default 8; the L1 prior should leave one significant)." };
-        public readonly Option<int?> SymbolicRounds = new("--sr-rounds") { Description = "Rounds of each symbolic regression (default 40; a fixed number of rounds keeps the run deterministic)." };
-        public readonly Option<double?> SymbolicSeconds = new("--sr-seconds") { Description = "Wall-clock cap of each symbolic regression (default 300 s; reached only on a busy machine)." };
+        public readonly Option<int?> SymbolicRounds = OptionValues.SearchRounds("default 40");
+        public readonly Option<double?> SymbolicSeconds = OptionValues.SearchSeconds("default 300 s; reached only on a busy machine");
 
         public void AddTo(Command command)
         {
@@ -43,10 +43,7 @@ internal static class HalosCommand
             if (radius is double r && !(r > 0)) throw new UserInputException($"--radius must be positive (got {r}).");
             var perBatch = parse.GetValue(HalosPerBatch);
             if (perBatch is < 1) throw new UserInputException($"--halos-per-batch must be at least 1 (got {perBatch}).");
-            var sr = parse.GetValue(SymbolicSeconds);
-            if (sr is double s && !(s > 0)) throw new UserInputException($"--sr-seconds must be positive (got {s}).");
-            var rounds = parse.GetValue(SymbolicRounds);
-            if (rounds is < 1) throw new UserInputException($"--sr-rounds must be at least 1 (got {rounds}).");
+            var (rounds, limit) = OptionValues.SearchBudget(parse, SymbolicRounds, SymbolicSeconds);
             var l1 = parse.GetValue(L1);
             if (l1 is double w && !(w >= 0)) throw new UserInputException($"--l1 must be ≥ 0 (got {w}).");
             var messageSize = parse.GetValue(MessageSize);
@@ -59,8 +56,8 @@ internal static class HalosCommand
                 Radius = radius, Seed = seed, Threads = threads,
             };
             if (perBatch is int p) options = options with { HalosPerBatch = p };
-            if (sr is double t) options = options with { SymbolicTimeLimit = TimeSpan.FromSeconds(t) };
-            if (rounds is int sr2) options = options with { SymbolicRounds = sr2 };
+            if (limit is TimeSpan t) options = options with { SymbolicTimeLimit = t };
+            if (rounds is int sr) options = options with { SymbolicRounds = sr };
             if (l1 is double a) options = options with { L1 = a };
             if (messageSize is int ms) options = options with { MessageSize = ms };
             if (steps is int n) options = options with { Steps = n };

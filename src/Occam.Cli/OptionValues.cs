@@ -27,6 +27,23 @@ internal static class OptionValues
     public static string? NotBlank(ParseResult parse, Option<string?> option) =>
         parse.GetValue(option) is { } v && string.IsNullOrWhiteSpace(v) ? throw new UserInputException($"{option.Name} is empty; give a value or leave the option out.") : parse.GetValue(option);
 
+    /// <summary>The <c>--sr-rounds</c> option; <paramref name="defaults"/> says what the command does without it.</summary>
+    public static Option<int?> SearchRounds(string defaults) =>
+        new("--sr-rounds") { Description = $"Rounds of each symbolic regression ({defaults}; a fixed number of rounds keeps the run deterministic)." };
+
+    /// <summary>The <c>--sr-seconds</c> option; <paramref name="defaults"/> says what the command does without it.</summary>
+    public static Option<double?> SearchSeconds(string defaults) =>
+        new("--sr-seconds") { Description = $"Wall-clock cap of each symbolic regression ({defaults})." };
+
+    /// <summary>The search budget given: rounds at least 1, seconds positive and finite.</summary>
+    public static (int? Rounds, TimeSpan? Limit) SearchBudget(ParseResult parse, Option<int?> rounds, Option<double?> seconds)
+    {
+        var r = InRange(parse, rounds, 1);
+        if (parse.GetValue(seconds) is not double t) return (r, null);
+        if (!(t > 0 && double.IsFinite(t))) throw new UserInputException(string.Create(CultureInfo.InvariantCulture, $"{seconds.Name} must be positive (got {t})."));
+        return (r, TimeSpan.FromSeconds(t));
+    }
+
     static long Checked(string name, long value, long min, long max)
     {
         if (value >= min && value <= max) return value;

@@ -1,9 +1,5 @@
-using System.Diagnostics;
-using Occam.Graphs;
 using Occam.Physics.Halos;
 using Occam.Symbolic;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Occam.Discovery.Halos;
 
