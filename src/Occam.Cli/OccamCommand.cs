@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Occam.Symbolic.IO;
 
 namespace Occam.Cli;
 
@@ -70,7 +71,7 @@ public static class OccamCommand
         {
             // An unrecognised token explains more than the "required command" error it causes.
             var first = parse.Errors.FirstOrDefault(e => parse.UnmatchedTokens.Any(e.Message.Contains)) ?? parse.Errors[0];
-            error.WriteLine($"occam: error: {OneLine(first.Message)} (see 'occam --help')");
+            error.WriteLine($"occam: error: {MessageText.OneLine(first.Message)} (see 'occam --help')");
             return 2;
         }
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
@@ -85,7 +86,7 @@ public static class OccamCommand
         }
         catch (Exception e) when (IsUserError(e))
         {
-            error.WriteLine($"occam: error: {OneLine(MessageOf(e))}");
+            error.WriteLine($"occam: error: {MessageText.Of(e)}");
             return 1;
         }
     }
@@ -94,12 +95,6 @@ public static class OccamCommand
     static bool IsUserError(Exception e) =>
         e is UserInputException or IOException or UnauthorizedAccessException or FormatException
             or ArgumentException or InvalidDataException or NotSupportedException or Occam.Physics.SimulationException;
-
-    /// <summary>The message without the <c>(Parameter 'name')</c> that .NET appends for a library argument's name.</summary>
-    static string MessageOf(Exception e) =>
-        e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
-
-    static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 }
 
 /// <summary>Bad input from the user (file, option, data): printed as one line, exit code 1.</summary>

@@ -1,4 +1,5 @@
 using Occam.Physics;
+using Occam.Symbolic.IO;
 
 namespace Occam.Discovery;
 
@@ -20,7 +21,7 @@ public static class DatasetFile
         catch (Exception e) when (e is InvalidDataException or FormatException or ArgumentException or IOException or KeyNotFoundException
             or IndexOutOfRangeException or InvalidOperationException or NotSupportedException)
         {
-            throw new InvalidDataException($"cannot read data file '{path}': {OneLine(e.Message)}", e);
+            throw new InvalidDataException($"cannot read data file '{path}': {MessageText.OneLine(e.Message)}", e);
         }
         if (data.Dim is not (2 or 3)) throw new InvalidDataException($"data file '{path}' is {data.Dim}D; discovery needs 2D or 3D data");
         if (data.Bodies < 2) throw new InvalidDataException($"data file '{path}' has {data.Bodies} body per simulation; discovery needs at least 2");
@@ -37,6 +38,4 @@ public static class DatasetFile
         for (int i = 0; i < values.Length; i++)
             if (!double.IsFinite(values[i])) throw new InvalidDataException($"data file '{path}': {name}[{i}] (flat index) is {values[i]}");
     }
-
-    internal static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 }

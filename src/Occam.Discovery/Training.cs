@@ -271,7 +271,7 @@ public sealed class Trainer : IDisposable
         }
         catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException or FormatException or NotSupportedException)
         {
-            throw new InvalidDataException($"cannot read the {what} from '{path}' ({e.Message.ReplaceLineEndings(" ").Trim()}): the file is truncated or was not written by this version of occam");
+            throw new InvalidDataException($"cannot read the {what} from '{path}' ({Occam.Symbolic.IO.MessageText.OneLine(e.Message)}): the file is truncated or was not written by this version of occam");
         }
     }
 

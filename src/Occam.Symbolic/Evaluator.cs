@@ -116,7 +116,7 @@ public sealed unsafe class Evaluator<T> where T : unmanaged, IFloatingPointIeee7
         this.operators = operators ?? OperatorSet.Empty;
     }
 
-    OperatorSet operators;
+    readonly OperatorSet operators;
 
     /// <summary>Whether transcendental functions use SIMD approximations.</summary>
     public bool FastMath { get; }
@@ -126,21 +126,18 @@ public sealed unsafe class Evaluator<T> where T : unmanaged, IFloatingPointIeee7
     T*[] stack = new T*[16];
 
     /// <summary>Evaluates <paramref name="expression"/> on every row into <paramref name="output"/>.</summary>
-    public void Evaluate(Expression expression, Dataset<T> data, Span<T> output)
-    {
-        var own = operators;
-        operators = expression.CustomOperators; // its custom nodes refer to its own operators
-        try { Evaluate(expression.NodeArray, data, output); }
-        finally { operators = own; }
-    }
+    public void Evaluate(Expression expression, Dataset<T> data, Span<T> output) =>
+        Evaluate(expression.NodeArray, data, output, expression.CustomOperators); // its custom nodes refer to its own operators
 
-    internal void Evaluate(ReadOnlySpan<Node> nodes, Dataset<T> data, Span<T> output)
+    internal void Evaluate(ReadOnlySpan<Node> nodes, Dataset<T> data, Span<T> output) => Evaluate(nodes, data, output, operators);
+
+    void Evaluate(ReadOnlySpan<Node> nodes, Dataset<T> data, Span<T> output, OperatorSet custom)
     {
         if (output.Length < data.Rows) throw new ArgumentException("output is shorter than the data");
         for (int start = 0; start < data.Rows; start += BatchSize)
         {
             int len = Math.Min(BatchSize, data.Rows - start);
-            T* r = RunBatch(nodes, data, start, len);
+            T* r = RunBatch(nodes, data, start, len, custom);
             new ReadOnlySpan<T>(r, len).CopyTo(output.Slice(start, len));
         }
     }
@@ -158,7 +155,7 @@ public sealed unsafe class Evaluator<T> where T : unmanaged, IFloatingPointIeee7
         for (int start = 0; start < data.Rows; start += BatchSize)
         {
             int len = Math.Min(BatchSize, data.Rows - start);
-            T* r = RunBatch(nodes, data, start, len);
+            T* r = RunBatch(nodes, data, start, len, operators);
             var pred = new ReadOnlySpan<T>(r, len);
             var d = tmp[..len];
             TensorPrimitives.Subtract(pred, y.AsSpan(start, len), d);
@@ -206,7 +203,7 @@ public sealed unsafe class Evaluator<T> where T : unmanaged, IFloatingPointIeee7
     /// the slot's own buffer; a constant stays a scalar (null pointer + value) until an operation needs it as a
     /// vector, so x·c, x+c, c−x, c/x … use TensorPrimitives' scalar overloads (same IEEE results, no fill).
     /// </summary>
-    T* RunBatch(ReadOnlySpan<Node> nodes, Dataset<T> data, int start, int len)
+    T* RunBatch(ReadOnlySpan<Node> nodes, Dataset<T> data, int start, int len, OperatorSet custom)
     {
         EnsureStack(nodes.Length);
         if (constants.Length < stack.Length) constants = new T[stack.Length];
@@ -231,7 +228,7 @@ public sealed unsafe class Evaluator<T> where T : unmanaged, IFloatingPointIeee7
             {
                 if (stack[sp - 1] == null) Materialize(baseBuf, sp - 1, len);
                 T* dst = baseBuf + (sp - 1) * BatchSize;
-                Unary(n, new ReadOnlySpan<T>(stack[sp - 1], len), new Span<T>(dst, len));
+                Unary(n, custom, new ReadOnlySpan<T>(stack[sp - 1], len), new Span<T>(dst, len));
                 stack[sp - 1] = dst;
             }
             else
@@ -245,7 +242,7 @@ public sealed unsafe class Evaluator<T> where T : unmanaged, IFloatingPointIeee7
                 if (ca && ScalarLeft(n, constants[sp - 1], new ReadOnlySpan<T>(stack[sp], len), o)) { stack[sp - 1] = dst; continue; }
                 if (ca) Materialize(baseBuf, sp - 1, len);
                 if (cb) Materialize(baseBuf, sp, len);
-                Binary(n, new ReadOnlySpan<T>(stack[sp - 1], len), new ReadOnlySpan<T>(stack[sp], len), o);
+                Binary(n, custom, new ReadOnlySpan<T>(stack[sp - 1], len), new ReadOnlySpan<T>(stack[sp], len), o);
                 stack[sp - 1] = dst;
             }
         }
@@ -284,7 +281,7 @@ public sealed unsafe class Evaluator<T> where T : unmanaged, IFloatingPointIeee7
         }
     }
 
-    void Unary(in Node n, ReadOnlySpan<T> a, Span<T> o)
+    void Unary(in Node n, OperatorSet custom, ReadOnlySpan<T> a, Span<T> o)
     {
         if (!FastMath && n.Op is OpCode.Exp or OpCode.Log or OpCode.Sin or OpCode.Cos or OpCode.Tanh)
         {
@@ -306,12 +303,12 @@ public sealed unsafe class Evaluator<T> where T : unmanaged, IFloatingPointIeee7
             case OpCode.Inv: TensorPrimitives.Reciprocal(a, o); break;
             case OpCode.Step: Kernels<T>.Step(a, o); break;
             default:
-                for (int i = 0; i < a.Length; i++) o[i] = T.CreateTruncating(operators.Apply(n, double.CreateTruncating(a[i])));
+                for (int i = 0; i < a.Length; i++) o[i] = T.CreateTruncating(custom.Apply(n, double.CreateTruncating(a[i])));
                 break;
         }
     }
 
-    void Binary(in Node n, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> o)
+    void Binary(in Node n, OperatorSet custom, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> o)
     {
         if (!FastMath && n.Op == OpCode.Pow)
         {
@@ -329,7 +326,7 @@ public sealed unsafe class Evaluator<T> where T : unmanaged, IFloatingPointIeee7
             case OpCode.Cond: Kernels<T>.Cond(a, b, o); break;
             default:
                 for (int i = 0; i < a.Length; i++)
-                    o[i] = T.CreateTruncating(operators.Apply(n, double.CreateTruncating(a[i]), double.CreateTruncating(b[i])));
+                    o[i] = T.CreateTruncating(custom.Apply(n, double.CreateTruncating(a[i]), double.CreateTruncating(b[i])));
                 break;
         }
     }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Occam.Graphs;
 using Occam.Physics;
+using Occam.Symbolic.IO;
 using static TorchSharp.torch;
 
 namespace Occam.Discovery;
@@ -58,7 +59,7 @@ public static class TrainStage
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"'{path}' is not valid: {DatasetFile.OneLine(e.Message)}");
+            throw new InvalidDataException($"'{path}' is not valid: {MessageText.OneLine(e.Message)}");
         }
         try
         {
@@ -74,8 +75,7 @@ public static class TrainStage
         }
         catch (ArgumentException e)
         {
-            var message = e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
-            throw new InvalidDataException($"'{path}' does not hold a trained model's settings: {DatasetFile.OneLine(message)}");
+            throw new InvalidDataException($"'{path}' does not hold a trained model's settings: {MessageText.Of(e)}");
         }
         return options with { CheckpointDirectory = directory };
     }
@@ -118,7 +118,7 @@ public static class TrainStage
                 stored = JsonNode.Parse(File.ReadAllText(path),
                     documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject;
             }
-            catch (JsonException e) { throw new InvalidDataException($"'{path}' is not valid: {DatasetFile.OneLine(e.Message)}"); }
+            catch (JsonException e) { throw new InvalidDataException($"'{path}' is not valid: {MessageText.OneLine(e.Message)}"); }
             if (stored is null) throw new InvalidDataException($"'{path}' is not a JSON object");
             var current = JsonSerializer.SerializeToNode(options)!.AsObject();
             foreach (var (name, value) in current)
@@ -132,6 +132,6 @@ public static class TrainStage
             return; // the same training settings: the file stays as the checkpoint's record
         }
         Directory.CreateDirectory(directory);
-        Occam.Symbolic.IO.AtomicFile.WriteText(path, JsonSerializer.Serialize(options));
+        AtomicFile.WriteText(path, JsonSerializer.Serialize(options));
     }
 }

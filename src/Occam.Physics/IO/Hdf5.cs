@@ -436,8 +436,7 @@ public static class Hdf5
 
     static string Reason(Exception e)
     {
-        var text = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
-        var message = MessageText.Excerpt(text.ReplaceLineEndings(" ").Trim().TrimEnd('.'), 160);
+        var message = MessageText.Excerpt(MessageText.Of(e).TrimEnd('.'), 160);
         return e.GetType() == typeof(Exception) ? message : $"{e.GetType().Name}: {message}";
     }
 }
