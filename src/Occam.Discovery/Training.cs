@@ -241,24 +241,55 @@ public sealed class Trainer : IDisposable
         return Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
     }
 
+    // ModelHash and OptimizerHash: SHA-256 of the files the state belongs to (null in checkpoints written before they were kept).
     sealed record CheckpointState(int Step, int TotalSteps, int Seed, double LastLoss, double WindowSum, int WindowCount,
-        List<LossPoint> Curve, string Variant, int Dim, int Hidden, int HiddenLayers, int Messages);
+        List<LossPoint> Curve, string Variant, int Dim, int Hidden, int HiddenLayers, int Messages,
+        string? ModelHash = null, string? OptimizerHash = null);
 
-    const string ModelFile = "model.bin", OptimizerFile = "optimizer.bin", StateFile = "state.json";
+    const string ModelFile = "model.bin", OptimizerFile = "optimizer.bin", StateFile = "state.json", Pending = ".next";
 
-    /// <summary>Writes model, optimizer state, step and loss curve to <paramref name="directory"/>
-    /// (each file written to a temporary name and renamed).</summary>
+    /// <summary>
+    /// Writes model, optimizer state, step and loss curve to <paramref name="directory"/>. Three files cannot be replaced
+    /// at once, so the write is journalled: the new model and optimizer go beside the old ones (<c>model.bin.next</c>,
+    /// <c>optimizer.bin.next</c>), then the state, which holds their hashes, commits the checkpoint, and then they replace
+    /// the old files. A run killed at any point leaves the previous checkpoint or this one, which
+    /// <see cref="LoadCheckpoint"/> completes; never new weights under an old step.
+    /// </summary>
     public void SaveCheckpoint(string directory)
     {
         Directory.CreateDirectory(directory);
         string model = Path.Combine(directory, ModelFile), opt = Path.Combine(directory, OptimizerFile), state = Path.Combine(directory, StateFile);
+        AtomicFile.WriteThroughPath(model + Pending, temp => network.save(temp));
+        AtomicFile.WriteThroughPath(opt + Pending, temp => optimizer.save_state_dict(temp));
         var o = network.Options;
         var s = new CheckpointState(Step, options.Steps, options.Seed, LastLoss, windowSum, windowCount, curve.ToList(),
-            o.Variant.Name(), o.Dim, o.Hidden, o.HiddenLayers, o.Messages);
-        // The state goes last: a checkpoint counts as written (HasCheckpoint) only once model and optimizer are in place.
-        AtomicFile.WriteThroughPath(model, temp => network.save(temp));
-        AtomicFile.WriteThroughPath(opt, temp => optimizer.save_state_dict(temp));
+            o.Variant.Name(), o.Dim, o.Hidden, o.HiddenLayers, o.Messages, Hash(model + Pending), Hash(opt + Pending));
         AtomicFile.WriteText(state, JsonSerializer.Serialize(s));
+        File.Move(model + Pending, model, overwrite: true);
+        File.Move(opt + Pending, opt, overwrite: true);
+    }
+
+    static string Hash(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(stream));
+    }
+
+    /// <summary>
+    /// Makes <paramref name="path"/> the file the state names by <paramref name="hash"/>: the pending file of a checkpoint
+    /// whose write was cut off after its state was committed takes its place; a pending file of an uncommitted write is
+    /// removed. A file that matches neither is an error naming it. States without hashes (older checkpoints) are trusted.
+    /// </summary>
+    static void Complete(string path, string what, string? hash)
+    {
+        string pending = path + Pending;
+        if (File.Exists(pending))
+        {
+            if (hash is not null && Hash(pending) == hash) File.Move(pending, path, overwrite: true);
+            else File.Delete(pending);
+        }
+        if (hash is not null && File.Exists(path) && Hash(path) != hash)
+            throw new InvalidDataException($"cannot read the {what} from '{path}' (it is not the file {StateFile} was written with): the file is truncated or was not written by this version of occam");
     }
 
     /// <summary>Reads one file of a checkpoint; a missing, truncated or foreign file is an error that names it.</summary>
@@ -309,6 +340,8 @@ public sealed class Trainer : IDisposable
             throw new InvalidDataException($"checkpoint '{directory}' is for a {s.Variant} {s.Dim}D network with hidden {s.Hidden}×{s.HiddenLayers}, message {s.Messages}; this run uses {o.Variant.Name()} {o.Dim}D, hidden {o.Hidden}×{o.HiddenLayers}, message {o.Messages}");
         if (s.Seed != options.Seed || s.TotalSteps != options.Steps)
             throw new InvalidDataException($"checkpoint '{directory}' was written with seed {s.Seed} and {s.TotalSteps} steps; this run uses seed {options.Seed} and {options.Steps} steps");
+        Complete(Path.Combine(directory, ModelFile), "model", s.ModelHash);
+        Complete(Path.Combine(directory, OptimizerFile), "optimizer state", s.OptimizerHash);
         ReadPart(Path.Combine(directory, ModelFile), "model", path => network.load(path));
         ReadPart(Path.Combine(directory, OptimizerFile), "optimizer state", path => optimizer.load_state_dict(path));
         Step = s.Step;

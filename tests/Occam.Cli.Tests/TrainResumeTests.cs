@@ -62,10 +62,11 @@ public sealed class TrainResumeTests : IDisposable
         int at = CheckpointStep(killed);
         Assert.True(at > 0 && at < Steps && at % CheckpointEvery == 0, $"killed at step {at}");
         // what the killed run left is whole: the files a checkpoint consists of, each complete (the resume reads them),
-        // and possibly temporary files of a write it did not finish, which are never taken for the files themselves
+        // the pending files of a checkpoint it was writing (which the resume completes or drops), and possibly temporary
+        // files of a write it did not finish, which are never taken for the files themselves
         var names = Directory.GetFiles(killed).Select(Path.GetFileName).ToArray();
         Assert.All(names.Where(n => !n!.EndsWith(".tmp", StringComparison.Ordinal)),
-            n => Assert.Contains(n, new[] { "model.bin", "optimizer.bin", "state.json", "options.json" }));
+            n => Assert.Contains(n, new[] { "model.bin", "optimizer.bin", "state.json", "options.json", "model.bin.next", "optimizer.bin.next" }));
 
         var resumed = RunToEnd(["train", "--resume", "--model", killed, .. Settings]);
 

@@ -34,6 +34,66 @@ public sealed class TrainingTests
     }
 
     [Fact]
+    public void A_checkpoint_write_cut_off_at_any_point_loads_as_the_previous_or_the_new_checkpoint()
+    {
+        set_num_threads(1);
+        var data = SmallSpring();
+        var options = new TrainingOptions(Steps: 20, BatchSize: 8, LearningRate: 5e-3, Seed: 7);
+        var root = Directory.CreateTempSubdirectory("occam-journal-").FullName;
+        string Dir(string name) => Path.Combine(root, name);
+        try
+        {
+            // Two complete checkpoints of one run, at steps 5 and 12: what a cut-off write of the second leaves is put
+            // together from their files, as SaveCheckpoint writes them (pending files, then the state, then the renames).
+            using (var net = Net(1))
+            using (var t = new Trainer(net, data, options))
+            {
+                t.Run(stopAfter: 5);
+                t.SaveCheckpoint(Dir("old"));
+                t.Run(stopAfter: 12);
+                t.SaveCheckpoint(Dir("new"));
+            }
+            void Leave(string name, string state, string model, string optimizer, bool pending)
+            {
+                Directory.CreateDirectory(Dir(name));
+                File.Copy(Path.Combine(Dir(state), "state.json"), Path.Combine(Dir(name), "state.json"));
+                File.Copy(Path.Combine(Dir(model), "model.bin"), Path.Combine(Dir(name), "model.bin"));
+                File.Copy(Path.Combine(Dir(optimizer), "optimizer.bin"), Path.Combine(Dir(name), "optimizer.bin"));
+                if (!pending) return;
+                File.Copy(Path.Combine(Dir("new"), "model.bin"), Path.Combine(Dir(name), "model.bin.next"));
+                File.Copy(Path.Combine(Dir("new"), "optimizer.bin"), Path.Combine(Dir(name), "optimizer.bin.next"));
+            }
+            Leave("before-commit", state: "old", model: "old", optimizer: "old", pending: true);    // killed before the state
+            Leave("after-commit", state: "new", model: "old", optimizer: "old", pending: true);     // killed after the state
+            Leave("one-renamed", state: "new", model: "new", optimizer: "old", pending: true);      // killed between renames
+            File.Delete(Path.Combine(Dir("one-renamed"), "model.bin.next"));
+            Leave("mixed", state: "new", model: "old", optimizer: "new", pending: false);           // not a write of ours
+
+            float[] Weights(string name, out int step)
+            {
+                using var net = Net(99);
+                using var t = new Trainer(net, data, options);
+                t.LoadCheckpoint(Dir(name));
+                step = t.Step;
+                return net.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+            }
+            var expected = new Dictionary<string, string> { ["before-commit"] = "old", ["after-commit"] = "new", ["one-renamed"] = "new" };
+            foreach (var (name, like) in expected)
+            {
+                Assert.Equal(Weights(like, out int want), Weights(name, out int got));
+                Assert.Equal(want, got);
+                Assert.Equal(["model.bin", "optimizer.bin", "state.json"], Directory.GetFiles(Dir(name)).Select(Path.GetFileName).Order());
+            }
+            var error = Assert.Throws<InvalidDataException>(() => Weights("mixed", out _));
+            Assert.Contains(Path.Combine(Dir("mixed"), "model.bin"), error.Message);
+        }
+        finally
+        {
+            Directory.Delete(root, true);
+        }
+    }
+
+    [Fact]
     public void Checkpoint_then_resume_equals_an_uninterrupted_run_with_the_same_seed()
     {
         set_num_threads(1);
