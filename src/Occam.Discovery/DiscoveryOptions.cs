@@ -112,7 +112,8 @@ public sealed record DiscoveryOptions
     /// (r + 0.01) and the network has few, huge samples: with them, L1 fits of 1/r² messages favoured softened laws. When
     /// fewer than half the edges are that far apart (a user's data on another length scale), the searches fit all.</summary>
     public double SearchMinDistance { get; init; } = JudgeStage.RecoveryMinDistance;
-    /// <summary>Threads for the symbolic regression and the simulator (null: all cores).</summary>
+    /// <summary>Threads for the network (libtorch; null: <see cref="Occam.Graphs.TorchThreads.Default"/>), the symbolic regression
+    /// and the simulator (null: all cores).</summary>
     public int? Threads { get; init; }
     /// <summary>Where the component searches' islands evolve: null for threads here, or a cluster's runner
     /// (<c>Occam.Symbolic.Cluster.ClusterHead.Runner</c>); the fronts are the same either way.</summary>
@@ -154,6 +155,26 @@ public sealed record DiscoveryOptions
         };
         preset = preset with { System = system, Variant = variant, Potential = potential };
         return DiscoverySystem.Of(preset).Tune(preset);
+    }
+
+    /// <summary>The simulation these options describe (as they stand: see <see cref="WithDataShape"/>), with the seed offset by
+    /// <paramref name="seedOffset"/> and initial positions of standard deviation <paramref name="positionSpread"/>.</summary>
+    /// <exception cref="ArgumentException">An unknown system, or a custom one without a potential.</exception>
+    public SimulationOptions Simulation(long seedOffset = 0, double positionSpread = 1) => new()
+    {
+        System = ParticleSystem.FromName(System, Potential), Dim = Dim, Bodies = Bodies, Sims = Sims, Steps = Frames,
+        Seed = Seed + seedOffset, Tolerance = SimulationTolerance, MaxDegreeOfParallelism = Threads, PositionSpread = positionSpread,
+    };
+
+    /// <summary>Checks the settings: the network's, the training's, the bodies (2 to <see cref="MaxBodies"/>) and the
+    /// simulation's.</summary>
+    /// <exception cref="ArgumentException">A setting is out of range; the message names it.</exception>
+    public void Validate()
+    {
+        Network.Validate();
+        Training.Validate();
+        if (Bodies is < 2 or > MaxBodies) throw new ArgumentException($"Bodies must be between 2 and {MaxBodies}, got {Bodies}");
+        Simulation().Validate();
     }
 
     /// <summary>The network settings in effect.</summary>

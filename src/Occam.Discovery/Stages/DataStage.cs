@@ -32,7 +32,11 @@ public static class DataStage
     public static TrainingData Training(DiscoveryOptions options, ParticleDataset? dataset,
         IProgress<DiscoveryProgress>? progress = null, CancellationToken cancel = default)
     {
-        if (dataset is null) options = options.WithDataShape();
+        if (dataset is null)
+        {
+            options = options.WithDataShape();
+            options.Validate();
+        }
         progress?.Report(new DiscoveryProgress("simulate", 0, $"{options.System} {options.Dim}D, {options.Bodies} bodies"));
         dataset ??= Simulate(options, cancel: cancel);
         options = options with { Dim = dataset.Dim, Bodies = dataset.Bodies, System = dataset.System, Potential = dataset.Potential };
@@ -52,14 +56,7 @@ public static class DataStage
     public static ParticleDataset Simulate(DiscoveryOptions options, long seedOffset = 0, double positionSpread = 1,
         IProgress<int>? progress = null, CancellationToken cancel = default)
     {
-        options = options.WithDataShape();
-        var sim = new SimulationOptions
-        {
-            System = ParticleSystem.FromName(options.System, options.Potential), Dim = options.Dim, Bodies = options.Bodies,
-            Sims = options.Sims, Steps = options.Frames, Seed = options.Seed + seedOffset, Tolerance = options.SimulationTolerance,
-            MaxDegreeOfParallelism = options.Threads, PositionSpread = positionSpread,
-        };
-        return Simulator.Run(sim, progress, cancel);
+        return Simulator.Run(options.WithDataShape().Simulation(seedOffset, positionSpread), progress, cancel);
     }
 
     /// <summary>Node features [position, velocity, charge, mass] and accelerations of every frame of a data set.</summary>

@@ -63,15 +63,7 @@ public static class TrainStage
         }
         try
         {
-            options.Network.Validate();
-            options.Training.Validate();
-            if (options.Bodies is < 2 or > DiscoveryOptions.MaxBodies)
-                throw new ArgumentException($"Bodies must be between 2 and {DiscoveryOptions.MaxBodies}, got {options.Bodies}");
-            new SimulationOptions
-            {
-                System = ParticleSystem.FromName(options.System, options.Potential), Dim = options.Dim, Bodies = options.Bodies,
-                Sims = options.Sims, Steps = options.Frames, Tolerance = options.SimulationTolerance,
-            }.Validate();
+            options.Validate();
         }
         catch (ArgumentException e)
         {
