@@ -127,6 +127,9 @@ internal static class DemoCommand
         };
         command.SetAction((parse, cancellation) =>
         {
+            // Before any tensor work: oneDNN reads its kernel limit once per process (see Occam.Grids.ConvolutionBackend).
+            // Only here: the limit would also slow the bfloat16 products that train the particle networks.
+            Occam.Grids.ConvolutionBackend.Prepare();
             SetThreads(parse.GetValue(threads));
             var architecture = parse.GetValue(model)!.Trim().ToLowerInvariant() switch
             {

@@ -27,13 +27,18 @@ internal static class DiscoverCommand
         public readonly Option<string?> Data = new("--data") { Description = "Train on your own simulation (.npz/.csv/.h5/.npy folder as written by 'occam simulate'; file.h5:/group for one in an HDF5 group) instead of simulating." };
         public readonly Option<int?> Steps = new("--steps") { Description = "Training steps (overrides the preset)." };
         public readonly Option<int?> Threads = new("--threads") { Description = "CPU threads (default: 1 for the network when the machine has 2 cores or fewer, else 2)." };
+        public readonly Option<string> Precision = new("--precision")
+        {
+            Description = "What the training's matrix products run in: auto (bf16 where the CPU has AVX512-BF16 or AMX, else fp32), fp32 or bf16 (mixed precision: weights, loss and analysis stay float32).",
+            DefaultValueFactory = _ => "auto",
+        };
         public readonly Option<int?> SymbolicRounds = OptionValues.SearchRounds("quick preset 10, paper preset none");
         public readonly Option<double?> SymbolicSeconds = OptionValues.SearchSeconds("quick preset 300 s, paper preset 600 s; the whole budget when no rounds are set");
 
         /// <param name="symbolic">Also the symbolic-regression options (not for <c>train</c>).</param>
         public void AddTo(Command command, bool symbolic = true)
         {
-            foreach (var o in new Option[] { System, Potential, Dim, Bodies, Variant, Preset, Seed, Data, Steps, Threads }) command.Options.Add(o);
+            foreach (var o in new Option[] { System, Potential, Dim, Bodies, Variant, Preset, Seed, Data, Steps, Threads, Precision }) command.Options.Add(o);
             if (!symbolic) return;
             command.Options.Add(SymbolicRounds);
             command.Options.Add(SymbolicSeconds);
@@ -52,11 +57,19 @@ internal static class DiscoverCommand
             if (threads is < 1) throw new UserInputException($"--threads must be at least 1 (got {threads}).");
             var steps = parse.GetValue(Steps);
             if (steps is < 1) throw new UserInputException($"--steps must be at least 1 (got {steps}).");
+            var precision = parse.GetValue(Precision)!.Trim().ToLowerInvariant() switch
+            {
+                "auto" => TrainingPrecision.Auto,
+                "fp32" => TrainingPrecision.Float32,
+                "bf16" => TrainingPrecision.BFloat16,
+                var other => throw new UserInputException($"--precision must be auto, fp32 or bf16 (got '{other}')."),
+            };
             var options = preset with
             {
                 Dim = dim, Bodies = bodies,
                 Seed = parse.GetValue(Seed),
                 Threads = threads,
+                Precision = precision,
             };
             if (steps is int s) options = options with { Steps = s };
             var (rounds, limit) = OptionValues.SearchBudget(parse, SymbolicRounds, SymbolicSeconds);

@@ -4,8 +4,7 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        // Before any tensor work: oneDNN reads its kernel limit once (see Occam.Grids.ConvolutionBackend).
-        Occam.Grids.ConvolutionBackend.Prepare();
+        Occam.Graphs.NativeHeap.RetainFreedMemory(); // libtorch's activations: docs/performance.md
         return OccamCommand.Run(args);
     }
 }

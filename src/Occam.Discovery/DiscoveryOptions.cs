@@ -63,6 +63,9 @@ public sealed record DiscoveryOptions
     public double WeightDecay { get; init; } = 1e-8;
     /// <summary>Standard deviation of the random translation of all positions, one per batch (default 3, the paper's).</summary>
     public double TranslationStd { get; init; } = 3.0;
+    /// <summary>What the training's matrix products run in (default <see cref="TrainingPrecision.Auto"/>: bfloat16 where the
+    /// CPU has fast bfloat16 products, docs/performance.md). The trained weights and everything after training are float32.</summary>
+    public TrainingPrecision Precision { get; init; } = TrainingPrecision.Auto;
     /// <summary>Checkpoint directory (null: no checkpoints).</summary>
     public string? CheckpointDirectory { get; init; }
     /// <summary>Write a checkpoint every this many steps (default 1,000); ignored when <see cref="CheckpointDirectory"/> is null.</summary>
@@ -184,5 +187,5 @@ public sealed record DiscoveryOptions
     /// <summary>The training settings in effect.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public TrainingOptions Training => new(Steps, BatchSize, LearningRate, WeightDecay, TranslationStd, Seed,
-        CheckpointDirectory is null ? 0 : CheckpointEvery, CheckpointDirectory, Math.Max(1, Steps / 200));
+        CheckpointDirectory is null ? 0 : CheckpointEvery, CheckpointDirectory, Math.Max(1, Steps / 200), Precision);
 }

@@ -103,6 +103,18 @@ public sealed class ParticleNetwork : nn.Module
         }
     }
 
+    /// <summary>The type both MLPs multiply in (<see cref="Mlp.MatmulType"/>); null (the default): the parameters' type.
+    /// The messages, their sum and the outputs stay in the parameters' type.</summary>
+    public ScalarType? MatmulType
+    {
+        get => edgeModel.MatmulType;
+        set
+        {
+            edgeModel.MatmulType = value;
+            nodeModel.MatmulType = value;
+        }
+    }
+
     /// <summary>Number of trainable scalars.</summary>
     public long ParameterCount => parameters().Sum(p => p.numel());
 

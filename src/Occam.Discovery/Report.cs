@@ -90,9 +90,14 @@ public static class DiscoveryReport
                 ["damping"] = Num(ood.Damping),
             } : null,
             ["train_seconds"] = Num(result.TrainSeconds),
+            ["training_precision"] = PrecisionName(result.Options),
             ["seconds"] = Num(result.Seconds),
         };
     }
+
+    /// <summary>"bf16" or "fp32": what this machine's training runs the options' matrix products in.</summary>
+    static string PrecisionName(DiscoveryOptions o) =>
+        Trainer.Resolve(o.Precision, o.Variant) == TrainingPrecision.BFloat16 ? "bf16" : "fp32";
 
     static JsonNode? Num(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
 
@@ -135,7 +140,7 @@ public static class DiscoveryReport
         md.AppendLine($"**recovered: {(d.Recovery.Recovered ? "true" : "false")}** ({d.Recovery.Reason}; compared with {(d.Recovery.PerMass ? "F / m_receiver" : "F")}, fresh-edge R² {string.Join(", ", d.Recovery.R2.Select(x => F(x, "F4")))} on edges with r ≥ {F(d.Recovery.MinDistance, "G3")}{(d.Recovery.R2AllEdges is { } all ? $"; all fresh edges: {string.Join(", ", all.Select(x => F(x, "F4")))}" : "")}{(d.Recovery.R2Wide is { } wide ? $"; at twice the position spread: {string.Join(", ", wide.Select(x => F(x, "F4")))}" : "")})");
         md.AppendLine();
         md.AppendLine($"Preset {o.Preset}: {o.Sims} simulations × {o.Frames} frames, hidden {o.Hidden} × {o.HiddenLayers}, {o.Steps} steps of batch {o.BatchSize}, peak lr {F(o.LearningRate)}, seed {o.Seed}. " +
-            $"Training {F(result.TrainSeconds, "F1")} s, total {F(result.Seconds, "F1")} s; final loss {F(result.TrainLoss, "G4")}.");
+            $"Training {F(result.TrainSeconds, "F1")} s ({PrecisionName(o)} matrix products), total {F(result.Seconds, "F1")} s; final loss {F(result.TrainLoss, "G4")}.");
         md.AppendLine();
         md.AppendLine("Pair features: dx, dy, (dz) = x_receiver − x_sender, r = |Δx|, m1, m2 = receiver and sender mass, q1, q2 = their charges.");
         md.AppendLine();

@@ -16,6 +16,7 @@ namespace Occam.Discovery;
 /// <param name="CheckpointEvery">Write a checkpoint every this many steps (0: never).</param>
 /// <param name="CheckpointDirectory">Where checkpoints go (required when <paramref name="CheckpointEvery"/> &gt; 0).</param>
 /// <param name="LogEvery">Loss-curve resolution: the loss is averaged over this many steps per point.</param>
+/// <param name="Precision">The type the training steps multiply in (see <see cref="TrainingPrecision"/>).</param>
 public sealed record TrainingOptions(
     int Steps = 2000,
     int BatchSize = 64,
@@ -25,7 +26,8 @@ public sealed record TrainingOptions(
     int Seed = 0,
     int CheckpointEvery = 0,
     string? CheckpointDirectory = null,
-    int LogEvery = 50)
+    int LogEvery = 50,
+    TrainingPrecision Precision = TrainingPrecision.Auto)
 {
     /// <summary>
     /// Throws <see cref="ArgumentException"/> unless Steps, BatchSize, LearningRate and LogEvery are positive, WeightDecay,
@@ -43,6 +45,21 @@ public sealed record TrainingOptions(
             throw new ArgumentException("a checkpoint interval needs a checkpoint directory");
         if (LogEvery < 1) throw new ArgumentException("log interval must be positive");
     }
+}
+
+/// <summary>The type a training step's matrix products run in. The weights, their gradients, Adam's state, the loss and
+/// every evaluation after training stay in float32 whatever is chosen.</summary>
+public enum TrainingPrecision
+{
+    /// <summary><see cref="BFloat16"/> where it is fast (<see cref="Occam.Graphs.BFloat16Support.Fast"/>) and the variant is
+    /// not Hamiltonian (whose accelerations are gradients of the network, which bfloat16 would round), else
+    /// <see cref="Float32"/>.</summary>
+    Auto,
+    /// <summary>Everything in float32.</summary>
+    Float32,
+    /// <summary>Mixed precision: the MLPs' layers multiply in bfloat16 (<see cref="Occam.Graphs.Mlp.MatmulType"/>), the
+    /// messages, their sum, the loss and the optimiser in float32.</summary>
+    BFloat16,
 }
 
 /// <summary>Progress of a training run.</summary>
@@ -95,7 +112,7 @@ public sealed class Trainer : IDisposable
     readonly ParticleNetwork network;
     readonly ParticleData data;
     readonly TrainingOptions options;
-    readonly TorchSharp.Modules.Adam optimizer;
+    readonly Occam.Graphs.FusedAdam optimizer;
     readonly Tensor allNodes;
     readonly Tensor allAccelerations;
     readonly Generator noise;
@@ -132,11 +149,23 @@ public sealed class Trainer : IDisposable
         this.network = network;
         this.data = data;
         this.options = options;
+        Occam.Graphs.NativeHeap.RetainFreedMemory();
         allNodes = tensor(data.Nodes, new long[] { data.Samples, data.Bodies, data.Features });
         allAccelerations = tensor(data.Accelerations, new long[] { data.Samples, data.Bodies, data.Dim });
-        optimizer = optim.Adam(network.parameters(), lr: options.LearningRate, weight_decay: options.WeightDecay);
+        optimizer = new Occam.Graphs.FusedAdam(network.parameters(), options.LearningRate, weightDecay: options.WeightDecay);
         noise = new Generator((ulong)options.Seed);
+        Precision = Resolve(options.Precision, network.Options.Variant);
     }
+
+    /// <summary>The precision the steps run in (<see cref="TrainingOptions.Precision"/> with Auto resolved).</summary>
+    public TrainingPrecision Precision { get; }
+
+    /// <summary><paramref name="precision"/> with <see cref="TrainingPrecision.Auto"/> resolved for this machine and
+    /// <paramref name="variant"/>.</summary>
+    public static TrainingPrecision Resolve(TrainingPrecision precision, MessageVariant variant) =>
+        precision != TrainingPrecision.Auto ? precision
+        : Occam.Graphs.BFloat16Support.Fast && variant != MessageVariant.Hamiltonian ? TrainingPrecision.BFloat16
+        : TrainingPrecision.Float32;
 
     /// <summary>
     /// Loss of the network on a batch: mean over nodes of the L1 norm of the acceleration error plus
@@ -178,14 +207,23 @@ public sealed class Trainer : IDisposable
         var nodes = allNodes.index_select(0, idx).add_(tensor(shift));
         var target = allAccelerations.index_select(0, idx);
         double lr = OneCycle.LearningRate(Step, options.Steps, options.LearningRate);
-        foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+        optimizer.LearningRate = lr;
+        double value;
 
-        optimizer.zero_grad();
-        using var output = network.Forward(nodes, sample: true, generator: noise);
-        var loss = Loss(output, target, network.Options.RegulariserWeight);
-        loss.backward();
-        optimizer.step();
-        double value = loss.item<float>();
+        optimizer.ZeroGrad();
+        network.MatmulType = Precision == TrainingPrecision.BFloat16 ? ScalarType.BFloat16 : null;
+        try
+        {
+            using var output = network.Forward(nodes, sample: true, generator: noise);
+            var loss = Loss(output, target, network.Options.RegulariserWeight);
+            loss.backward();
+            optimizer.Step();
+            value = loss.item<float>();
+        }
+        finally
+        {
+            network.MatmulType = null;
+        }
         Step++;
         LastLoss = value;
         windowSum += value;
@@ -260,7 +298,7 @@ public sealed class Trainer : IDisposable
         Directory.CreateDirectory(directory);
         string model = Path.Combine(directory, ModelFile), opt = Path.Combine(directory, OptimizerFile), state = Path.Combine(directory, StateFile);
         AtomicFile.WriteThroughPath(model + Pending, temp => network.save(temp));
-        AtomicFile.WriteThroughPath(opt + Pending, temp => optimizer.save_state_dict(temp));
+        AtomicFile.WriteThroughPath(opt + Pending, optimizer.Save);
         var o = network.Options;
         var s = new CheckpointState(Step, options.Steps, options.Seed, LastLoss, windowSum, windowCount, curve.ToList(),
             o.Variant.Name(), o.Dim, o.Hidden, o.HiddenLayers, o.Messages, Hash(model + Pending), Hash(opt + Pending));
@@ -343,7 +381,7 @@ public sealed class Trainer : IDisposable
         Complete(Path.Combine(directory, ModelFile), "model", s.ModelHash);
         Complete(Path.Combine(directory, OptimizerFile), "optimizer state", s.OptimizerHash);
         ReadPart(Path.Combine(directory, ModelFile), "model", path => network.load(path));
-        ReadPart(Path.Combine(directory, OptimizerFile), "optimizer state", path => optimizer.load_state_dict(path));
+        ReadPart(Path.Combine(directory, OptimizerFile), "optimizer state", optimizer.Load);
         Step = s.Step;
         LastLoss = s.LastLoss;
         windowSum = s.WindowSum;
@@ -352,10 +390,9 @@ public sealed class Trainer : IDisposable
         curve.AddRange(s.Curve);
     }
 
-    /// <summary>Releases the optimizer, the data tensors and the noise generator (the network is left to its owner).</summary>
+    /// <summary>Releases the data tensors and the noise generator (the network is left to its owner).</summary>
     public void Dispose()
     {
-        optimizer.Dispose();
         allNodes.Dispose();
         allAccelerations.Dispose();
         noise.Dispose();

@@ -13,8 +13,8 @@ namespace Occam.Grids;
 /// <remarks>
 /// <see cref="Prepare"/> sets <c>DNNL_MAX_CPU_ISA=SSE41</c> in the native environment unless the user has set
 /// <c>DNNL_MAX_CPU_ISA</c> or <c>ONEDNN_MAX_CPU_ISA</c> (setting either, e.g. to <c>ALL</c>, opts out). oneDNN reads
-/// it once, when the process first uses it, so a program should call <see cref="Prepare"/> before any tensor work (the
-/// <c>occam</c> command does, first thing). <see cref="Ensure"/>, which every <see cref="GroupConv2d"/> calls, prepares
+/// it once, when the process first uses it, so a program should call <see cref="Prepare"/> before any tensor work (<c>occam demo
+/// rotated-digits</c> does, first thing). <see cref="Ensure"/>, which every <see cref="GroupConv2d"/> calls, prepares
 /// and then checks float32 <c>conv2d</c> against float64 on a few shapes once per process; if it is still wrong (oneDNN
 /// was initialised before the setting), it throws a <see cref="NotSupportedException"/> that says what to do, rather
 /// than letting a network compute garbage.
