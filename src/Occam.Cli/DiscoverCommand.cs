@@ -32,7 +32,7 @@ internal static class DiscoverCommand
             Description = "What the training's matrix products run in: auto (bf16 where the CPU has AVX512-BF16 or AMX, else fp32), fp32 or bf16 (mixed precision: weights, loss and analysis stay float32).",
             DefaultValueFactory = _ => "auto",
         };
-        public readonly Option<int?> SymbolicRounds = OptionValues.SearchRounds("quick preset 10, paper preset none");
+        public readonly Option<int?> SymbolicRounds = OptionValues.SearchRounds("quick preset 30, paper preset none");
         public readonly Option<double?> SymbolicSeconds = OptionValues.SearchSeconds("quick preset 300 s, paper preset 600 s; the whole budget when no rounds are set");
 
         /// <param name="symbolic">Also the symbolic-regression options (not for <c>train</c>).</param>

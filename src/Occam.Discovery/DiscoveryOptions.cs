@@ -79,10 +79,12 @@ public sealed record DiscoveryOptions
     public int FreshEdges { get; init; } = 5000;
     /// <summary>Rounds of each search (one on the force frame's magnitude, or one per component; a round evolves every
     /// island once); null: run until <see cref="SymbolicTimeLimit"/>. A fixed number of rounds makes the run
-    /// deterministic whatever the machine's load. On the magnitude, 10 rounds (≈ 40–70 s on the loaded 2-core machine)
-    /// recovered r1 2D bottleneck, spring 3D L1 and r2 3D L1 from networks on which 30 rounds per component did not
-    /// (docs/discover.md).</summary>
-    public int? SymbolicRounds { get; init; } = 10;
+    /// deterministic whatever the machine's load. On the magnitude, 10 rounds recovered r1 2D bottleneck, spring 3D L1 and
+    /// r2 3D L1 from networks on which 30 rounds per component did not (docs/discover.md). 30 rounds (the default since
+    /// the receiver-scaled search made a round cheap): re-distilling the 16 seed-0 networks of bfloat16 training, 10 rounds
+    /// recovered 15 (discontinuous 2D L1 stopped at cond(r − 1.99, r), the true cond(r − 1.99, r − 0.99) one node
+    /// deeper), 30 rounds all 16, at 6–11 s per analysis instead of 4–7 s (docs/performance.md).</summary>
+    public int? SymbolicRounds { get; init; } = 30;
     /// <summary>Wall-clock cap of each component's symbolic regression (the budget itself when
     /// <see cref="SymbolicRounds"/> is null).</summary>
     public TimeSpan SymbolicTimeLimit { get; init; } = TimeSpan.FromSeconds(300);
