@@ -1,7 +1,7 @@
 // Training speed of the Cranmer et al. (2020) particle network (docs/performance.md).
 //
 //   dotnet run --project bench/training -c Release -- [--hidden 128] [--layers 3] [--batch 64] [--bodies 4] [--dim 2]
-//       [--threads 1] [--mode step|loop|parts] [--precision auto|fp32|bf16] [--steps 400] [--window 20] [--warmup 30]
+//       [--threads 1] [--mode step|loop|parts|peak] [--precision auto|fp32|bf16] [--steps 400] [--window 20] [--warmup 30]
 //
 // step: the bare step, as the PyTorch reference (bench/training/compare.sh) times it: one fixed batch of random graphs,
 //       forward, L1 loss (α = 1e-2), backward, Adam (lr 1e-3; Occam's FusedAdam, as training uses).
@@ -9,15 +9,24 @@
 //       translation, the one-cycle schedule, the loss curve, a checkpoint every --checkpoint-every steps (default 1,000).
 // parts: the bare step's forward, backward and optimiser times (medians over steps), with TorchSharp's Adam alternating
 //       with FusedAdam on the same gradients.
+// peak: the float32 multiply-add rate one core reaches in a loop of independent 512-bit (else 256-bit) FMAs, the
+//       ceiling the step's FLOP rate is compared with.
 // Prints one line: graphs/s and ms/step as the median over windows of --window steps, after --warmup steps.
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Occam.Discovery;
 using Occam.Graphs;
 using TorchSharp;
 using static TorchSharp.torch;
 
 var settings = Settings.Parse(args);
+if (settings.Mode == "peak")
+{
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"float32 FMA peak of one core: {Peak.GigaFlops():F1} GFLOP/s (median of 5)"));
+    return;
+}
 TorchThreads.Use(settings.Threads);
 int dim = settings.Dim, n = settings.Bodies, b = settings.Batch, features = 2 * dim + 2;
 
@@ -135,7 +144,7 @@ sealed record Settings(int Hidden, int Layers, int Batch, int Bodies, int Dim, i
             return v;
         }
         var mode = values["mode"];
-        if (mode is not ("step" or "loop" or "parts")) Fail($"--mode must be step, loop or parts, got '{mode}'");
+        if (mode is not ("step" or "loop" or "parts" or "peak")) Fail($"--mode must be step, loop, parts or peak, got '{mode}'");
         var precision = values["precision"] switch
         {
             "auto" => TrainingPrecision.Auto,
@@ -156,4 +165,57 @@ sealed record Settings(int Hidden, int Layers, int Batch, int Bodies, int Dim, i
         Environment.Exit(2);
         return default!;
     }
+}
+
+/// <summary>The float32 FMA throughput of one core: 12 independent accumulator chains of the widest vector FMA, enough to
+/// cover the FMA latency on both pipes.</summary>
+static class Peak
+{
+    public static double GigaFlops()
+    {
+        var rates = new List<double>();
+        for (int trial = 0; trial < 5; trial++)
+        {
+            const long iterations = 20_000_000;
+            var clock = Stopwatch.StartNew();
+            int lanes = Avx512F.IsSupported ? Run512(iterations) : Run256(iterations);
+            rates.Add(2.0 * 12 * lanes * iterations / clock.Elapsed.TotalSeconds / 1e9);
+        }
+        return Median(rates);
+    }
+
+    static int Run512(long iterations)
+    {
+        Vector512<float> a = Vector512.Create(1.0000001f), b = Vector512.Create(1e-7f);
+        Vector512<float> c0 = a, c1 = a, c2 = a, c3 = a, c4 = a, c5 = a, c6 = a, c7 = a, c8 = a, c9 = a, c10 = a, c11 = a;
+        for (long i = 0; i < iterations; i++)
+        {
+            c0 = Avx512F.FusedMultiplyAdd(c0, a, b); c1 = Avx512F.FusedMultiplyAdd(c1, a, b); c2 = Avx512F.FusedMultiplyAdd(c2, a, b);
+            c3 = Avx512F.FusedMultiplyAdd(c3, a, b); c4 = Avx512F.FusedMultiplyAdd(c4, a, b); c5 = Avx512F.FusedMultiplyAdd(c5, a, b);
+            c6 = Avx512F.FusedMultiplyAdd(c6, a, b); c7 = Avx512F.FusedMultiplyAdd(c7, a, b); c8 = Avx512F.FusedMultiplyAdd(c8, a, b);
+            c9 = Avx512F.FusedMultiplyAdd(c9, a, b); c10 = Avx512F.FusedMultiplyAdd(c10, a, b); c11 = Avx512F.FusedMultiplyAdd(c11, a, b);
+        }
+        Sink = Vector512.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11);
+        return Vector512<float>.Count;
+    }
+
+    static int Run256(long iterations)
+    {
+        Vector256<float> a = Vector256.Create(1.0000001f), b = Vector256.Create(1e-7f);
+        Vector256<float> c0 = a, c1 = a, c2 = a, c3 = a, c4 = a, c5 = a, c6 = a, c7 = a, c8 = a, c9 = a, c10 = a, c11 = a;
+        for (long i = 0; i < iterations; i++)
+        {
+            c0 = Fma.MultiplyAdd(c0, a, b); c1 = Fma.MultiplyAdd(c1, a, b); c2 = Fma.MultiplyAdd(c2, a, b);
+            c3 = Fma.MultiplyAdd(c3, a, b); c4 = Fma.MultiplyAdd(c4, a, b); c5 = Fma.MultiplyAdd(c5, a, b);
+            c6 = Fma.MultiplyAdd(c6, a, b); c7 = Fma.MultiplyAdd(c7, a, b); c8 = Fma.MultiplyAdd(c8, a, b);
+            c9 = Fma.MultiplyAdd(c9, a, b); c10 = Fma.MultiplyAdd(c10, a, b); c11 = Fma.MultiplyAdd(c11, a, b);
+        }
+        Sink = Vector256.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11);
+        return Vector256<float>.Count;
+    }
+
+    /// <summary>Where the accumulators go, so the loops are not removed.</summary>
+    public static float Sink;
+
+    static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 }

@@ -7,9 +7,10 @@
 #
 # REFERENCE.py: the Cranmer et al. network in plain PyTorch (cranmer_gn_pytorch.py; not part of Occam). Its Python is
 # $PYTHON (default /usr/bin/python3, where Debian's python3-torch lives: apt-get install python3-torch
-# libopenblas0-openmp). On a CPU with AVX-512 the reference runs with OPENBLAS_CORETYPE=SkylakeX unless the variable is
-# set, since Debian's OpenBLAS 0.3.21 may pick older kernels there (the reference's header). Prints every run, then the
-# medians of graphs/s and the ratios.
+# libopenblas0-openmp). On a CPU with AVX-512 the reference runs with OpenBLAS's AVX-512 kernels
+# (OPENBLAS_CORETYPE=SkylakeX, whatever the environment says), since Debian's OpenBLAS 0.3.21 may pick older ones there
+# (the reference's header); PEER_OPENBLAS_CORETYPE chooses others. Prints every run, then the medians of graphs/s and the
+# ratios.
 set -euo pipefail
 if [ $# -lt 1 ] || [ ! -f "$1" ]; then
   echo "usage: $0 REFERENCE.py [--rounds N] [--hidden H] [--threads T] [--batch B] [--steps S] [--precision P]" >&2
@@ -26,7 +27,8 @@ while [ $# -gt 0 ]; do
   shift 2
 done
 python=${PYTHON:-/usr/bin/python3}
-if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -qw avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SkylakeX; fi
+peer_core=${PEER_OPENBLAS_CORETYPE:-}
+if [ -z "$peer_core" ] && grep -qw avx512f /proc/cpuinfo; then peer_core=SkylakeX; fi
 
 cd "$(dirname "$0")/../.."
 dotnet build bench/training -c Release -v q -nologo >/dev/null
@@ -37,14 +39,14 @@ step=() loop=() torch=()
 for ((r = 1; r <= rounds; r++)); do
   line=$($occam --mode step); echo "$line" >&2; step+=("$(rate <<< "$line")")
   line=$($occam --mode loop); echo "$line" >&2; loop+=("$(rate <<< "$line")")
-  line=$("$python" "$reference" --threads "$threads" --batch "$batch" --hidden "$hidden" --steps "$steps"); echo "$line" >&2
+  line=$(env ${peer_core:+OPENBLAS_CORETYPE=$peer_core} "$python" "$reference" --threads "$threads" --batch "$batch" --hidden "$hidden" --steps "$steps"); echo "$line" >&2
   torch+=("$(rate <<< "$line")")
 done
 
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 s=$(median "${step[@]}") l=$(median "${loop[@]}") t=$(median "${torch[@]}")
-awk -v s="$s" -v l="$l" -v t="$t" -v h="$hidden" -v th="$threads" -v b="$batch" -v n="$rounds" 'BEGIN {
-  printf "hidden %d, batch %d, %d thread(s), medians of %d alternating rounds (graphs/s):\n", h, b, th, n
+awk -v core="${peer_core:-${OPENBLAS_CORETYPE:-default}}" -v s="$s" -v l="$l" -v t="$t" -v h="$hidden" -v th="$threads" -v b="$batch" -v n="$rounds" 'BEGIN {
+  printf "hidden %d, batch %d, %d thread(s), medians of %d alternating rounds (graphs/s; reference: OpenBLAS %s kernels):\n", h, b, th, n, core
   printf "  occam step %.0f | occam loop %.0f | pytorch %.0f\n", s, l, t
   printf "  step / pytorch %.2fx | loop / pytorch %.2fx | loop / step %.2f\n", s / t, l / t, l / s
 }'

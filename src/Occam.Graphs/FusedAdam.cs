@@ -10,24 +10,25 @@ namespace Occam.Graphs;
 /// in one pass over each parameter's memory on the CPU instead of a dozen tensor operations per parameter:
 /// g ← g + λ·p; m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²; p ← p − (lr / (1 − β₁ᵗ))·m / (√v / √(1 − β₂ᵗ) + ε).
 /// For the graph networks Occam trains, TorchSharp's Adam spent about a seventh of a training step dispatching those
-/// operations (docs/performance.md). Parameters must be contiguous float32 CPU tensors; the moments live in managed arrays.
+/// operations (docs/performance.md). Parameters must be contiguous float32 or float64 CPU tensors; the moments live in
+/// managed arrays of the parameter's type, and the update runs in that type.
 /// </summary>
 public sealed class FusedAdam
 {
     readonly Tensor[] parameters;
-    readonly float[][] first;
-    readonly float[][] second;
+    readonly Array[] first;  // float[] or double[], as the parameter
+    readonly Array[] second;
 
     /// <summary>An optimiser for <paramref name="parameters"/> with learning rate <paramref name="learningRate"/>.</summary>
-    /// <exception cref="ArgumentException">A parameter is not a contiguous float32 CPU tensor, or a setting is out of range.</exception>
+    /// <exception cref="ArgumentException">A parameter is not a contiguous float32 or float64 CPU tensor, or a setting is out of range.</exception>
     public FusedAdam(IEnumerable<Tensor> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
         double epsilon = 1e-8, double weightDecay = 0)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         this.parameters = parameters.ToArray();
         foreach (var p in this.parameters)
-            if (p.dtype != ScalarType.Float32 || p.device_type != DeviceType.CPU || !p.is_contiguous())
-                throw new ArgumentException($"FusedAdam needs contiguous float32 CPU parameters; got a {p.dtype} tensor on {p.device_type}", nameof(parameters));
+            if (p.dtype is not (ScalarType.Float32 or ScalarType.Float64) || p.device_type != DeviceType.CPU || !p.is_contiguous())
+                throw new ArgumentException($"FusedAdam needs contiguous float32 or float64 CPU parameters; got a {(p.is_contiguous() ? "" : "non-contiguous ")}{p.dtype} tensor on {p.device_type}", nameof(parameters));
         if (!(learningRate >= 0)) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be non-negative.");
         if (beta1 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "β₁ must lie in [0, 1).");
         if (beta2 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "β₂ must lie in [0, 1).");
@@ -38,8 +39,8 @@ public sealed class FusedAdam
         Beta2 = beta2;
         Epsilon = epsilon;
         WeightDecay = weightDecay;
-        first = this.parameters.Select(p => new float[p.numel()]).ToArray();
-        second = this.parameters.Select(p => new float[p.numel()]).ToArray();
+        first = this.parameters.Select(Moments).ToArray();
+        second = this.parameters.Select(Moments).ToArray();
     }
 
     /// <summary>The learning rate of the next step (a schedule sets it before each step).</summary>
@@ -61,7 +62,7 @@ public sealed class FusedAdam
         foreach (var p in parameters)
         {
             using var grad = p.grad;
-            if (grad is not null) Floats(grad).Clear();
+            if (grad is not null) grad.bytes.Clear();
         }
     }
 
@@ -70,46 +71,54 @@ public sealed class FusedAdam
     public void Step()
     {
         Steps++;
-        float beta1 = (float)Beta1, beta2 = (float)Beta2, decay = (float)WeightDecay, epsilon = (float)Epsilon;
-        float stepSize = (float)(LearningRate / (1 - Math.Pow(Beta1, Steps)));
-        float rootCorrection = (float)Math.Sqrt(1 - Math.Pow(Beta2, Steps));
+        double stepSize = LearningRate / (1 - Math.Pow(Beta1, Steps));
+        double rootCorrection = Math.Sqrt(1 - Math.Pow(Beta2, Steps));
         using var noGrad = no_grad();
         for (int k = 0; k < parameters.Length; k++)
         {
             using var grad = parameters[k].grad;
             if (grad is null) continue;
             if (!grad.is_contiguous()) throw new InvalidOperationException("FusedAdam needs contiguous gradients");
-            Update(Floats(parameters[k]), Floats(grad), first[k], second[k], beta1, beta2, decay, epsilon, stepSize, rootCorrection);
+            if (first[k] is float[] m)
+                Update(Values<float>(parameters[k]), Values<float>(grad), m, (float[])second[k], (float)Beta1, (float)Beta2,
+                    (float)WeightDecay, (float)Epsilon, (float)stepSize, (float)rootCorrection);
+            else
+                Update(Values<double>(parameters[k]), Values<double>(grad), (double[])first[k], (double[])second[k], Beta1, Beta2,
+                    WeightDecay, Epsilon, stepSize, rootCorrection);
         }
     }
 
-    static Span<float> Floats(Tensor t) => MemoryMarshal.Cast<byte, float>(t.bytes);
+    static Array Moments(Tensor p) => p.dtype == ScalarType.Float32 ? new float[p.numel()] : new double[p.numel()];
 
-    static void Update(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, float beta1, float beta2,
-        float decay, float epsilon, float stepSize, float rootCorrection)
+    static Span<T> Values<T>(Tensor t) where T : unmanaged => MemoryMarshal.Cast<byte, T>(t.bytes);
+
+    static void Update<T>(Span<T> p, ReadOnlySpan<T> g, Span<T> m, Span<T> v, T beta1, T beta2, T decay, T epsilon, T stepSize,
+        T rootCorrection) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {
-            var vp = MemoryMarshal.Cast<float, Vector<float>>(p);
-            var vg = MemoryMarshal.Cast<float, Vector<float>>(g);
-            var vm = MemoryMarshal.Cast<float, Vector<float>>(m);
-            var vv = MemoryMarshal.Cast<float, Vector<float>>(v);
+            var vp = MemoryMarshal.Cast<T, Vector<T>>(p);
+            var vg = MemoryMarshal.Cast<T, Vector<T>>(g);
+            var vm = MemoryMarshal.Cast<T, Vector<T>>(m);
+            var vv = MemoryMarshal.Cast<T, Vector<T>>(v);
+            Vector<T> b1 = new(beta1), c1 = new(T.One - beta1), b2 = new(beta2), c2 = new(T.One - beta2), lambda = new(decay),
+                eps = new(epsilon), size = new(stepSize), root = new(rootCorrection);
             for (int k = 0; k < vp.Length; k++)
             {
-                var grad = vg[k] + decay * vp[k];
-                vm[k] = beta1 * vm[k] + (1 - beta1) * grad;
-                vv[k] = beta2 * vv[k] + (1 - beta2) * grad * grad;
-                vp[k] -= stepSize * vm[k] / (Vector.SquareRoot(vv[k]) / rootCorrection + new Vector<float>(epsilon));
+                var grad = vg[k] + lambda * vp[k];
+                vm[k] = b1 * vm[k] + c1 * grad;
+                vv[k] = b2 * vv[k] + c2 * grad * grad;
+                vp[k] -= size * vm[k] / (Vector.SquareRoot(vv[k]) / root + eps);
             }
-            i = vp.Length * Vector<float>.Count;
+            i = vp.Length * Vector<T>.Count;
         }
         for (; i < p.Length; i++)
         {
-            float grad = g[i] + decay * p[i];
-            m[i] = beta1 * m[i] + (1 - beta1) * grad;
-            v[i] = beta2 * v[i] + (1 - beta2) * grad * grad;
-            p[i] -= stepSize * m[i] / (MathF.Sqrt(v[i]) / rootCorrection + epsilon);
+            T grad = g[i] + decay * p[i];
+            m[i] = beta1 * m[i] + (T.One - beta1) * grad;
+            v[i] = beta2 * v[i] + (T.One - beta2) * grad * grad;
+            p[i] -= stepSize * m[i] / (T.Sqrt(v[i]) / rootCorrection + epsilon);
         }
     }
 
@@ -123,8 +132,8 @@ public sealed class FusedAdam
         for (int k = 0; k < parameters.Length; k++)
         {
             writer.Write(first[k].Length);
-            writer.Write(MemoryMarshal.AsBytes(first[k].AsSpan()));
-            writer.Write(MemoryMarshal.AsBytes(second[k].AsSpan()));
+            writer.Write(Bytes(first[k]));
+            writer.Write(Bytes(second[k]));
         }
     }
 
@@ -141,23 +150,23 @@ public sealed class FusedAdam
             int count = reader.ReadInt32();
             if (count != parameters.Length) throw new InvalidDataException($"it holds {count} parameters, the network has {parameters.Length}");
             if (steps < 0) throw new InvalidDataException($"negative step count {steps}");
-            var m = new float[count][];
-            var v = new float[count][];
+            var m = new Array[count];
+            var v = new Array[count];
             for (int k = 0; k < count; k++)
             {
                 int length = reader.ReadInt32();
                 if (length != first[k].Length) throw new InvalidDataException($"parameter {k} has {length} values, the network's has {first[k].Length}");
-                m[k] = new float[length];
-                v[k] = new float[length];
-                reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(m[k].AsSpan()));
-                reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(v[k].AsSpan()));
+                m[k] = Moments(parameters[k]);
+                v[k] = Moments(parameters[k]);
+                reader.BaseStream.ReadExactly(Bytes(m[k]));
+                reader.BaseStream.ReadExactly(Bytes(v[k]));
             }
             if (reader.BaseStream.Position != reader.BaseStream.Length) throw new InvalidDataException("it has data after the last parameter");
             Steps = steps;
             for (int k = 0; k < count; k++)
             {
-                m[k].CopyTo(first[k], 0);
-                v[k].CopyTo(second[k], 0);
+                Array.Copy(m[k], first[k], m[k].Length);
+                Array.Copy(v[k], second[k], v[k].Length);
             }
         }
         catch (EndOfStreamException)
@@ -165,6 +174,8 @@ public sealed class FusedAdam
             throw new InvalidDataException("it ends early");
         }
     }
+
+    static Span<byte> Bytes(Array moments) => moments is float[] f ? MemoryMarshal.AsBytes(f.AsSpan()) : MemoryMarshal.AsBytes(((double[])moments).AsSpan());
 
     /// <summary>"OCCAMADM" in ASCII, little-endian.</summary>
     const ulong Magic = 0x4D44414D4143434FUL;
