@@ -13,9 +13,11 @@ internal static class AnalyzeCommand
         var data = new Option<string?>("--data") { Description = "Data set to record messages on (default: re-simulate the training data)." };
         var output = new Option<string>("--out") { Description = "Report directory.", DefaultValueFactory = _ => "discover-out" };
         var json = new Option<string?>("--json") { Description = "Also write the summary JSON to this path." };
+        var rounds = OptionValues.SearchRounds("default: the trained model's options, quick preset 30");
+        var seconds = OptionValues.SearchSeconds("default: the trained model's options");
         var command = new Command("analyze", "Distil a trained network: significant messages, R² against the force, symbolic regression, recovery check, report.")
         {
-            model, data, output, json,
+            model, data, output, json, rounds, seconds,
         };
         command.SetAction((parse, cancel) =>
         {
@@ -23,9 +25,10 @@ internal static class AnalyzeCommand
             var dir = parse.GetValue(model)!;
             OutputGuard.CheckFile(parse.GetValue(json), "--json", parse.GetValue(data), dir);
             OutputGuard.CheckFolder(outDir, "--out");
+            var (searchRounds, searchLimit) = OptionValues.SearchBudget(parse, rounds, seconds);
             var dataset = parse.GetValue(data) is string path ? DatasetFile.Load(path) : null;
             var result = DiscoverCommand.RunWithProgress(parse, "analyze", p =>
-                SymbolicDistillation.AnalyzeDirectory(dir, dataset, p, cancel));
+                SymbolicDistillation.AnalyzeDirectory(dir, dataset, p, cancel, searchRounds, searchLimit));
             DiscoveryReport.Write(result, outDir);
             if (parse.GetValue(json) is string jsonPath) DiscoveryReport.WriteSummary(result, jsonPath);
             DiscoverCommand.Print(parse.InvocationConfiguration.Output, result, outDir);

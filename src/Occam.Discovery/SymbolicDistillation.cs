@@ -36,11 +36,15 @@ public static class SymbolicDistillation
     /// <param name="dataset">The data to record messages on; null re-simulates the training data.</param>
     /// <param name="progress">Receives the stages' progress.</param>
     /// <param name="cancel">Stops the run.</param>
+    /// <param name="searchRounds">Rounds of each symbolic regression in place of the stored options' (null: theirs).</param>
+    /// <param name="searchTimeLimit">Wall-clock cap of each symbolic regression in place of the stored options' (null: theirs).</param>
     public static DiscoveryResult AnalyzeDirectory(string directory, ParticleDataset? dataset, IProgress<DiscoveryProgress>? progress = null,
-        CancellationToken cancel = default)
+        CancellationToken cancel = default, int? searchRounds = null, TimeSpan? searchTimeLimit = null)
     {
         var clock = Stopwatch.StartNew();
         var options = TrainStage.ReadOptions(directory);
+        if (searchRounds is int rounds) options = options with { SymbolicRounds = rounds };
+        if (searchTimeLimit is TimeSpan limit) options = options with { SymbolicTimeLimit = limit };
         if (dataset is not null && (dataset.Dim != options.Dim || dataset.Bodies != options.Bodies))
             throw new InvalidDataException($"the data is {dataset.Dim}D with {dataset.Bodies} bodies but the model was trained on {options.Dim}D with {options.Bodies}");
         var data = DataStage.Training(options, dataset, progress, cancel);

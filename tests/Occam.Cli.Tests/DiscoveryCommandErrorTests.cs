@@ -92,6 +92,7 @@ public sealed class DiscoveryCommandErrorTests : IDisposable
         { ["--bodies", "20000"], "--bodies must be between 2 and 100 (got 20000)" },
         { ["--bodies", "2000000000"], "--bodies must be between 2 and 100 (got 2000000000)" },
         { ["--threads", "0"], "--threads must be at least 1 (got 0)" },
+        { ["--precision", "fp16"], "--precision must be auto, fp32 or bf16 (got 'fp16')" },
         { ["--system", "bogus"], "Unknown system 'bogus'" },
         { ["--variant", "bogus"], "unknown variant 'bogus'" },
         { ["--preset", "bogus"], "unknown preset 'bogus'" },
@@ -113,8 +114,12 @@ public sealed class DiscoveryCommandErrorTests : IDisposable
     [InlineData("--sr-rounds", "0", "--sr-rounds must be at least 1 (got 0)")]
     [InlineData("--sr-seconds", "-1", "--sr-seconds must be positive (got -1)")]
     [InlineData("--sr-seconds", "NaN", "--sr-seconds must be positive (got NaN)")]
-    public void Discover_refuses_impossible_search_settings(string option, string value, string expected) =>
+    public void Discover_and_analyze_refuse_impossible_search_settings(string option, string value, string expected)
+    {
         Assert.Contains(expected, Fails("discover", option, value, "--out", dir.File("out")));
+        Assert.Contains(expected, Fails("analyze", option, value, "--model", dir.File("model"), "--out", dir.File("out")));
+        Assert.False(Directory.Exists(dir.File("out")));
+    }
 
     [Fact]
     public void Discover_no_longer_takes_the_halo_task_and_says_so_in_one_line()

@@ -59,6 +59,14 @@ public sealed class PipelineTests
             Assert.Equal(result.Distillation.Expressions.Select(x => x.ToInfix()), analyzed.Distillation.Expressions.Select(x => x.ToInfix()));
             Assert.Equal(result.Distillation.Recovery.R2, analyzed.Distillation.Recovery.R2);
             Assert.Equal(result.TrainLoss, analyzed.TrainLoss);
+
+            // A search budget given to the second half replaces the stored one (and only that).
+            var longer = SymbolicDistillation.AnalyzeDirectory(options.CheckpointDirectory!, dataset: null, searchRounds: options.SymbolicRounds + 2,
+                searchTimeLimit: TimeSpan.FromSeconds(77));
+            Assert.Equal(options.SymbolicRounds + 2, longer.Options.SymbolicRounds);
+            Assert.Equal(TimeSpan.FromSeconds(77), longer.Options.SymbolicTimeLimit);
+            Assert.Equal(analyzed.Options with { SymbolicRounds = longer.Options.SymbolicRounds, SymbolicTimeLimit = longer.Options.SymbolicTimeLimit },
+                longer.Options);
         }
         finally
         {
