@@ -91,7 +91,7 @@ if (settings.Mode == "parts")
         parts[i % 2 == 0 ? "FusedAdam.Step" : "TorchSharp Adam.step"].Add(update);
     }
     Console.WriteLine(string.Join(", ", parts.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {Median(p.Value):F3} ms"))) +
-        $" (threads={settings.Threads} batch={b} hidden={settings.Hidden} precision={Name(trainer.Precision)})");
+        $" (threads={settings.Threads} batch={b} hidden={settings.Hidden} precision={trainer.Precision.Name()})");
     return;
 }
 
@@ -108,7 +108,7 @@ for (int w = 0; w < Math.Max(1, settings.Steps / settings.Window); w++)
 if (Directory.Exists(checkpoints)) Directory.Delete(checkpoints, recursive: true);
 double ms = Median(times) * 1e3;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"occam {settings.Mode} threads={settings.Threads} batch={b} hidden={settings.Hidden} n={n} dim={dim} precision={Name(trainer.Precision)}: " +
+    $"occam {settings.Mode} threads={settings.Threads} batch={b} hidden={settings.Hidden} n={n} dim={dim} precision={trainer.Precision.Name()}: " +
     $"{b / (ms / 1e3):N0} graphs/s, {ms:F2} ms/step (median of {times.Count} windows of {settings.Window})"));
 
 static double Median(List<double> values)
@@ -117,7 +117,6 @@ static double Median(List<double> values)
     return sorted[sorted.Count / 2];
 }
 
-static string Name(TrainingPrecision p) => p == TrainingPrecision.BFloat16 ? "bf16" : "fp32";
 
 sealed record Settings(int Hidden, int Layers, int Batch, int Bodies, int Dim, int Threads, string Mode,
     TrainingPrecision Precision, int Steps, int Window, int Warmup, int CheckpointEvery)
@@ -145,25 +144,19 @@ sealed record Settings(int Hidden, int Layers, int Batch, int Bodies, int Dim, i
         }
         var mode = values["mode"];
         if (mode is not ("step" or "loop" or "parts" or "peak")) Fail($"--mode must be step, loop, parts or peak, got '{mode}'");
-        var precision = values["precision"] switch
-        {
-            "auto" => TrainingPrecision.Auto,
-            "fp32" => TrainingPrecision.Float32,
-            "bf16" => TrainingPrecision.BFloat16,
-            var other => Fail<TrainingPrecision>($"--precision must be auto, fp32 or bf16, got '{other}'"),
-        };
+        TrainingPrecision precision = default;
+        try { precision = TrainingPrecisions.Parse(values["precision"]); }
+        catch (ArgumentException) { Fail($"--precision must be auto, fp32 or bf16, got '{values["precision"]}'"); }
         return new Settings(Int("hidden", 1, 4096), Int("layers", 1, 16), Int("batch", 1, 65536), Int("bodies", 2, 100),
             Int("dim", 2, 3), Int("threads", 1, 256), mode, precision, Int("steps", 1, 10_000_000), Int("window", 1, 100_000),
             Int("warmup", 0, 100_000), Int("checkpoint-every", 0, 10_000_000));
     }
 
-    static void Fail(string message) => Fail<int>(message);
-
-    static T Fail<T>(string message)
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    static void Fail(string message)
     {
         Console.Error.WriteLine($"error: {message}");
         Environment.Exit(2);
-        return default!;
     }
 }
 

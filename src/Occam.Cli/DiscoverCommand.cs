@@ -57,13 +57,9 @@ internal static class DiscoverCommand
             if (threads is < 1) throw new UserInputException($"--threads must be at least 1 (got {threads}).");
             var steps = parse.GetValue(Steps);
             if (steps is < 1) throw new UserInputException($"--steps must be at least 1 (got {steps}).");
-            var precision = parse.GetValue(Precision)!.Trim().ToLowerInvariant() switch
-            {
-                "auto" => TrainingPrecision.Auto,
-                "fp32" => TrainingPrecision.Float32,
-                "bf16" => TrainingPrecision.BFloat16,
-                var other => throw new UserInputException($"--precision must be auto, fp32 or bf16 (got '{other}')."),
-            };
+            TrainingPrecision precision;
+            try { precision = TrainingPrecisions.Parse(parse.GetValue(Precision)!); }
+            catch (ArgumentException) { throw new UserInputException($"--precision must be auto, fp32 or bf16 (got '{parse.GetValue(Precision)}')."); }
             var options = preset with
             {
                 Dim = dim, Bodies = bodies,

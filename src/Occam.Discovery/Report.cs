@@ -96,8 +96,7 @@ public static class DiscoveryReport
     }
 
     /// <summary>"bf16" or "fp32": what this machine's training runs the options' matrix products in.</summary>
-    static string PrecisionName(DiscoveryOptions o) =>
-        Trainer.Resolve(o.Precision, o.Variant) == TrainingPrecision.BFloat16 ? "bf16" : "fp32";
+    static string PrecisionName(DiscoveryOptions o) => Trainer.Resolve(o.Precision, o.Variant).Name();
 
     static JsonNode? Num(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
 

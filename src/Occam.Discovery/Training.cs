@@ -62,6 +62,29 @@ public enum TrainingPrecision
     BFloat16,
 }
 
+/// <summary>The names of <see cref="TrainingPrecision"/> on the command line and in reports.</summary>
+public static class TrainingPrecisions
+{
+    /// <summary>Parses "auto", "fp32" or "bf16" (case-insensitive).</summary>
+    /// <exception cref="ArgumentException">Any other name.</exception>
+    public static TrainingPrecision Parse(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "auto" => TrainingPrecision.Auto,
+        "fp32" => TrainingPrecision.Float32,
+        "bf16" => TrainingPrecision.BFloat16,
+        _ => throw new ArgumentException($"unknown precision '{name}': expected auto, fp32 or bf16", nameof(name)),
+    };
+
+    /// <summary>"auto", "fp32" or "bf16".</summary>
+    public static string Name(this TrainingPrecision precision) => precision switch
+    {
+        TrainingPrecision.Auto => "auto",
+        TrainingPrecision.Float32 => "fp32",
+        TrainingPrecision.BFloat16 => "bf16",
+        _ => throw new ArgumentOutOfRangeException(nameof(precision)),
+    };
+}
+
 /// <summary>Progress of a training run.</summary>
 /// <param name="Step">Steps completed.</param>
 /// <param name="TotalSteps">Steps of the whole run (<see cref="TrainingOptions.Steps"/>).</param>

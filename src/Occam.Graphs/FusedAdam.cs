@@ -62,7 +62,9 @@ public sealed class FusedAdam
         foreach (var p in parameters)
         {
             using var grad = p.grad;
-            if (grad is not null) grad.bytes.Clear();
+            if (grad is null) continue;
+            if (!grad.is_contiguous()) throw new InvalidOperationException("FusedAdam needs contiguous gradients");
+            grad.bytes.Clear();
         }
     }
 
