@@ -5,17 +5,18 @@ using TorchSharp;
 namespace Occam.Cli;
 
 /// <summary>
-/// <c>occam demo nbody | rotated-digits | shortest-path | sort | mass-spring | hybrid</c>: the EGNN charged N-body
-/// benchmark, the G-CNNs on rotated digits, the classic graph_nets demos and hybrid inference. Each prints its metrics while training and writes a Markdown report with a PNG plot
+/// <c>occam demo nbody | rotated-digits | glue | shortest-path | sort | mass-spring | hybrid</c>: the EGNN charged N-body
+/// benchmark, the G-CNNs on rotated digits, the glue-the-tower agents, the classic graph_nets demos and hybrid inference. Each prints its metrics while training and writes a Markdown report with a PNG plot
 /// to <c>--out</c>; <c>--quick</c> selects a setting that finishes in a few minutes on 2 cores.
 /// </summary>
 internal static class DemoCommand
 {
     public static Command Create()
     {
-        var demo = new Command("demo", "Benchmarks and demos: EGNN on charged N-body, G-CNNs on rotated digits, graph_nets shortest path / sort / mass-spring, hybrid inference.");
+        var demo = new Command("demo", "Benchmarks and demos: EGNN on charged N-body, G-CNNs on rotated digits, glue the tower, graph_nets shortest path / sort / mass-spring, hybrid inference.");
         demo.Subcommands.Add(NBody());
         demo.Subcommands.Add(RotatedDigits());
+        demo.Subcommands.Add(Glue());
         demo.Subcommands.Add(HybridCommand.Create(SeedOption(), ThreadsOption(), QuickOption(), OutOption("hybrid"), SetThreads));
         foreach (var command in GraphTaskCommands()) demo.Subcommands.Add(command);
         return demo;
@@ -167,6 +168,65 @@ internal static class DemoCommand
             return Task.FromResult(0);
         });
         return command;
+    }
+
+    static Command Glue()
+    {
+        var blocks = new Option<string>("--blocks") { Description = "Tower sizes for training and the first held-out set: a count or a range such as 5-7.", DefaultValueFactory = _ => "5-7" };
+        var testBlocks = new Option<string>("--test-blocks") { Description = "Larger tower sizes, never trained on: a count or a range.", DefaultValueFactory = _ => "9-12" };
+        var episodes = new Option<int?>("--episodes") { Description = "DQN episodes per agent (default 6000; 1500 with --quick)." };
+        var testTowers = new Option<int?>("--test-towers") { Description = "Held-out towers per size range (default 500; 100 with --quick)." };
+        var glueCost = new Option<double>("--glue-cost") { Description = "Reward lost per glued pair; a block that stays earns 1.", DefaultValueFactory = _ => 0.5 };
+        var agents = new Option<string>("--agents") { Description = "Comma-separated agents to train: gn (graph network), mlp (padded list).", DefaultValueFactory = _ => "gn,mlp" };
+        var lr = new Option<double>("--lr") { Description = "Adam learning rate of the Q-networks.", DefaultValueFactory = _ => 1e-3 };
+        var batch = new Option<int>("--batch-size") { Description = "Replayed transitions per gradient step.", DefaultValueFactory = _ => 128 };
+        var quick = QuickOption();
+        var seed = SeedOption();
+        var threads = ThreadsOption();
+        var output = OutOption("glue");
+        var command = new Command("glue", "Glue a tower so it stands (Hamrick et al. 2018): graph-network and MLP Q-agents trained by DQN against no glue, glue everything, random and the exact optimum, on held-out and larger towers.")
+        {
+            blocks, testBlocks, episodes, testTowers, glueCost, agents, lr, batch, quick, seed, threads, output,
+        };
+        command.SetAction((parse, cancellation) =>
+        {
+            SetThreads(parse.GetValue(threads));
+            var options = new GlueDemoOptions
+            {
+                TrainBlocks = ParseRange("--blocks", parse.GetValue(blocks)!),
+                TestBlocks = ParseRange("--test-blocks", parse.GetValue(testBlocks)!),
+                GlueCost = parse.GetValue(glueCost),
+                Seed = parse.GetValue(seed),
+                Agents = parse.GetValue(agents)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(a => a.ToLowerInvariant()).Distinct().ToArray(),
+            };
+            if (parse.GetValue(quick)) options = options.AsQuick();
+            if (parse.GetValue(episodes) is { } e) options = options with { Episodes = e };
+            if (parse.GetValue(testTowers) is { } t) options = options with { TestTowers = t };
+            options = options with { Dqn = new Occam.Construction.DqnOptions { LearningRate = parse.GetValue(lr), BatchSize = parse.GetValue(batch) } };
+            options.Validate();
+            var writer = parse.InvocationConfiguration.Output;
+            var result = GlueDemo.Run(options, line => writer.WriteLine(line), cancellation);
+            var report = GlueDemo.WriteReport(result, parse.GetValue(output)!);
+            foreach (var set in new[] { result.TrainSizes, result.TestSizes })
+                foreach (var agent in options.Agents)
+                    if (GlueDemo.AgainstOptimum(set, agent) is { } a && a.Optimal > 0)
+                        writer.WriteLine($"{agent} on {set.Blocks.Min}-{set.Blocks.Max} blocks: reward {a.Policy:F3}, {a.Policy / a.Optimal:P1} of the optimum's {a.Optimal:F3} ({a.Towers} towers)");
+            writer.WriteLine($"report: {report}");
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    /// <summary>"7" or "5-7" as an inclusive range.</summary>
+    static (int Min, int Max) ParseRange(string option, string text)
+    {
+        var parts = text.Split('-', StringSplitOptions.TrimEntries);
+        if (parts.Length is 1 or 2 && parts.All(p => int.TryParse(p, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _)))
+        {
+            int min = int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), max = int.Parse(parts[^1], System.Globalization.CultureInfo.InvariantCulture);
+            return (min, max);
+        }
+        throw new ArgumentException($"{option}: expected a count or a range such as 5-7; got '{text}'.");
     }
 
     static IReadOnlyList<NBodyModel> ParseModels(string text)

@@ -308,17 +308,18 @@ public sealed class EncodeProcessDecode : nn.Module<GraphBatch, GraphBatch>
     /// <summary>
     /// Builds the graph_nets demo architecture: MLP encoders to <paramref name="latent"/> width (activated, then LayerNorm),
     /// a full graph network core on the doubled latent with MLPs of the same kind, and linear decoders to <paramref name="output"/> widths
-    /// (0 = no decoder for that feature set: its latent passes through).
+    /// (0 = no decoder for that feature set: its latent passes through). Without <paramref name="layerNorm"/> the
+    /// latents keep their scale, which sums of physical quantities (mass, moments) need.
     /// </summary>
     public static EncodeProcessDecode Create(FeatureWidths input, int latent, FeatureWidths output, IReadOnlyList<int> hidden, int steps,
-        Activation activation = Activation.ReLU, Generator? generator = null, ScalarType dtype = ScalarType.Float32)
+        Activation activation = Activation.ReLU, Generator? generator = null, ScalarType dtype = ScalarType.Float32, bool layerNorm = true)
     {
         ArgumentNullException.ThrowIfNull(hidden);
-        Mlp? Enc(long width) => width > 0 ? new Mlp(width, [.. hidden, latent], activation, activateFinal: true, layerNorm: true, generator: generator, dtype: dtype) : null;
+        Mlp? Enc(long width) => width > 0 ? new Mlp(width, [.. hidden, latent], activation, activateFinal: true, layerNorm: layerNorm, generator: generator, dtype: dtype) : null;
         var encoder = new GraphIndependent(Enc(input.Edges), Enc(input.Nodes), Enc(input.Globals));
         var latentWidths = new FeatureWidths(input.Nodes > 0 ? latent : 0, input.Edges > 0 ? latent : 0, input.Globals > 0 ? latent : 0);
         var coreInput = new FeatureWidths(2 * latentWidths.Nodes, 2 * latentWidths.Edges, 2 * latentWidths.Globals);
-        var core = GraphNetwork.CreateMlp(coreInput, latentWidths, hidden, activation, layerNorm: true, generator, dtype, activateFinal: true);
+        var core = GraphNetwork.CreateMlp(coreInput, latentWidths, hidden, activation, layerNorm, generator, dtype, activateFinal: true);
         Mlp? Dec(long width) => width > 0 ? new Mlp(latent, [(int)width], generator: generator, dtype: dtype) : null;
         var decoder = new GraphIndependent(Dec(output.Edges), Dec(output.Nodes), Dec(output.Globals));
         return new EncodeProcessDecode(encoder, core, decoder, steps);

@@ -27,8 +27,8 @@ public static class StaticStability
         // Per contact: normal force, tangential force split in its positive and negative parts, friction slack.
         var a = new double[equilibriumRows + contacts.Count, 4 * contacts.Count];
         var b = new double[equilibriumRows + contacts.Count];
-        double length = 0;
-        foreach (var body in bodies)
+        double length = 0; // torques in units of the largest movable box, so that all rows weigh alike
+        foreach (var body in bodies.Where(b => !b.IsStatic))
             for (int k = 0; k < body.BoxCount; k++) length = Math.Max(length, body.WorldBox(k).HalfSize.Length);
         for (int i = 0; i < bodies.Count; i++)
             if (rowOf[i] >= 0) b[rowOf[i] + 1] = bodies[i].Mass; // weight, in units of g, balanced by the contacts' lift

@@ -1,0 +1,261 @@
+using Occam.Graphs;
+using Occam.Physics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Occam.Construction;
+
+/// <summary>Settings of deep Q-learning on the glue task.</summary>
+public sealed record DqnOptions
+{
+    /// <summary>Training episodes (one random tower each).</summary>
+    public int Episodes { get; init; } = 3000;
+
+    /// <summary>Transitions per gradient step.</summary>
+    public int BatchSize { get; init; } = 128;
+
+    /// <summary>Adam learning rate.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>Transitions kept for replay (oldest dropped first).</summary>
+    public int ReplayCapacity { get; init; } = 20_000;
+
+    /// <summary>Transitions collected before the first gradient step.</summary>
+    public int Warmup { get; init; } = 200;
+
+    /// <summary>Gradient steps per environment step (the replay ratio).</summary>
+    public int UpdatesPerStep { get; init; } = 1;
+
+    /// <summary>Gradient steps between copies of the online network into the target network.</summary>
+    public int TargetUpdateInterval { get; init; } = 200;
+
+    /// <summary>ε at the start of training.</summary>
+    public double EpsilonStart { get; init; } = 1.0;
+
+    /// <summary>ε at the end of the exploration phase and after it.</summary>
+    public double EpsilonEnd { get; init; } = 0.05;
+
+    /// <summary>Fraction of the episodes over which ε falls linearly.</summary>
+    public double ExplorationFraction { get; init; } = 0.5;
+
+    /// <summary>Validate (greedy policy on held-out towers) every this many episodes, and keep the best network.</summary>
+    public int EvaluateEvery { get; init; } = 250;
+
+    /// <summary>Held-out towers for validation.</summary>
+    public int ValidationTowers { get; init; } = 100;
+
+    /// <summary>
+    /// Potential-based shaping (Ng, Harada & Russell 1999) with the potential Φ = blocks that would stay if the agent
+    /// stopped now: a glue earns −cost plus the change in Φ, stop earns 0. Every episode's return is the task's reward
+    /// minus Φ of the empty glue, which no action changes, so the best policy is the same; the feedback comes at each
+    /// glue instead of only at the end (one settling run per glue instead of one per episode).
+    /// </summary>
+    public bool ShapedRewards { get; init; } = true;
+
+    /// <summary>Seed of towers, exploration and replay sampling.</summary>
+    public long Seed { get; init; } = 1;
+
+    /// <summary>Refuses impossible settings.</summary>
+    public void Validate()
+    {
+        if (Episodes < 1 || Episodes > 10_000_000) throw new ArgumentException($"episodes must be in [1, 10^7]; got {Episodes}.");
+        if (BatchSize < 1 || BatchSize > 4096) throw new ArgumentException($"batch size must be in [1, 4096]; got {BatchSize}.");
+        if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) throw new ArgumentException($"learning rate must be positive; got {LearningRate}.");
+        if (ReplayCapacity < BatchSize) throw new ArgumentException($"the replay buffer ({ReplayCapacity}) must hold a batch ({BatchSize}).");
+        if (UpdatesPerStep < 1 || UpdatesPerStep > 64) throw new ArgumentException($"updates per step must be in [1, 64]; got {UpdatesPerStep}.");
+        if (TargetUpdateInterval < 1 || EvaluateEvery < 1 || ValidationTowers < 1 || Warmup < 0) throw new ArgumentException("target interval, evaluation interval and validation towers must be positive.");
+        if (!(EpsilonStart is >= 0 and <= 1) || !(EpsilonEnd is >= 0 and <= 1) || !(ExplorationFraction is > 0 and <= 1))
+            throw new ArgumentException("ε must be in [0, 1] and the exploration fraction in (0, 1].");
+    }
+}
+
+/// <summary>A point of the learning curve: greedy validation reward after <see cref="Episode"/> episodes.</summary>
+public sealed record DqnCheckpoint(int Episode, double Epsilon, double ValidationReward, double Loss);
+
+/// <summary>What training returns: the learning curve, the best validation reward and when it was reached (the network holds those weights).</summary>
+public sealed record DqnResult(IReadOnlyList<DqnCheckpoint> Curve, double BestValidationReward, int BestEpisode, TimeSpan Elapsed);
+
+/// <summary>
+/// Deep Q-learning (Mnih et al. 2015) with the double-DQN target (van Hasselt et al. 2016): ε-greedy episodes on
+/// random towers, a replay buffer, a target network copied every few hundred steps and the Huber loss. Rewards are
+/// −cost per glue and, on stop, the number of blocks that stayed (or their shaped form, <see cref="DqnOptions.ShapedRewards"/>);
+/// undiscounted, since an episode ends after at most one glue per contact. The network left in place is the one with
+/// the best greedy validation reward (scored with the task's own reward).
+/// </summary>
+public static class Dqn
+{
+    sealed record Transition(GlueState State, int Action, double Reward, GlueState? Next);
+
+    /// <summary>Trains <paramref name="online"/> in place; <paramref name="target"/> must have the same architecture.</summary>
+    public static DqnResult Train(GlueQNetwork online, GlueQNetwork target, TowerGeneratorOptions towers, GlueTaskOptions rules, DqnOptions options,
+        Action<DqnCheckpoint>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(online);
+        ArgumentNullException.ThrowIfNull(target);
+        options.Validate();
+        towers.Validate();
+        rules.Validate();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var explore = new SimulationRandom(options.Seed, 1L << 40);
+        var sampler = new SimulationRandom(options.Seed, (1L << 40) + 1);
+        var validation = Enumerable.Range(0, options.ValidationTowers)
+            .Select(k => (new GlueTask(TowerGenerator.Generate(towers, options.Seed, ValidationStream + k), rules), (long)(ValidationStream + k))).ToArray();
+        var replay = new List<Transition>(Math.Min(options.ReplayCapacity, 1 << 16));
+        int replayNext = 0;
+        var optimizer = new FusedAdam(online.parameters(), options.LearningRate);
+        Copy(online, target);
+        var best = Snapshot(online);
+        double bestReward = double.NegativeInfinity;
+        int bestEpisode = 0, updates = 0;
+        var curve = new List<DqnCheckpoint>();
+        double lossSum = 0;
+        int lossCount = 0;
+
+        for (int episode = 1; episode <= options.Episodes; episode++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            double progressFraction = (episode - 1) / (options.ExplorationFraction * options.Episodes);
+            double epsilon = options.EpsilonEnd + (options.EpsilonStart - options.EpsilonEnd) * Math.Max(0, 1 - progressFraction);
+            var task = new GlueTask(TowerGenerator.Generate(towers, options.Seed, episode - 1), rules);
+            var state = GlueState.Start(task);
+            int standing = options.ShapedRewards ? task.Settle(state.Glued).StayedCount : 0; // Φ of the current state
+            while (true)
+            {
+                int action;
+                if (explore.NextDouble() < epsilon)
+                {
+                    var valid = Enumerable.Range(0, task.Actions + 1).Where(state.IsValid).ToArray();
+                    action = valid[(int)(explore.NextDouble() * valid.Length)];
+                }
+                else action = GreedyActions(online, [state])[0];
+                Transition transition;
+                if (action == task.Actions) transition = new(state, action, options.ShapedRewards ? 0 : task.Settle(state.Glued).StayedCount, null);
+                else
+                {
+                    var next = state.Glue(action);
+                    double reward = -rules.GlueCost;
+                    if (options.ShapedRewards)
+                    {
+                        int after = task.Settle(next.Glued).StayedCount;
+                        reward += after - standing;
+                        standing = after;
+                    }
+                    transition = new(state, action, reward, next);
+                }
+                if (replay.Count < options.ReplayCapacity) replay.Add(transition);
+                else replay[replayNext] = transition;
+                replayNext = (replayNext + 1) % options.ReplayCapacity;
+                if (replay.Count >= Math.Max(options.Warmup, options.BatchSize))
+                {
+                    for (int u = 0; u < options.UpdatesPerStep; u++)
+                    {
+                        lossSum += Update(online, target, optimizer, replay, sampler, options.BatchSize);
+                        lossCount++;
+                        if (++updates % options.TargetUpdateInterval == 0) Copy(online, target);
+                    }
+                }
+                if (transition.Next is null) break;
+                state = transition.Next;
+            }
+            if (episode % options.EvaluateEvery == 0 || episode == options.Episodes)
+            {
+                double reward = GlueEvaluation.Evaluate(GluePolicies.Greedy("validation", online), validation)!.MeanReward;
+                var point = new DqnCheckpoint(episode, epsilon, reward, lossCount > 0 ? lossSum / lossCount : double.NaN);
+                curve.Add(point);
+                progress?.Invoke(point);
+                lossSum = 0;
+                lossCount = 0;
+                if (reward > bestReward)
+                {
+                    bestReward = reward;
+                    bestEpisode = episode;
+                    best.Dispose();
+                    best = Snapshot(online);
+                }
+            }
+        }
+        Restore(online, best);
+        best.Dispose();
+        return new DqnResult(curve, bestReward, bestEpisode, clock.Elapsed);
+    }
+
+    /// <summary>Tower streams for validation (training uses 0, 1, …; evaluation sets use streams of their own).</summary>
+    public const long ValidationStream = 1_000_000_000;
+
+    static double Update(GlueQNetwork online, GlueQNetwork target, FusedAdam optimizer, List<Transition> replay, SimulationRandom sampler, int batchSize)
+    {
+        var batch = new Transition[batchSize];
+        for (int i = 0; i < batchSize; i++) batch[i] = replay[(int)(sampler.NextDouble() * replay.Count)];
+        var targets = new float[batchSize];
+        var nonTerminal = batch.Where(t => t.Next is not null).Select(t => t.Next!).ToArray();
+        if (nonTerminal.Length > 0)
+        {
+            // Double DQN: the online network picks the next action, the target network values it.
+            var chosen = GreedyActions(online, nonTerminal);
+            float[] values;
+            using (no_grad())
+            using (var scope = NewDisposeScope())
+                values = target.QValues(nonTerminal).data<float>().ToArray();
+            var offsets = GlueQNetwork.Offsets(nonTerminal);
+            int j = 0;
+            for (int i = 0; i < batchSize; i++)
+                targets[i] = (float)batch[i].Reward + (batch[i].Next is null ? 0 : values[offsets[j] + chosen[j++]]);
+        }
+        else for (int i = 0; i < batchSize; i++) targets[i] = (float)batch[i].Reward;
+
+        using var step = NewDisposeScope();
+        var states = batch.Select(t => t.State).ToArray();
+        var stateOffsets = GlueQNetwork.Offsets(states);
+        var index = tensor(batch.Select((t, i) => (long)(stateOffsets[i] + t.Action)).ToArray());
+        optimizer.ZeroGrad();
+        var q = online.QValues(states).index_select(0, index);
+        var loss = nn.functional.smooth_l1_loss(q, tensor(targets));
+        loss.backward();
+        optimizer.Step();
+        return loss.item<float>();
+    }
+
+    /// <summary>For each state, its best valid action by the network (stop wins ties).</summary>
+    public static int[] GreedyActions(GlueQNetwork network, IReadOnlyList<GlueState> states)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        float[] q;
+        using (no_grad())
+        using (var scope = NewDisposeScope())
+            q = network.QValues(states).data<float>().ToArray();
+        var offsets = GlueQNetwork.Offsets(states);
+        var result = new int[states.Count];
+        for (int i = 0; i < states.Count; i++)
+        {
+            int actions = states[i].Task.Actions, best = actions;
+            for (int a = 0; a < actions; a++)
+                if (states[i].IsValid(a) && q[offsets[i] + a] > q[offsets[i] + best]) best = a;
+            result[i] = best;
+        }
+        return result;
+    }
+
+    sealed class Weights(Tensor[] values) : IDisposable
+    {
+        public Tensor[] Values => values;
+        public void Dispose() { foreach (var v in values) v.Dispose(); }
+    }
+
+    static Weights Snapshot(nn.Module module)
+    {
+        using var noGrad = no_grad();
+        return new Weights([.. module.parameters().Select(p => p.detach().clone())]);
+    }
+
+    static void Restore(nn.Module module, Weights weights)
+    {
+        using var noGrad = no_grad();
+        foreach (var (p, w) in module.parameters().Zip(weights.Values)) p.copy_(w);
+    }
+
+    static void Copy(nn.Module from, nn.Module to)
+    {
+        using var noGrad = no_grad();
+        foreach (var (p, q) in to.parameters().Zip(from.parameters())) p.copy_(q);
+    }
+}

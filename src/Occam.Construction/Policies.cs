@@ -1,0 +1,121 @@
+using Occam.Physics;
+
+namespace Occam.Construction;
+
+/// <summary>A way of choosing the glue for a tower: returns one flag per contact.</summary>
+public interface IGluePolicy
+{
+    /// <summary>The name used in reports and summary.json.</summary>
+    string Name { get; }
+
+    /// <summary>Whether the policy can act on the task at all (the MLP agent cannot on towers larger than its input).</summary>
+    bool Accepts(GlueTask task) => true;
+
+    /// <summary>The glue for the task; <paramref name="index"/> (the tower's number) seeds randomised policies.</summary>
+    bool[] Choose(GlueTask task, long index);
+}
+
+/// <summary>The baselines: no glue, glue every contact, random actions, and the exact optimum over all subsets.</summary>
+public static class GluePolicies
+{
+    /// <summary>Glues nothing.</summary>
+    public static IGluePolicy NoGlue { get; } = new Fixed("no_glue", task => new bool[task.Actions]);
+
+    /// <summary>Glues every contact.</summary>
+    public static IGluePolicy GlueAll { get; } = new Fixed("glue_all", task => Enumerable.Repeat(true, task.Actions).ToArray());
+
+    /// <summary>Takes uniformly random valid actions (each unglued contact and stop equally likely) until it stops.</summary>
+    public static IGluePolicy Random(long seed) => new RandomPolicy(seed);
+
+    /// <summary>The best glue by simulating every subset (skipping sizes that cannot win); refuses towers with more contacts than <paramref name="maxContacts"/>.</summary>
+    public static IGluePolicy Optimal(int maxContacts = 16) => new OptimalPolicy(maxContacts);
+
+    /// <summary>Acts greedily on a Q-network: glues the best contact while that beats stopping.</summary>
+    public static IGluePolicy Greedy(string name, GlueQNetwork network) => new GreedyPolicy(name, network);
+
+    sealed class Fixed(string name, Func<GlueTask, bool[]> choose) : IGluePolicy
+    {
+        public string Name => name;
+        public bool[] Choose(GlueTask task, long index) => choose(task);
+    }
+
+    sealed class RandomPolicy(long seed) : IGluePolicy
+    {
+        public string Name => "random";
+        public bool[] Choose(GlueTask task, long index)
+        {
+            var random = new SimulationRandom(seed, index);
+            var state = GlueState.Start(task);
+            while (true)
+            {
+                var valid = Enumerable.Range(0, task.Actions + 1).Where(state.IsValid).ToArray();
+                int action = valid[(int)(random.NextDouble() * valid.Length)];
+                if (action == task.Actions) return state.Glued;
+                state = state.Glue(action);
+            }
+        }
+    }
+
+    sealed class OptimalPolicy(int maxContacts) : IGluePolicy
+    {
+        public string Name => "optimal";
+        public bool Accepts(GlueTask task) => task.Actions <= maxContacts;
+        public bool[] Choose(GlueTask task, long index) =>
+            task.Optimal(maxContacts)?.Glue ?? throw new ArgumentException($"The optimum over {task.Actions} contacts is not computed (limit {maxContacts}).");
+    }
+
+    sealed class GreedyPolicy(string name, GlueQNetwork network) : IGluePolicy
+    {
+        public string Name => name;
+        public bool Accepts(GlueTask task) => network.Accepts(task.Tower.Count);
+        public bool[] Choose(GlueTask task, long index)
+        {
+            var state = GlueState.Start(task);
+            while (true)
+            {
+                int action = Dqn.GreedyActions(network, [state])[0];
+                if (action == task.Actions) return state.Glued;
+                state = state.Glue(action);
+            }
+        }
+    }
+}
+
+/// <summary>How a policy did on a set of towers: means over the towers it could act on (<see cref="Scored"/>, positions
+/// in the evaluated list), and per such tower its glue and outcome.</summary>
+public sealed record GlueScore(string Policy, int[] Scored, double MeanReward, double Standing, double MeanGlue, GlueOutcome[] Outcomes, bool[][] Glue)
+{
+    /// <summary>Number of towers scored.</summary>
+    public int Towers => Scored.Length;
+
+    /// <summary>The mean reward over the given positions (each must be among <see cref="Scored"/>).</summary>
+    public double MeanRewardOn(IEnumerable<int> positions)
+    {
+        var where = new Dictionary<int, int>();
+        for (int i = 0; i < Scored.Length; i++) where[Scored[i]] = i;
+        return positions.Select(p => Outcomes[where[p]].Reward).Average();
+    }
+}
+
+/// <summary>Runs policies on towers and scores them.</summary>
+public static class GlueEvaluation
+{
+    /// <summary>
+    /// The policy's glue for each task (chosen in order), then the settling runs (in parallel; each is independent, so
+    /// the result does not depend on the thread count). Tasks the policy does not accept are skipped (null result when none is).
+    /// </summary>
+    public static GlueScore? Evaluate(IGluePolicy policy, IReadOnlyList<(GlueTask Task, long Index)> tasks, bool parallelChoice = false)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        var scored = Enumerable.Range(0, tasks.Count).Where(i => policy.Accepts(tasks[i].Task)).ToArray();
+        var accepted = scored.Select(i => tasks[i]).ToArray();
+        if (accepted.Length == 0) return null;
+        var glue = new bool[accepted.Length][];
+        if (parallelChoice) Parallel.For(0, accepted.Length, i => glue[i] = policy.Choose(accepted[i].Task, accepted[i].Index));
+        else for (int i = 0; i < accepted.Length; i++) glue[i] = policy.Choose(accepted[i].Task, accepted[i].Index);
+        var outcomes = new GlueOutcome[accepted.Length];
+        Parallel.For(0, accepted.Length, i => outcomes[i] = accepted[i].Task.Settle(glue[i]));
+        return new GlueScore(policy.Name, scored, outcomes.Average(o => o.Reward),
+            outcomes.Average(o => o.StayedCount == o.Stayed.Length ? 1.0 : 0.0), outcomes.Average(o => (double)o.Glues), outcomes, glue);
+    }
+}

@@ -1,0 +1,51 @@
+using System.Text.Json.Nodes;
+using static Occam.Cli.Tests.CliRunner;
+
+namespace Occam.Cli.Tests;
+
+public sealed class GlueCommandTests : IDisposable
+{
+    readonly TempDir dir = new();
+
+    public void Dispose() => dir.Dispose();
+
+    [Theory]
+    [InlineData("--blocks", "1-3", "at least 2 blocks")]
+    [InlineData("--blocks", "7-5", "--blocks: the range 7-5 is empty")]
+    [InlineData("--blocks", "five", "--blocks: expected a count or a range such as 5-7; got 'five'")]
+    [InlineData("--test-blocks", "0", "at least 2 blocks")]
+    [InlineData("--glue-cost", "-0.5", "--glue-cost must be non-negative; got -0.5")]
+    [InlineData("--episodes", "0", "--episodes must be in [1, 10^7]; got 0")]
+    [InlineData("--agents", "gn,cnn", "--agents: unknown agent 'cnn'")]
+    public void Demo_glue_refuses_bad_settings_in_one_line_before_any_work(string option, string value, string expected)
+    {
+        var (code, _, error) = Run("demo", "glue", option, value, "--out", dir.File("out"));
+        Assert.Equal(1, code);
+        var lines = Lines(error);
+        Assert.Single(lines);
+        Assert.StartsWith("occam: error: ", lines[0]);
+        Assert.Contains(expected, lines[0]);
+        Assert.False(Directory.Exists(dir.File("out")));
+    }
+
+    [Fact]
+    public void Demo_glue_writes_a_report_and_a_summary_with_every_agent_and_baseline()
+    {
+        var output = dir.File("glue");
+        var (code, stdout, error) = Run("demo", "glue", "--blocks", "3-4", "--test-blocks", "5", "--episodes", "30", "--test-towers", "6", "--out", output);
+        Assert.True(code == 0, error);
+        Assert.Contains("report:", stdout);
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "summary.json")))!;
+        foreach (var agent in new[] { "gn", "mlp", "random", "no_glue", "glue_all", "optimal" })
+        {
+            Assert.NotNull(summary["agents"]![agent]!["reward_train_sizes"]);
+            Assert.NotNull(summary["agents"]![agent]!["reward_test_sizes"]);
+        }
+        // The optimum is at least as good as any other policy on the same towers.
+        double optimal = summary["agents"]!["optimal"]!["reward_train_sizes"]!.GetValue<double>();
+        foreach (var agent in new[] { "gn", "mlp", "random", "no_glue", "glue_all" })
+            Assert.True(summary["agents"]![agent]!["reward_train_sizes"]!.GetValue<double>() <= optimal + 1e-9, agent);
+        Assert.True(File.Exists(Path.Combine(output, "glue.md")));
+        Assert.True(File.Exists(Path.Combine(output, "glue-learning.png")));
+    }
+}

@@ -1,0 +1,118 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Occam.Construction.Tests;
+
+public sealed class AgentTests
+{
+    static GlueTask Task(long index, int blocks = 6) =>
+        new(TowerGenerator.Generate(new TowerGeneratorOptions { MinBlocks = blocks, MaxBlocks = blocks }, 8, index), new GlueTaskOptions());
+
+    static float[] Q(GlueQNetwork network, params GlueState[] states)
+    {
+        using var noGrad = no_grad();
+        using var q = network.QValues(states);
+        return q.data<float>().ToArray();
+    }
+
+    [Fact]
+    public void Q_values_come_per_contact_then_stop_for_each_state_in_a_batch_as_they_do_alone()
+    {
+        var network = new GraphQNetwork(latent: 16, steps: 2, seed: 3);
+        var states = new[] { GlueState.Start(Task(0)), GlueState.Start(Task(1, 4)).Glue(0), GlueState.Start(Task(2, 7)) };
+        var batched = Q(network, states);
+        Assert.Equal(states.Sum(s => s.Task.Actions + 1), batched.Length);
+        var offsets = GlueQNetwork.Offsets(states);
+        for (int i = 0; i < states.Length; i++)
+        {
+            var alone = Q(network, states[i]);
+            for (int a = 0; a < alone.Length; a++) Assert.Equal(alone[a], batched[offsets[i] + a], 4);
+        }
+    }
+
+    [Fact]
+    public void The_graph_agent_gives_the_same_values_whatever_the_order_of_the_blocks()
+    {
+        // Relabel the blocks in reverse: each contact keeps its two blocks, so its Q-value must not change.
+        var task = Task(4, 7);
+        var reversed = new Tower(task.Tower.Blocks.Reverse().ToArray());
+        var relabelled = new GlueTask(reversed, task.Options);
+        int n = task.Tower.Count;
+        var network = new GraphQNetwork(latent: 16, steps: 3, seed: 5);
+        var glue = Enumerable.Range(0, task.Actions).Select(k => k % 2 == 1).ToArray();
+        var q = Q(network, new GlueState(task, glue));
+        var relabelledGlue = new bool[relabelled.Actions];
+        for (int k = 0; k < task.Actions; k++)
+        {
+            var c = task.Tower.Contacts[k];
+            int m = relabelled.Tower.Contacts.ToList().FindIndex(d => d.Lower == n - 1 - c.Lower && d.Upper == n - 1 - c.Upper);
+            relabelledGlue[m] = glue[k];
+        }
+        var r = Q(network, new GlueState(relabelled, relabelledGlue));
+        for (int k = 0; k < task.Actions; k++)
+        {
+            var c = task.Tower.Contacts[k];
+            int m = relabelled.Tower.Contacts.ToList().FindIndex(d => d.Lower == n - 1 - c.Lower && d.Upper == n - 1 - c.Upper);
+            Assert.Equal(q[k], r[m], 4);
+        }
+        Assert.Equal(q[^1], r[^1], 4);
+    }
+
+    [Fact]
+    public void The_mlp_agent_refuses_towers_larger_than_its_padded_input()
+    {
+        var network = new MlpQNetwork(maxBlocks: 5, hidden: 16);
+        Assert.True(network.Accepts(5));
+        Assert.False(network.Accepts(6));
+        Assert.Equal(Task(0, 5).Actions + 1, Q(network, GlueState.Start(Task(0, 5))).Length);
+        Assert.Contains("at most 5 blocks", Assert.Throws<ArgumentException>(() => Q(network, GlueState.Start(Task(0, 6)))).Message);
+        Assert.Null(GlueEvaluation.Evaluate(GluePolicies.Greedy("mlp", network), [(Task(0, 6), 0L)]));
+    }
+
+    [Fact]
+    public void Greedy_actions_never_repeat_a_glue_and_stop_wins_ties()
+    {
+        var task = Task(3);
+        var network = new GraphQNetwork(latent: 16, steps: 2, seed: 1);
+        var all = Enumerable.Repeat(true, task.Actions).ToArray();
+        Assert.Equal(task.Actions, Dqn.GreedyActions(network, [new GlueState(task, all)])[0]);
+        var glue = GluePolicies.Greedy("gn", network).Choose(task, 0);
+        Assert.Equal(task.Actions, glue.Length);
+    }
+
+    [Fact]
+    public void Training_is_reproducible_by_seed_and_leaves_no_tensors_behind()
+    {
+        // Same seed: the same learning curve, and weights equal to float32 rounding (libtorch's kernels may round a
+        // sum differently from run to run at the last bit; seen at 6e-8).
+        torch.set_num_threads(1);
+        var towers = new TowerGeneratorOptions { MinBlocks = 3, MaxBlocks = 4 };
+        var options = new DqnOptions { Episodes = 40, Warmup = 16, BatchSize = 8, EvaluateEvery = 20, ValidationTowers = 5, TargetUpdateInterval = 10, Seed = 2 };
+        (float[] Weights, double[] Curve, long Leaked) Train(DqnOptions settings)
+        {
+            var online = new GraphQNetwork(latent: 16, steps: 2, seed: 7);
+            var target = new GraphQNetwork(latent: 16, steps: 2, seed: 7);
+            long live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+            var result = Dqn.Train(online, target, towers, new GlueTaskOptions(), settings);
+            long leaked = DisposeScopeManager.Statistics.ThreadTotalLiveCount - live;
+            return ([.. online.parameters().SelectMany(p => p.data<float>().ToArray())], [.. result.Curve.Select(c => c.ValidationReward)], leaked);
+        }
+        var (first, firstCurve, leaked) = Train(options);
+        var (second, secondCurve, _) = Train(options);
+        // What stays is made once (the gradients' handles), not per step: twice the episodes leave no more behind.
+        Assert.Equal(leaked, Train(options with { Episodes = 2 * options.Episodes }).Leaked);
+        Assert.Equal(firstCurve, secondCurve);
+        Assert.All(first.Zip(second), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-6 * (1 + Math.Abs(p.First)), $"{p.First} against {p.Second}"));
+        Assert.NotEqual(first, new GraphQNetwork(latent: 16, steps: 2, seed: 7).parameters().SelectMany(p => p.data<float>().ToArray()).ToArray());
+    }
+
+    [Fact]
+    public void Dqn_refuses_impossible_settings()
+    {
+        var network = new GraphQNetwork(latent: 8, steps: 1);
+        Assert.Contains("episodes", Assert.Throws<ArgumentException>(() =>
+            Dqn.Train(network, new GraphQNetwork(latent: 8, steps: 1), new TowerGeneratorOptions(), new GlueTaskOptions(), new DqnOptions { Episodes = 0 })).Message);
+        Assert.Contains("replay buffer", Assert.Throws<ArgumentException>(() =>
+            Dqn.Train(network, new GraphQNetwork(latent: 8, steps: 1), new TowerGeneratorOptions(), new GlueTaskOptions(), new DqnOptions { ReplayCapacity = 4 })).Message);
+    }
+}
