@@ -174,7 +174,7 @@ internal static class DemoCommand
     {
         var blocks = new Option<string>("--blocks") { Description = "Tower sizes for training and the first held-out set: a count or a range such as 5-7.", DefaultValueFactory = _ => "5-7" };
         var testBlocks = new Option<string>("--test-blocks") { Description = "Larger tower sizes, never trained on: a count or a range.", DefaultValueFactory = _ => "9-12" };
-        var episodes = new Option<int?>("--episodes") { Description = "DQN episodes per agent (default 6000; 1500 with --quick)." };
+        var episodes = new Option<int?>("--episodes") { Description = "DQN episodes per agent (default 10,000; 1,500 with --quick)." };
         var testTowers = new Option<int?>("--test-towers") { Description = "Held-out towers per size range (default 500; 100 with --quick)." };
         var glueCost = new Option<double>("--glue-cost") { Description = "Reward lost per glued pair; a block that stays earns 1.", DefaultValueFactory = _ => 0.5 };
         var agents = new Option<string>("--agents") { Description = "Comma-separated agents to train: gn (graph network), mlp (padded list).", DefaultValueFactory = _ => "gn,mlp" };

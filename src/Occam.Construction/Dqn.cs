@@ -45,12 +45,11 @@ public sealed record DqnOptions
     public int ValidationTowers { get; init; } = 100;
 
     /// <summary>
-    /// Potential-based shaping (Ng, Harada & Russell 1999) with the potential Φ = blocks that would stay if the agent
-    /// stopped now: a glue earns −cost plus the change in Φ, stop earns 0. Every episode's return is the task's reward
-    /// minus Φ of the empty glue, which no action changes, so the best policy is the same; the feedback comes at each
-    /// glue instead of only at the end (one settling run per glue instead of one per episode).
+    /// Weight of the auxiliary loss on the block values: every state the agent visits is settled once, and each
+    /// block's value is pulled toward 1 if that block stayed, 0 if not (an auxiliary task, as in UNREAL, Jaderberg et
+    /// al. 2017). It teaches the shared network which blocks a tower loses; 0 turns it off.
     /// </summary>
-    public bool ShapedRewards { get; init; } = true;
+    public double BlockLossWeight { get; init; } = 1.0;
 
     /// <summary>Seed of towers, exploration and replay sampling.</summary>
     public long Seed { get; init; } = 1;
@@ -61,6 +60,7 @@ public sealed record DqnOptions
         if (Episodes < 1 || Episodes > 10_000_000) throw new ArgumentException($"episodes must be in [1, 10^7]; got {Episodes}.");
         if (BatchSize < 1 || BatchSize > 4096) throw new ArgumentException($"batch size must be in [1, 4096]; got {BatchSize}.");
         if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) throw new ArgumentException($"learning rate must be positive; got {LearningRate}.");
+        if (!(BlockLossWeight >= 0) || !double.IsFinite(BlockLossWeight)) throw new ArgumentException($"block loss weight must be non-negative; got {BlockLossWeight}.");
         if (ReplayCapacity < BatchSize) throw new ArgumentException($"the replay buffer ({ReplayCapacity}) must hold a batch ({BatchSize}).");
         if (UpdatesPerStep < 1 || UpdatesPerStep > 64) throw new ArgumentException($"updates per step must be in [1, 64]; got {UpdatesPerStep}.");
         if (TargetUpdateInterval < 1 || EvaluateEvery < 1 || ValidationTowers < 1 || Warmup < 0) throw new ArgumentException("target interval, evaluation interval and validation towers must be positive.");
@@ -78,13 +78,14 @@ public sealed record DqnResult(IReadOnlyList<DqnCheckpoint> Curve, double BestVa
 /// <summary>
 /// Deep Q-learning (Mnih et al. 2015) with the double-DQN target (van Hasselt et al. 2016): ε-greedy episodes on
 /// random towers, a replay buffer, a target network copied every few hundred steps and the Huber loss. Rewards are
-/// −cost per glue and, on stop, the number of blocks that stayed (or their shaped form, <see cref="DqnOptions.ShapedRewards"/>);
-/// undiscounted, since an episode ends after at most one glue per contact. The network left in place is the one with
-/// the best greedy validation reward (scored with the task's own reward).
+/// −cost per glue and, on stop, the number of blocks that stayed; undiscounted, since an episode ends after at most one
+/// glue per contact. Each visited state is also settled once to label its blocks for the auxiliary loss
+/// (<see cref="DqnOptions.BlockLossWeight"/>). The network left in place is the one with the best greedy validation reward.
 /// </summary>
 public static class Dqn
 {
-    sealed record Transition(GlueState State, int Action, double Reward, GlueState? Next);
+    /// <summary>A step: the state, which of its blocks would stay on stop (settled once), the action, reward and next state.</summary>
+    sealed record Transition(GlueState State, bool[] Stayed, int Action, double Reward, GlueState? Next);
 
     /// <summary>Trains <paramref name="online"/> in place; <paramref name="target"/> must have the same architecture.</summary>
     public static DqnResult Train(GlueQNetwork online, GlueQNetwork target, TowerGeneratorOptions towers, GlueTaskOptions rules, DqnOptions options,
@@ -118,7 +119,7 @@ public static class Dqn
             double epsilon = options.EpsilonEnd + (options.EpsilonStart - options.EpsilonEnd) * Math.Max(0, 1 - progressFraction);
             var task = new GlueTask(TowerGenerator.Generate(towers, options.Seed, episode - 1), rules);
             var state = GlueState.Start(task);
-            int standing = options.ShapedRewards ? task.Settle(state.Glued).StayedCount : 0; // Φ of the current state
+            var stayed = task.Settle(state.Glued).Stayed;
             while (true)
             {
                 int action;
@@ -128,20 +129,9 @@ public static class Dqn
                     action = valid[(int)(explore.NextDouble() * valid.Length)];
                 }
                 else action = GreedyActions(online, [state])[0];
-                Transition transition;
-                if (action == task.Actions) transition = new(state, action, options.ShapedRewards ? 0 : task.Settle(state.Glued).StayedCount, null);
-                else
-                {
-                    var next = state.Glue(action);
-                    double reward = -rules.GlueCost;
-                    if (options.ShapedRewards)
-                    {
-                        int after = task.Settle(next.Glued).StayedCount;
-                        reward += after - standing;
-                        standing = after;
-                    }
-                    transition = new(state, action, reward, next);
-                }
+                Transition transition = action == task.Actions
+                    ? new(state, stayed, action, stayed.Count(b => b), null)
+                    : new(state, stayed, action, -rules.GlueCost, state.Glue(action));
                 if (replay.Count < options.ReplayCapacity) replay.Add(transition);
                 else replay[replayNext] = transition;
                 replayNext = (replayNext + 1) % options.ReplayCapacity;
@@ -149,13 +139,14 @@ public static class Dqn
                 {
                     for (int u = 0; u < options.UpdatesPerStep; u++)
                     {
-                        lossSum += Update(online, target, optimizer, replay, sampler, options.BatchSize);
+                        lossSum += Update(online, target, optimizer, replay, sampler, options);
                         lossCount++;
                         if (++updates % options.TargetUpdateInterval == 0) Copy(online, target);
                     }
                 }
                 if (transition.Next is null) break;
                 state = transition.Next;
+                stayed = task.Settle(state.Glued).Stayed;
             }
             if (episode % options.EvaluateEvery == 0 || episode == options.Episodes)
             {
@@ -182,8 +173,9 @@ public static class Dqn
     /// <summary>Tower streams for validation (training uses 0, 1, …; evaluation sets use streams of their own).</summary>
     public const long ValidationStream = 1_000_000_000;
 
-    static double Update(GlueQNetwork online, GlueQNetwork target, FusedAdam optimizer, List<Transition> replay, SimulationRandom sampler, int batchSize)
+    static double Update(GlueQNetwork online, GlueQNetwork target, FusedAdam optimizer, List<Transition> replay, SimulationRandom sampler, DqnOptions options)
     {
+        int batchSize = options.BatchSize;
         var batch = new Transition[batchSize];
         for (int i = 0; i < batchSize; i++) batch[i] = replay[(int)(sampler.NextDouble() * replay.Count)];
         var targets = new float[batchSize];
@@ -208,8 +200,14 @@ public static class Dqn
         var stateOffsets = GlueQNetwork.Offsets(states);
         var index = tensor(batch.Select((t, i) => (long)(stateOffsets[i] + t.Action)).ToArray());
         optimizer.ZeroGrad();
-        var q = online.QValues(states).index_select(0, index);
-        var loss = nn.functional.smooth_l1_loss(q, tensor(targets));
+        var (all, blocks) = online.Evaluate(states);
+        var loss = nn.functional.smooth_l1_loss(all.index_select(0, index), tensor(targets));
+        if (options.BlockLossWeight > 0)
+        {
+            var labels = tensor(batch.SelectMany(t => t.Stayed.Select(b => b ? 1f : 0f)).ToArray());
+            using var weight = options.BlockLossWeight.ToScalar(); // explicit, alive through the call (see GlueQNetwork.Assemble)
+            loss = loss.add(nn.functional.mse_loss(blocks, labels), weight);
+        }
         loss.backward();
         optimizer.Step();
         return loss.item<float>();

@@ -23,16 +23,55 @@ public sealed record GlueState(GlueTask Task, bool[] Glued)
 }
 
 /// <summary>
-/// A Q-function for the glue task. <see cref="QValues"/> returns, for each state in turn, one value per contact (in
-/// the tower's contact order: glue it) and then one for stop, all in one flat float32 tensor.
+/// A Q-function for the glue task, factored by block: the network predicts, for each block, whether it would stay if
+/// the agent stopped now (<c>Blocks</c>); the stop value is their sum, and gluing a contact adds that contact's
+/// advantage to it. <see cref="QValues"/> returns, for each state in turn, one value per contact (in the tower's
+/// contact order: glue it) and then one for stop, all in one flat float32 tensor.
 /// </summary>
 public abstract class GlueQNetwork : nn.Module
 {
     /// <summary>Registers the module under <paramref name="name"/>.</summary>
     protected GlueQNetwork(string name) : base(name) { }
 
+    /// <summary>The Q-values of the states (as <see cref="QValues"/>) and the per-block values, concatenated over the states' blocks.</summary>
+    public abstract (Tensor Q, Tensor Blocks) Evaluate(IReadOnlyList<GlueState> states);
+
     /// <summary>The Q-values of the states, concatenated: per state, its contacts' glue values then its stop value.</summary>
-    public abstract Tensor QValues(IReadOnlyList<GlueState> states);
+    public Tensor QValues(IReadOnlyList<GlueState> states)
+    {
+        using var scope = NewDisposeScope();
+        return Evaluate(states).Q.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The flat Q layout from per-block values <c>[Σ blocks]</c> and per-contact advantages <c>[Σ contacts]</c>: stop is
+    /// the sum of a state's block values, glue k is stop plus the advantage of k.
+    /// </summary>
+    protected static Tensor Assemble(IReadOnlyList<GlueState> states, Tensor blocks, Tensor advantage)
+    {
+        int totalContacts = states.Sum(s => s.Task.Actions), totalBlocks = states.Sum(s => s.Task.Tower.Count);
+        var blockGraph = new long[totalBlocks];
+        var contactGraph = new long[totalContacts];
+        var order = new long[totalContacts + states.Count];
+        int position = 0, contact = 0, block = 0;
+        for (int g = 0; g < states.Count; g++)
+        {
+            for (int i = 0; i < states[g].Task.Tower.Count; i++) blockGraph[block++] = g;
+            for (int k = 0; k < states[g].Task.Actions; k++)
+            {
+                contactGraph[contact] = g;
+                order[position++] = contact++;
+            }
+            order[position++] = totalContacts + g;
+        }
+        using var scope = NewDisposeScope();
+        var stop = Aggregations.Segment(Reducer.Sum, blocks, tensor(blockGraph), states.Count);
+        // An explicit Scalar, alive through the call: `a + b` makes a temporary one that a collection can free mid-call
+        // (the TorchSharp 0.107 Scalar-lifetime race; see Occam.Graphs.Aggregations).
+        using var one = 1.0.ToScalar();
+        var glue = advantage.add(stop.index_select(0, tensor(contactGraph)), one);
+        return cat([glue, stop]).index_select(0, tensor(order)).MoveToOuterDisposeScope();
+    }
 
     /// <summary>Whether the network can score a tower of <paramref name="blocks"/> blocks.</summary>
     public virtual bool Accepts(int blocks) => true;
@@ -67,9 +106,9 @@ public abstract class GlueQNetwork : nn.Module
 
 /// <summary>
 /// The relational agent: the tower as a graph (blocks are nodes; each contact is a pair of directed edges, upward
-/// and downward, carrying the relative position, the shared length, the glue flag and the direction), read by an
-/// encode–process–decode graph network (Occam.Graphs). The stop value is the sum of per-block values (so it scales
-/// with the tower), and gluing a contact adds that contact's edge values (averaged over its two directions) to it.
+/// and downward, carrying the relative position, the shared face and its ends, the glue flag and the direction), read
+/// by an encode–process–decode graph network (Occam.Graphs). Block values are the node outputs (so the stop value scales
+/// with the tower); a contact's advantage is the mean of its two edges' outputs.
 /// </summary>
 public sealed class GraphQNetwork : GlueQNetwork
 {
@@ -86,7 +125,7 @@ public sealed class GraphQNetwork : GlueQNetwork
     }
 
     /// <inheritdoc />
-    public override Tensor QValues(IReadOnlyList<GlueState> states)
+    public override (Tensor Q, Tensor Blocks) Evaluate(IReadOnlyList<GlueState> states)
     {
         ArgumentNullException.ThrowIfNull(states);
         int totalNodes = states.Sum(s => s.Task.Tower.Count), totalContacts = states.Sum(s => s.Task.Actions);
@@ -126,30 +165,17 @@ public sealed class GraphQNetwork : GlueQNetwork
         var graph = new GraphBatch(tensor(nodes).reshape(totalNodes, NodeWidth), tensor(edges).reshape(2 * totalContacts, EdgeWidth),
             ones(states.Count, 1), tensor(senders), tensor(receivers), nNode, nEdge);
         var output = network.forward(graph);
-        var stop = zeros(states.Count).index_add(0, graph.NodeGraphIndex(), output.Nodes!.squeeze(1), 1.0);
-        var advantage = output.Edges!.reshape(totalContacts, 2).mean([1]);
-        // Flat layout: per state its contacts then stop. Gather from [advantage + stop of its graph ; stop].
-        var contactGraph = new long[totalContacts];
-        var order = new long[totalContacts + states.Count];
-        int position = 0, contact = 0;
-        for (int g = 0; g < states.Count; g++)
-        {
-            for (int k = 0; k < states[g].Task.Actions; k++)
-            {
-                contactGraph[contact] = g;
-                order[position++] = contact++;
-            }
-            order[position++] = totalContacts + g;
-        }
-        var glue = advantage + stop.index_select(0, tensor(contactGraph));
-        return cat([glue, stop]).index_select(0, tensor(order)).MoveToOuterDisposeScope();
+        var blocks = output.Nodes!.squeeze(1);
+        var q = Assemble(states, blocks, output.Edges!.reshape(totalContacts, 2).mean([1]));
+        return (q.MoveToOuterDisposeScope(), blocks.MoveToOuterDisposeScope());
     }
 }
 
 /// <summary>
 /// The non-relational agent: an MLP over a fixed-size list of blocks (padded with zeros and a presence flag up to
 /// <see cref="MaxBlocks"/>), with the touching and glued pairs as two flag vectors over all pairs, and one output per
-/// possible pair plus stop. It cannot score towers of more than <see cref="MaxBlocks"/> blocks.
+/// possible pair (its advantage) and per block slot (its value). It cannot score towers of more than
+/// <see cref="MaxBlocks"/> blocks.
 /// </summary>
 public sealed class MlpQNetwork : GlueQNetwork
 {
@@ -161,7 +187,7 @@ public sealed class MlpQNetwork : GlueQNetwork
         if (maxBlocks < 2) throw new ArgumentException($"The MLP agent needs room for at least 2 blocks; got {maxBlocks}.");
         MaxBlocks = maxBlocks;
         Pairs = maxBlocks * (maxBlocks - 1) / 2;
-        mlp = new Mlp(InputWidth, [hidden, hidden, Pairs + 1], generator: new Generator((ulong)seed));
+        mlp = new Mlp(InputWidth, [hidden, hidden, Pairs + maxBlocks], generator: new Generator((ulong)seed));
         RegisterComponents();
     }
 
@@ -178,11 +204,13 @@ public sealed class MlpQNetwork : GlueQNetwork
     int PairIndex(int i, int j) => i * (2 * MaxBlocks - i - 1) / 2 + (j - i - 1); // i < j
 
     /// <inheritdoc />
-    public override Tensor QValues(IReadOnlyList<GlueState> states)
+    public override (Tensor Q, Tensor Blocks) Evaluate(IReadOnlyList<GlueState> states)
     {
         ArgumentNullException.ThrowIfNull(states);
         var input = new float[states.Count * InputWidth];
-        var gather = new List<long>();
+        var pairs = new List<long>();
+        var slots = new List<long>();
+        int width = Pairs + MaxBlocks;
         Span<float> features = stackalloc float[BlockWidth * MaxBlocks];
         for (int g = 0; g < states.Count; g++)
         {
@@ -194,6 +222,7 @@ public sealed class MlpQNetwork : GlueQNetwork
             {
                 features.Slice(BlockWidth * i, BlockWidth).CopyTo(row.Slice((BlockWidth + 1) * i, BlockWidth));
                 row[(BlockWidth + 1) * i + BlockWidth] = 1;
+                slots.Add((long)g * width + Pairs + i);
             }
             for (int k = 0; k < tower.Contacts.Count; k++)
             {
@@ -201,12 +230,13 @@ public sealed class MlpQNetwork : GlueQNetwork
                 int pair = PairIndex(Math.Min(c.Lower, c.Upper), Math.Max(c.Lower, c.Upper));
                 row[(BlockWidth + 1) * MaxBlocks + pair] = 1;
                 if (states[g].Glued[k]) row[(BlockWidth + 1) * MaxBlocks + Pairs + pair] = 1;
-                gather.Add((long)g * (Pairs + 1) + pair);
+                pairs.Add((long)g * width + pair);
             }
-            gather.Add((long)g * (Pairs + 1) + Pairs);
         }
         using var scope = NewDisposeScope();
         var output = mlp.forward(tensor(input).reshape(states.Count, InputWidth)).reshape(-1);
-        return output.index_select(0, tensor(gather.ToArray())).MoveToOuterDisposeScope();
+        var blocks = output.index_select(0, tensor(slots.ToArray()));
+        var q = Assemble(states, blocks, output.index_select(0, tensor(pairs.ToArray())));
+        return (q.MoveToOuterDisposeScope(), blocks.MoveToOuterDisposeScope());
     }
 }

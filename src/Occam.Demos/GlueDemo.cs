@@ -16,7 +16,7 @@ public sealed record GlueDemoOptions
     public (int Min, int Max) TestBlocks { get; init; } = (9, 12);
 
     /// <summary>Training episodes per agent.</summary>
-    public int Episodes { get; init; } = 6000;
+    public int Episodes { get; init; } = 10_000;
 
     /// <summary>Held-out towers per size range.</summary>
     public int TestTowers { get; init; } = 500;

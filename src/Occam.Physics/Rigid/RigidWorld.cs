@@ -123,21 +123,18 @@ public sealed class RigidWorld
     {
         var nextList = new List<Manifold>();
         var nextByKey = new Dictionary<(int, int, int, int), Manifold>();
+        var (boxes, extents) = Placements();
         for (int i = 0; i < bodies.Count; i++)
         {
             for (int j = i + 1; j < bodies.Count; j++)
             {
-                var bi = bodies[i];
-                var bj = bodies[j];
-                if (bi.IsStatic && bj.IsStatic) continue;
-                for (int p = 0; p < bi.BoxCount; p++)
+                if (bodies[i].IsStatic && bodies[j].IsStatic) continue;
+                for (int p = 0; p < boxes[i].Length; p++)
                 {
-                    var boxA = bi.WorldBox(p);
-                    for (int q = 0; q < bj.BoxCount; q++)
+                    for (int q = 0; q < boxes[j].Length; q++)
                     {
-                        var boxB = bj.WorldBox(q);
-                        if (!BoundsOverlap(boxA, boxB, 0)) continue;
-                        int count = BoxCollision.Collide(boxA, boxB, 0, scratch); // the solver acts on touching boxes only
+                        if (!BoundsOverlap(boxes[i][p], extents[i][p], boxes[j][q], extents[j][q], 0)) continue;
+                        int count = BoxCollision.Collide(boxes[i][p], boxes[j][q], 0, scratch); // the solver acts on touching boxes only
                         if (count == 0) continue;
                         var key = (i, j, p, q);
                         var old = byKey.GetValueOrDefault(key)?.Points;
@@ -145,11 +142,12 @@ public sealed class RigidWorld
                         for (int k = 0; k < count; k++)
                         {
                             var contact = new Contact { Point = scratch[k] };
-                            var previous = old?.Find(o => o.Point.Feature == scratch[k].Feature);
-                            if (previous is not null)
+                            foreach (var previous in old ?? [])
                             {
+                                if (previous.Point.Feature != scratch[k].Feature) continue;
                                 contact.NormalImpulse = previous.NormalImpulse;
                                 contact.TangentImpulse = previous.TangentImpulse;
+                                break;
                             }
                             list.Add(contact);
                         }
@@ -164,16 +162,27 @@ public sealed class RigidWorld
         byKey = nextByKey;
     }
 
-    static bool BoundsOverlap(in RigidBox a, in RigidBox b, double margin)
+    /// <summary>Every body's boxes where they are now, with the half extents of their axis-aligned bounds (computed once per step).</summary>
+    (RigidBox[][] Boxes, Vec2[][] Extents) Placements()
     {
-        static Vec2 Extent(in RigidBox box)
+        var boxes = new RigidBox[bodies.Count][];
+        var extents = new Vec2[bodies.Count][];
+        for (int i = 0; i < bodies.Count; i++)
         {
-            double c = Math.Abs(Math.Cos(box.Angle)), s = Math.Abs(Math.Sin(box.Angle));
-            return new Vec2(c * box.HalfSize.X + s * box.HalfSize.Y, s * box.HalfSize.X + c * box.HalfSize.Y);
+            boxes[i] = new RigidBox[bodies[i].BoxCount];
+            extents[i] = new Vec2[bodies[i].BoxCount];
+            for (int p = 0; p < boxes[i].Length; p++)
+            {
+                var box = boxes[i][p] = bodies[i].WorldBox(p);
+                double c = Math.Abs(Math.Cos(box.Angle)), s = Math.Abs(Math.Sin(box.Angle));
+                extents[i][p] = new Vec2(c * box.HalfSize.X + s * box.HalfSize.Y, s * box.HalfSize.X + c * box.HalfSize.Y);
+            }
         }
-        Vec2 ea = Extent(a), eb = Extent(b);
-        return Math.Abs(a.Center.X - b.Center.X) <= ea.X + eb.X + margin && Math.Abs(a.Center.Y - b.Center.Y) <= ea.Y + eb.Y + margin;
+        return (boxes, extents);
     }
+
+    static bool BoundsOverlap(in RigidBox a, Vec2 ea, in RigidBox b, Vec2 eb, double margin) =>
+        Math.Abs(a.Center.X - b.Center.X) <= ea.X + eb.X + margin && Math.Abs(a.Center.Y - b.Center.Y) <= ea.Y + eb.Y + margin;
 
     void Prepare(RigidBody a, RigidBody b, Contact c, double dt)
     {
@@ -227,16 +236,16 @@ public sealed class RigidWorld
     {
         if (!(gap >= 0)) throw new ArgumentException($"The contact gap must be non-negative; got {gap}.");
         var result = new List<BodyContact>();
+        var (boxes, extents) = Placements();
         for (int i = 0; i < bodies.Count; i++)
             for (int j = i + 1; j < bodies.Count; j++)
             {
                 if (bodies[i].IsStatic && bodies[j].IsStatic) continue;
-                for (int p = 0; p < bodies[i].BoxCount; p++)
-                    for (int q = 0; q < bodies[j].BoxCount; q++)
+                for (int p = 0; p < boxes[i].Length; p++)
+                    for (int q = 0; q < boxes[j].Length; q++)
                     {
-                        var boxA = bodies[i].WorldBox(p);
-                        var boxB = bodies[j].WorldBox(q);
-                        if (!BoundsOverlap(boxA, boxB, gap)) continue;
+                        if (!BoundsOverlap(boxes[i][p], extents[i][p], boxes[j][q], extents[j][q], gap)) continue;
+                        var (boxA, boxB) = (boxes[i][p], boxes[j][q]);
                         int count = BoxCollision.Collide(boxA, boxB, gap, scratch);
                         for (int k = 0; k < count; k++)
                             result.Add(new BodyContact(i, j, p, q, scratch[k].Position, scratch[k].Normal));
