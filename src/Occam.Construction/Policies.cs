@@ -15,7 +15,8 @@ public interface IGluePolicy
     bool[] Choose(GlueTask task, long index);
 }
 
-/// <summary>The baselines: no glue, glue every contact, random actions, and the exact optimum over all subsets.</summary>
+/// <summary>The baselines: no glue, glue every contact, random actions, one-step lookahead in the simulator, and the
+/// exact optimum over all subsets.</summary>
 public static class GluePolicies
 {
     /// <summary>Glues nothing.</summary>
@@ -29,6 +30,13 @@ public static class GluePolicies
 
     /// <summary>The best glue by simulating every subset (skipping sizes that cannot win); refuses towers with more contacts than <paramref name="maxContacts"/>.</summary>
     public static IGluePolicy Optimal(int maxContacts = 16) => new OptimalPolicy(maxContacts);
+
+    /// <summary>
+    /// One-step lookahead with the true simulator: settles the tower with each unglued contact added, glues the one
+    /// that raises the reward most, and stops when none does. Not a learner, a yardstick: what a perfect model of the
+    /// physics gains without planning two glues ahead.
+    /// </summary>
+    public static IGluePolicy GreedySimulation { get; } = new GreedySimulationPolicy();
 
     /// <summary>Acts greedily on a Q-network: glues the best contact while that beats stopping.</summary>
     public static IGluePolicy Greedy(string name, GlueQNetwork network) => new GreedyPolicy(name, network);
@@ -52,6 +60,34 @@ public static class GluePolicies
                 int action = valid[(int)(random.NextDouble() * valid.Length)];
                 if (action == task.Actions) return state.Glued;
                 state = state.Glue(action);
+            }
+        }
+    }
+
+    sealed class GreedySimulationPolicy : IGluePolicy
+    {
+        public string Name => "greedy_sim";
+        public bool[] Choose(GlueTask task, long index)
+        {
+            var glue = new bool[task.Actions];
+            double current = task.Settle(glue).Reward;
+            while (true)
+            {
+                int best = -1;
+                for (int k = 0; k < task.Actions; k++)
+                {
+                    if (glue[k]) continue;
+                    glue[k] = true;
+                    double reward = task.Settle(glue).Reward;
+                    glue[k] = false;
+                    if (reward > current + 1e-12)
+                    {
+                        current = reward;
+                        best = k;
+                    }
+                }
+                if (best < 0) return glue;
+                glue[best] = true;
             }
         }
     }

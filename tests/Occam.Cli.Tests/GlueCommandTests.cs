@@ -36,14 +36,14 @@ public sealed class GlueCommandTests : IDisposable
         Assert.True(code == 0, error);
         Assert.Contains("report:", stdout);
         var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "summary.json")))!;
-        foreach (var agent in new[] { "gn", "mlp", "random", "no_glue", "glue_all", "optimal" })
+        foreach (var agent in new[] { "gn", "mlp", "random", "no_glue", "glue_all", "greedy_sim", "optimal" })
         {
             Assert.NotNull(summary["agents"]![agent]!["reward_train_sizes"]);
             Assert.NotNull(summary["agents"]![agent]!["reward_test_sizes"]);
         }
         // The optimum is at least as good as any other policy on the same towers.
         double optimal = summary["agents"]!["optimal"]!["reward_train_sizes"]!.GetValue<double>();
-        foreach (var agent in new[] { "gn", "mlp", "random", "no_glue", "glue_all" })
+        foreach (var agent in new[] { "gn", "mlp", "random", "no_glue", "glue_all", "greedy_sim" })
             Assert.True(summary["agents"]![agent]!["reward_train_sizes"]!.GetValue<double>() <= optimal + 1e-9, agent);
         Assert.True(File.Exists(Path.Combine(output, "glue.md")));
         Assert.True(File.Exists(Path.Combine(output, "glue-learning.png")));

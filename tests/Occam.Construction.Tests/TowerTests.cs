@@ -130,6 +130,19 @@ public sealed class TowerTests
         Assert.InRange(glued, 0.1, 0.9);
     }
 
+    [Fact]
+    public void One_step_lookahead_never_does_worse_than_no_glue_nor_better_than_the_optimum()
+    {
+        var rules = new GlueTaskOptions();
+        for (int k = 0; k < 6; k++)
+        {
+            var task = new GlueTask(TowerGenerator.Generate(Small, 12, k), rules);
+            double greedy = task.Settle(GluePolicies.GreedySimulation.Choose(task, k)).Reward;
+            Assert.True(greedy >= task.Settle(new bool[task.Actions]).Reward - 1e-12, $"tower {k}");
+            Assert.True(greedy <= task.Optimal()!.Value.Outcome.Reward + 1e-12, $"tower {k}");
+        }
+    }
+
     [Theory]
     [InlineData(1, 3, "at least 2 blocks")]
     [InlineData(5, 4, "is empty")]
