@@ -184,7 +184,7 @@ internal static class DemoCommand
         var seed = SeedOption();
         var threads = ThreadsOption();
         var output = OutOption("glue");
-        var command = new Command("glue", "Glue a tower so it stands (Hamrick et al. 2018): graph-network and MLP Q-agents trained by DQN against no glue, glue everything, random and the exact optimum, on held-out and larger towers.")
+        var command = new Command("glue", "Glue a tower so it stands (Hamrick et al. 2018): graph-network and MLP Q-agents trained by DQN against no glue, glue everything, random, one-step lookahead in the simulator and the exact optimum, on held-out and larger towers.")
         {
             blocks, testBlocks, episodes, testTowers, glueCost, agents, lr, batch, quick, seed, threads, output,
         };
