@@ -388,7 +388,7 @@ static class Throughput
         Console.WriteLine($"{trees} random trees (size 1-30, mean {exprs.Average(e => e.Length):F1} nodes; ops {(arithmetic ? "+ - * /" : "+ - * / sin cos exp log sqrt square")}), {rows} rows: {nodes:N0} node evaluations per pass");
         Measure<float>("float32", x, exprs, nodes, fast: true);
         Measure<double>("float64", x, exprs, nodes, fast: true);
-        if (accurate) Measure<double>("float64 accurate (Math.* transcendentals)", x, exprs, nodes, fast: false);
+        if (accurate) Measure<double>("float64, fastMath off (tanh, pow scalar)", x, exprs, nodes, fast: false);
     }
 
     static void Measure<T>(string label, double[,] x, List<Expression> exprs, long nodes, bool fast) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>

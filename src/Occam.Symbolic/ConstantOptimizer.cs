@@ -306,12 +306,13 @@ internal sealed class ConstantOptimizer
                 else if (n.Arity == 1)
                 {
                     var x = val.AsSpan((sp - 1) * Block, nb);
-                    for (int b = 0; b < nb; b++)
-                    {
-                        double fx = operators.Apply(n, x[b]);
-                        if (jac) scale[b] = UnaryDerivative(n, x[b], fx, operators);
-                        x[b] = fx;
-                    }
+                    if (!VectorUnary(n.Op, x, scale))
+                        for (int b = 0; b < nb; b++)
+                        {
+                            double fx = operators.Apply(n, x[b]);
+                            if (jac) scale[b] = UnaryDerivative(n, x[b], fx, operators);
+                            x[b] = fx;
+                        }
                     if (jac) ScaleTangents(sp - 1, lo[sp - 1], hi[sp - 1], k, scale, nb);
                 }
                 else
@@ -390,6 +391,33 @@ internal sealed class ConstantOptimizer
         return double.IsFinite(loss) ? loss : double.PositiveInfinity;
     }
 
+    /// <summary>
+    /// sin, cos, exp and log of a block with <see cref="VectorMath"/>'s SIMD kernels, writing f(x) over x and f′(x) into
+    /// <paramref name="derivative"/>: the same values, bit for bit, as <see cref="Operators.Apply(in Node, double)"/> and
+    /// <see cref="UnaryDerivative"/> row by row. False for the other operators.
+    /// </summary>
+    bool VectorUnary(OpCode op, Span<double> x, Span<double> derivative)
+    {
+        var d = derivative[..x.Length];
+        switch (op)
+        {
+            case OpCode.Sin: VectorMath.SinCos(x, x, d); return true;
+            case OpCode.Cos:
+                VectorMath.SinCos(x, d, x);
+                System.Numerics.Tensors.TensorPrimitives.Negate(d, d);
+                return true;
+            case OpCode.Exp:
+                VectorMath.Exp(x, x);
+                x.CopyTo(d);
+                return true;
+            case OpCode.Log:
+                System.Numerics.Tensors.TensorPrimitives.Divide(1.0, x, d);
+                VectorMath.Log(x, x);
+                return true;
+            default: return false;
+        }
+    }
+
     /// <summary>The tangent column of constant j in stack slot s (over a block of rows).</summary>
     Span<double> Tangent(int s, int j, int k) => der.AsSpan((s * k + j) * Block, Block);
 
@@ -415,8 +443,8 @@ internal sealed class ConstantOptimizer
         OpCode.Exp => fx,
         OpCode.Log => 1 / x,
         OpCode.Abs => x > 0 ? 1 : x < 0 ? -1 : 0,
-        OpCode.Sin => Math.Cos(x),
-        OpCode.Cos => -Math.Sin(x),
+        OpCode.Sin => VectorMath.Cos(x),
+        OpCode.Cos => -VectorMath.Sin(x),
         OpCode.Tanh => 1 - fx * fx,
         OpCode.Inv => -fx * fx,
         OpCode.Step => 0,

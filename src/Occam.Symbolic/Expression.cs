@@ -339,6 +339,9 @@ public sealed partial class Expression : IEquatable<Expression>
         static LinqExpr C(double v) => LinqExpr.Constant(v);
         static LinqExpr M(string name, params LinqExpr[] args) =>
             LinqExpr.Call(typeof(Math).GetMethod(name, args.Select(_ => typeof(double)).ToArray())!, args);
+        // exp, log, sin and cos are Occam's own, as in every other evaluation path (VectorMath)
+        static LinqExpr V(string name, LinqExpr a) =>
+            LinqExpr.Call(typeof(VectorMath).GetMethod(name, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static, [typeof(double)])!, a);
         foreach (var n in nodes)
         {
             switch (n.Op)
@@ -355,11 +358,11 @@ public sealed partial class Expression : IEquatable<Expression>
                             OpCode.Square => LinqExpr.Invoke(Square, a),
                             OpCode.Cube => LinqExpr.Invoke(Cube, a),
                             OpCode.Sqrt => M("Sqrt", a),
-                            OpCode.Exp => M("Exp", a),
-                            OpCode.Log => M("Log", a),
+                            OpCode.Exp => V("Exp", a),
+                            OpCode.Log => V("Log", a),
                             OpCode.Abs => M("Abs", a),
-                            OpCode.Sin => M("Sin", a),
-                            OpCode.Cos => M("Cos", a),
+                            OpCode.Sin => V("Sin", a),
+                            OpCode.Cos => V("Cos", a),
                             OpCode.Tanh => M("Tanh", a),
                             OpCode.Inv => LinqExpr.Divide(C(1.0), a),
                             OpCode.Step => LinqExpr.Condition(LinqExpr.GreaterThan(a, C(0.0)), C(1.0), C(0.0)),

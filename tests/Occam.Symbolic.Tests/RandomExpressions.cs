@@ -41,7 +41,8 @@ internal static class RandomExpressions
         o.Add(Node.Of(binary[rng.Next(binary.Length)]));
     }
 
-    /// <summary>Naive recursive evaluation from the root (index = last node) using Math.* directly.</summary>
+    /// <summary>Naive recursive evaluation from the root (index = last node), one row at a time: Math.* directly, except
+    /// exp, log, sin and cos, which are Occam's own (Operators.Apply: VectorMath, tested against Math.* in VectorMathTests).</summary>
     public static double Naive(Node[] t, double[] x) => Eval(t, t.Length - 1, x, out _);
 
     static double Eval(Node[] t, int i, double[] x, out int start)
@@ -61,11 +62,11 @@ internal static class RandomExpressions
                 OpCode.Square => a * a,
                 OpCode.Cube => a * a * a,
                 OpCode.Sqrt => Math.Sqrt(a),
-                OpCode.Exp => Math.Exp(a),
-                OpCode.Log => Math.Log(a),
+                OpCode.Exp => Operators.Apply(n, a),
+                OpCode.Log => Operators.Apply(n, a),
                 OpCode.Abs => Math.Abs(a),
-                OpCode.Sin => Math.Sin(a),
-                OpCode.Cos => Math.Cos(a),
+                OpCode.Sin => Operators.Apply(n, a),
+                OpCode.Cos => Operators.Apply(n, a),
                 OpCode.Tanh => Math.Tanh(a),
                 OpCode.Inv => 1 / a,
                 OpCode.Step => a > 0 ? 1 : 0,

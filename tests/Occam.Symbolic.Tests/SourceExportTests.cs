@@ -83,7 +83,7 @@ public sealed class SourceExportTests
             var method = type.GetMethod($"F{e}")!;
             var args = x[i].Take(method.GetParameters().Length).Cast<object>().ToArray();
             return (double)method.Invoke(null, args)!;
-        }, 1e-12, "C#");
+        }, 1e-12, "C#", skipIllConditioned: true); // the export calls Math.*; Evaluate has Occam's own exp, log, sin, cos (VectorMath)
     }
 
     [Fact]
