@@ -21,8 +21,15 @@ internal static class RegressCommand
         var operators = new Option<string>("--operators")
         {
             Description = "Comma-separated operators: + - * / ^ greater cond (binary), neg square cube sqrt exp log abs sin cos tanh inv step (unary), "
-                + "or custom ones defined from an expression, e.g. 'softplus(x)=log(1+exp(x))' or 'hypot(a,b)=sqrt(a*a+b*b)'.",
-            DefaultValueFactory = _ => "+,-,*,/",
+                + "or custom ones defined from an expression, e.g. 'softplus(x)=log(1+exp(x))' or 'hypot(a,b)=sqrt(a*a+b*b)'. "
+                + "sin, cos, exp and log are not nested in one another, nor sqrt in sqrt or square (see --allow-nesting).",
+            DefaultValueFactory = _ => DefaultOperators,
+        };
+        var allowNesting = new Option<bool>("--allow-nesting") { Description = "Let sin, cos, exp and log nest in one another (sin(cos(x)), exp(log(x)), …) and sqrt in sqrt or square." };
+        var noEarlyStop = new Option<bool>("--no-early-stop")
+        {
+            Description = "Run the whole budget even once the best equation fits exactly (residuals within 1e-7 of the target's spread) "
+                + "or reaches the data's noise floor (the Gamma test's noise variance, where noise makes up 80 % of nearest-neighbour differences).",
         };
         var maxSize = new Option<int>("--max-size") { Description = $"Maximum equation complexity (node count), at most {SymbolicRegressionOptions.MaxSizeLimit}.", DefaultValueFactory = _ => 20 };
         var timeLimit = new Option<double>("--time-limit") { Description = "Time budget in seconds (honoured within about a second).", DefaultValueFactory = _ => 60 };
@@ -55,8 +62,8 @@ internal static class RegressCommand
 
         var command = new Command("regress", "Symbolic regression: search for equations target = f(inputs) and print the Pareto front of complexity against loss.")
         {
-            data, target, inputs, operators, maxSize, timeLimit, maxEvals, lossThreshold, seed, threads, populations, loss, json, hof,
-            export, exportOut, quiet, resume, clusterSeed, clusterPort, clusterWorkers,
+            data, target, inputs, operators, allowNesting, maxSize, timeLimit, maxEvals, lossThreshold, noEarlyStop, seed, threads, populations, loss,
+            json, hof, export, exportOut, quiet, resume, clusterSeed, clusterPort, clusterWorkers,
         };
 
         command.SetAction((parse, cancel) =>
@@ -112,6 +119,8 @@ internal static class RegressCommand
                 BinaryOperators = binary,
                 UnaryOperators = unary,
                 CustomOperators = custom,
+                NestedConstraints = parse.GetValue(allowNesting) ? null : SymbolicRegressionOptions.TranscendentalNesting(unary),
+                EarlyStop = !parse.GetValue(noEarlyStop),
                 MaxSize = sizeLimit,
                 TimeLimit = TimeSpan.FromSeconds(seconds),
                 MaxEvaluations = evaluations,
@@ -133,6 +142,8 @@ internal static class RegressCommand
             foreach (var e in result.Pareto)
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{e.Complexity,10}  {e.Loss,12:G6}  {e.Score,8:F4}  {e.Infix}{(ReferenceEquals(e, result.Best) ? "   <- best" : "")}"));
             output.WriteLine($"best: {y} = {result.Best.Infix}");
+            if (result.NoiseVariance is double noise)
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"noise floor: variance {noise:G4} (Gamma test), early stop at loss {result.StopLoss:G4}"));
             if (jsonPath is not null)
             {
                 var doc = HallOfFameFile.ToJson(result.Pareto, result.Best);
@@ -140,6 +151,8 @@ internal static class RegressCommand
                 doc["evaluations"] = result.Evaluations;
                 doc["seconds"] = result.Elapsed.TotalSeconds;
                 doc["stop_reason"] = result.StopReason;
+                doc["stop_loss"] = result.StopLoss;
+                if (result.NoiseVariance is double nv) doc["noise_variance"] = nv;
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
                 AtomicFile.WriteText(jsonPath, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
                 if (!silent) error.WriteLine($"wrote {jsonPath}");
@@ -153,6 +166,9 @@ internal static class RegressCommand
         });
         return command;
     }
+
+    /// <summary>The operators when --operators is not given: + − × ÷ and <see cref="SymbolicRegressionOptions.BroadUnaryOperators"/>.</summary>
+    internal static readonly string DefaultOperators = "+,-,*,/," + string.Join(",", SymbolicRegressionOptions.BroadUnaryOperators);
 
     /// <summary>The --export formats and the file suffix of each.</summary>
     static readonly (string Format, string Suffix)[] Formats =

@@ -56,7 +56,10 @@ internal sealed class ConstantOptimizer
         for (int r = 0; r < restarts; r++)
         {
             var p = new double[k];
-            for (int j = 0; j < k; j++) p[j] = p0[j] * (1 + 0.5 * rng.Normal());
+            // The last restart is wide: each constant scaled by a log-uniform factor in [1/4, 4], which reaches other basins
+            // of a frequency or a rate (cos(c·x) from c = 1 rarely climbs to c = 3); the others stay near the start.
+            bool wide = r == restarts - 1;
+            for (int j = 0; j < k; j++) p[j] = wide ? p0[j] * Math.Pow(2, 4 * rng.NextDouble() - 2) : p0[j] * (1 + 0.5 * rng.Normal());
             double l = Run(nodes, p, iterations, ref evaluations);
             if (l < bestLoss) { bestLoss = l; best = p; }
         }

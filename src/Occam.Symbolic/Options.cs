@@ -56,7 +56,7 @@ public sealed record SymbolicRegressionProgress(int Round, long Evaluations, Tim
 /// Options of <see cref="SymbolicRegression.Fit(double[,], double[], SymbolicRegressionOptions?)"/>. Defaults follow PySR
 /// where sensible. The search stops at the first of <see cref="TimeLimit"/>, <see cref="MaxEvaluations"/>,
 /// <see cref="LossThreshold"/>, <see cref="MaxRounds"/>, <see cref="PlateauRounds"/> or <see cref="Cancel"/> (whichever are set; with none set
-/// it runs <see cref="MaxRounds"/> = 100 rounds).
+/// it runs <see cref="MaxRounds"/> = 100 rounds), or earlier by <see cref="EarlyStop"/>.
 /// </summary>
 public sealed record SymbolicRegressionOptions
 {
@@ -129,6 +129,17 @@ public sealed record SymbolicRegressionOptions
     public double? LossThreshold { get; init; }
     /// <summary>Stop after this many rounds.</summary>
     public int? MaxRounds { get; init; }
+    /// <summary>
+    /// Stop once the best equation cannot be bettered (on by default; checked between rounds, so deterministic): when its
+    /// loss reaches the floating-point floor of an exact fit (L2: 1e-14 of the target's variance, i.e. residuals within
+    /// 1e-7 of its spread; L1 and Huber: 1e-7 of the mean's loss), stop reason "exact fit"; or, for an unweighted L2 search,
+    /// when its mean squared error reaches the data's noise variance as the Gamma test measures it
+    /// (<see cref="NoiseFloor"/>; used only where noise makes up at least 80 % of the nearest-neighbour differences), with
+    /// a margin of two standard errors of a variance (1 + 2·√(2/n), 9 % at 1,000 rows), stop reason "noise floor". Off for a
+    /// custom loss.
+    /// <see cref="SymbolicRegressionResult.StopLoss"/> reports the level.
+    /// </summary>
+    public bool EarlyStop { get; init; } = true;
     /// <summary>Stop when the Pareto front has not improved for this many rounds.</summary>
     public int? PlateauRounds { get; init; }
     /// <summary>Stops the search within an island cycle (stop reason "cancelled"), returning the front found so far: Ctrl+C in
@@ -187,7 +198,8 @@ public sealed record SymbolicRegressionOptions
     public double OptimizeChildProbability { get; init; } = 0.2;
     /// <summary>Levenberg–Marquardt iterations per optimisation.</summary>
     public int OptimizerIterations { get; init; } = 12;
-    /// <summary>Extra random restarts of the constant optimiser.</summary>
+    /// <summary>Extra random restarts of the constant optimiser (constants perturbed by ±50 %; the last one rescales each by a
+    /// log-uniform factor in [1/4, 4]).</summary>
     public int OptimizerRestarts { get; init; } = 2;
     /// <summary>Rows used by the constant optimiser (a fixed subsample if the data are larger).</summary>
     public int OptimizerMaxRows { get; init; } = 1000;
@@ -203,6 +215,33 @@ public sealed record SymbolicRegressionOptions
     public IReadOnlyDictionary<string, (int Left, int Right)>? OperatorConstraints { get; init; }
     /// <summary>Nested-operator limits, e.g. {"sin": {"sin": 0, "cos": 0}}: how often an operator may occur inside another.</summary>
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>>? NestedConstraints { get; init; }
+
+    /// <summary>
+    /// The unary operators of <c>occam regress</c>'s default set (with + − × ÷): broad enough for laws with powers, roots,
+    /// exponentials, logarithms and oscillations.
+    /// </summary>
+    public static IReadOnlyList<string> BroadUnaryOperators { get; } = ["square", "sqrt", "exp", "log", "sin", "cos"];
+
+    /// <summary>
+    /// Nesting limits that keep the search out of forms physical laws rarely take (PySR's documentation recommends the
+    /// same): no sin, cos, exp or log inside sin, cos, exp or log (so no sin(cos(x)) or exp(log(x))), no sqrt inside sqrt or
+    /// square. Restricted to the operators in <paramref name="unary"/>; null when none of them is listed.
+    /// </summary>
+    public static IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>>? TranscendentalNesting(IEnumerable<string> unary)
+    {
+        var present = unary.ToHashSet(StringComparer.Ordinal);
+        string[] functions = ["sin", "cos", "exp", "log"];
+        var rules = new Dictionary<string, IReadOnlyDictionary<string, int>>(StringComparer.Ordinal);
+        void Rule(string outer, IEnumerable<string> inner)
+        {
+            var limits = inner.Where(present.Contains).ToDictionary(i => i, _ => 0, StringComparer.Ordinal);
+            if (present.Contains(outer) && limits.Count > 0) rules[outer] = limits;
+        }
+        foreach (var f in functions) Rule(f, functions);
+        Rule("sqrt", ["sqrt"]);
+        Rule("square", ["sqrt"]);
+        return rules.Count == 0 ? null : rules;
+    }
     /// <summary>Units of the inputs (e.g. "m", "kg", "m/s^2", "1"); enables dimensional analysis when set with <see cref="OutputUnits"/>.</summary>
     public IReadOnlyList<string>? VariableUnits { get; init; }
     /// <summary>Units of the target.</summary>

@@ -24,4 +24,11 @@ public sealed record SymbolicRegressionResult(
 {
     /// <summary>Lowest-loss entry.</summary>
     public ParetoEntry MostAccurate => Pareto[^1];
+
+    /// <summary>The loss at or below which the search stopped early (<see cref="SymbolicRegressionOptions.EarlyStop"/>), or 0
+    /// when early stopping was off.</summary>
+    public double StopLoss { get; init; }
+
+    /// <summary>The data's noise variance by the Gamma test where it was resolved (<see cref="NoiseFloor"/>), else null.</summary>
+    public double? NoiseVariance { get; init; }
 }

@@ -92,6 +92,8 @@ internal sealed class Search
             if (round >= maxRounds) { reason = "rounds"; break; }
             if (o.PlateauRounds is int pr && sinceImprovement >= pr) { reason = "plateau"; break; }
             if (o.Cancel.IsCancellationRequested) { reason = "cancelled"; break; }
+            if (bestLoss <= ctx.exactLoss) { reason = "exact fit"; break; }
+            if (bestLoss <= ctx.noiseLoss) { reason = "noise floor"; break; }
         }
         // After a time limit or Ctrl+C the final pass gets one more second; members it does not reach stay as found.
         var finalBudget = reason is "time limit" or "cancelled" ? sw.Elapsed + TimeSpan.FromSeconds(1) : TimeSpan.MaxValue;
@@ -99,7 +101,10 @@ internal sealed class Search
         FinalSimplify(() => sw.Elapsed >= finalBudget);
         var pareto = Entries(hof.Front());
         if (pareto.Count == 0) throw new ArgumentException("no equation has a finite loss on this data; check it for values that overflow (such as 1e308)");
-        return new SymbolicRegressionResult(pareto, Select(pareto, o.ModelSelection), evaluations, round, sw.Elapsed, reason);
+        return new SymbolicRegressionResult(pareto, Select(pareto, o.ModelSelection), evaluations, round, sw.Elapsed, reason)
+        {
+            StopLoss = Math.Max(0, Math.Max(ctx.exactLoss, ctx.noiseLoss)), NoiseVariance = ctx.noiseVariance,
+        };
     }
 
     /// <summary>

@@ -135,7 +135,7 @@ public sealed class HardeningTests : IDisposable
     {
         var data = GoodCsv();
         // a generous guard: without the limit inside the round this ran for minutes
-        var (code, output, _) = await Task.Run(() => Run("regress", data, "--target", "y", "--max-size", "1000", "--time-limit", "1", "--threads", "1", "-q"))
+        var (code, output, _) = await Task.Run(() => Run("regress", data, "--target", "y", "--max-size", "1000", "--time-limit", "1", "--threads", "1", "--no-early-stop", "-q"))
             .WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(0, code);
         Assert.Contains("stopped: time limit", output);

@@ -105,3 +105,65 @@ public sealed class RegressCommandTests
             Assert.Equal(y, expression.Evaluate([x0, x1]), 6);
     }
 }
+
+public sealed class RegressDefaultsTests
+{
+    static string Table(TempDir dir, Func<double, double, double> law, int seed)
+    {
+        var rng = new Random(seed);
+        var text = new System.Text.StringBuilder("x0,x1,y\n");
+        for (int i = 0; i < 1000; i++)
+        {
+            double a = 6 * rng.NextDouble() - 3, b = 6 * rng.NextDouble() - 3;
+            text.Append(FormattableString.Invariant($"{a:R},{b:R},{law(a, b):R}\n"));
+        }
+        string path = dir.File("law.csv");
+        File.WriteAllText(path, text.ToString());
+        return path;
+    }
+
+    [Theory]
+    [InlineData("radial")]
+    [InlineData("wave")]
+    public void Default_operators_find_laws_with_roots_and_cosines_and_stop_on_the_exact_fit(string name)
+    {
+        // No --operators: the default set (+ − × ÷ square sqrt exp log sin cos) must express the law, and the run must end
+        // by itself once it is found (a generous evaluation budget keeps the test deterministic and bounded).
+        Func<double, double, double> law = name == "radial" ? (a, b) => 2 * Math.Sqrt(a * a + b * b + 1) : (a, b) => b * Math.Cos(3 * a) - 1;
+        using var dir = new TempDir();
+        string data = Table(dir, law, 3);
+        string json = dir.File("result.json");
+
+        var (code, output, _) = Run("regress", data, "--target", "y", "--seed", "1", "--threads", "2", "--max-evals", "20000000",
+            "--time-limit", "600", "--json", json, "--quiet");
+
+        Assert.Equal(0, code);
+        Assert.Contains("stopped: exact fit", output);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal("exact fit", doc.RootElement.GetProperty("stop_reason").GetString());
+        var best = Occam.Symbolic.Expression.Parse(doc.RootElement.GetProperty("best").GetProperty("equation").GetString()!);
+        var rng = new Random(9); // fresh points
+        for (int i = 0; i < 200; i++)
+        {
+            double a = 6 * rng.NextDouble() - 3, b = 6 * rng.NextDouble() - 3;
+            Assert.Equal(law(a, b), best.Evaluate([a, b]), 1e-6);
+        }
+    }
+
+    [Fact]
+    public void No_early_stop_runs_the_whole_budget()
+    {
+        using var dir = new TempDir();
+        string data = Table(dir, (a, b) => a * b + 1, 4);
+        string json = dir.File("result.json");
+
+        var (code, output, _) = Run("regress", data, "--target", "y", "--seed", "1", "--threads", "1", "--max-evals", "150000",
+            "--no-early-stop", "--json", json, "--quiet");
+
+        Assert.Equal(0, code);
+        Assert.Contains("stopped: evaluation budget", output);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal(0, doc.RootElement.GetProperty("stop_loss").GetDouble());
+        Assert.True(doc.RootElement.GetProperty("pareto").EnumerateArray().Min(e => e.GetProperty("loss").GetDouble()) < 1e-20);
+    }
+}

@@ -59,7 +59,7 @@ public sealed class SearchDeterminismAndFeatureTests
         var (x, y) = Data(100, 2, v => Math.Sin(v[0]) * 2 + v[1], 5, -2, 2);
         SymbolicRegressionResult Run(int threads) => SymbolicRegression.Fit(x, y, new SymbolicRegressionOptions
         {
-            Seed = 11, MaxEvaluations = 25_000, Threads = threads, Populations = 6, UnaryOperators = ["sin", "cos"],
+            Seed = 11, MaxEvaluations = 25_000, Threads = threads, Populations = 6, UnaryOperators = ["sin", "cos"], EarlyStop = false,
         });
         var one = Run(1);
         var two = Run(2);
@@ -68,7 +68,7 @@ public sealed class SearchDeterminismAndFeatureTests
         Assert.True(one.Rounds >= 3, $"only {one.Rounds} rounds: migration between rounds is not exercised");
         var other = SymbolicRegression.Fit(x, y, new SymbolicRegressionOptions
         {
-            Seed = 12, MaxEvaluations = 25_000, Threads = 2, Populations = 6, UnaryOperators = ["sin", "cos"],
+            Seed = 12, MaxEvaluations = 25_000, Threads = 2, Populations = 6, UnaryOperators = ["sin", "cos"], EarlyStop = false,
         });
         Assert.NotEqual(one.Pareto.Select(e => e.Infix), other.Pareto.Select(e => e.Infix));
     }
@@ -237,7 +237,7 @@ public sealed class SearchDeterminismAndFeatureTests
         var reports = new List<SymbolicRegressionProgress>();
         var r = SymbolicRegression.Fit(x, y, new SymbolicRegressionOptions
         {
-            Seed = 1, Threads = 1, Populations = 2, MaxRounds = 50, Cancel = cts.Token,
+            Seed = 1, Threads = 1, Populations = 2, MaxRounds = 50, Cancel = cts.Token, EarlyStop = false,
             Progress = new SyncProgress(p => { reports.Add(p); if (p.Round == 3) cts.Cancel(); }),
         });
         Assert.Equal("cancelled", r.StopReason);
@@ -246,7 +246,7 @@ public sealed class SearchDeterminismAndFeatureTests
         var full = new List<SymbolicRegressionProgress>();
         var u = SymbolicRegression.Fit(x, y, new SymbolicRegressionOptions
         {
-            Seed = 1, Threads = 1, Populations = 2, MaxRounds = 5, Progress = new SyncProgress(full.Add),
+            Seed = 1, Threads = 1, Populations = 2, MaxRounds = 5, Progress = new SyncProgress(full.Add), EarlyStop = false,
         });
         Assert.Equal("rounds", u.StopReason);
         Assert.Equal(reports.Select(p => p.Evaluations), full.Take(3).Select(p => p.Evaluations));
@@ -259,7 +259,7 @@ public sealed class SearchDeterminismAndFeatureTests
         var reports = new List<SymbolicRegressionProgress>();
         var r = SymbolicRegression.Fit(x, y, new SymbolicRegressionOptions
         {
-            Seed = 1, Threads = 1, Populations = 2, CyclesPerRound = 20, PlateauRounds = 3, MaxRounds = 200,
+            Seed = 1, Threads = 1, Populations = 2, CyclesPerRound = 20, PlateauRounds = 3, MaxRounds = 200, EarlyStop = false,
             Progress = new SyncProgress(reports.Add),
         });
         Assert.Equal("plateau", r.StopReason);
