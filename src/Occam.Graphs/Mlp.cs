@@ -30,6 +30,8 @@ public enum Activation
 /// <summary>Applies an <see cref="Activation"/> to a tensor.</summary>
 public static class Activations
 {
+    static readonly Scalar LeakySlope = 0.01.ToScalar();
+
     /// <summary>Applies <paramref name="activation"/> element-wise to <paramref name="x"/>.</summary>
     public static Tensor Apply(Activation activation, Tensor x) => activation switch
     {
@@ -40,7 +42,9 @@ public static class Activations
         Activation.GELU => nn.functional.gelu(x),
         Activation.Softplus => nn.functional.softplus(x),
         Activation.ELU => nn.functional.elu(x, 1.0),
-        Activation.LeakyReLU => nn.functional.leaky_relu(x, 0.01),
+        // max(x, 0.01·x) with a rooted Scalar: leaky_relu(x, 0.01) converts the slope to a temporary Scalar that the GC
+        // could finalise while libtorch still read it (seen once in CI: "Expected false to be true" in Scalar::toFloat)
+        Activation.LeakyReLU => torch.maximum(x, x * LeakySlope),
         Activation.Identity => x.alias(),
         _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown activation."),
     };
