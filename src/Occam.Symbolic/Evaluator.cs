@@ -287,6 +287,7 @@ public sealed unsafe class Evaluator<T> where T : unmanaged, IFloatingPointIeee7
     void Unary(in Node n, OperatorSet custom, ReadOnlySpan<T> a, Span<T> o)
     {
         if (typeof(T) == typeof(double) && VectorMath.TryApply(n.Op, MemoryMarshal.Cast<T, double>(a), MemoryMarshal.Cast<T, double>(o))) return;
+        if (typeof(T) == typeof(float) && FastMath && VectorMathF.TryApply(n.Op, MemoryMarshal.Cast<T, float>(a), MemoryMarshal.Cast<T, float>(o))) return;
         if (!FastMath && n.Op is OpCode.Exp or OpCode.Log or OpCode.Sin or OpCode.Cos or OpCode.Tanh)
         {
             for (int i = 0; i < a.Length; i++) o[i] = T.CreateTruncating(Operators.Apply(n, double.CreateTruncating(a[i])));

@@ -13,9 +13,10 @@ namespace Occam.Symbolic;
 /// scaled by 2^k through the exponent bits. log: x = 2^e·m, m ∈ [√½, √2), log m = f − (f²/2 − s(f²/2 + R(s²))) with
 /// f = m − 1 and s = f/(2 + f), R to s²¹. sin and cos: x = k·π/2 + r, |r| ≤ π/4, with π/2 in three parts, sin to r¹⁷ and
 /// cos to r¹⁸, the quadrant choosing which and its sign.</para>
-/// <para>exp is +∞ above 709.79 and 0 below −745.2 (as Math.Exp). Lanes outside the reduced range (exp: the bands 708 &lt; |x|
-/// up to those, where the result nears overflow or is subnormal; log: x not a positive normal number; sin and cos:
-/// |x| &gt; 1e15, where k·π/2 no longer fits the three parts exactly) and NaN or ±∞ go to <see cref="Math"/>. Accuracy against Math.*: within 2 ulp
+/// <para>Special values stay in the lanes, as Math.* gives them: exp is +∞ above 709.79 and 0 below −745.2; log is NaN for
+/// x &lt; 0, −∞ at ±0 and +∞ at +∞; NaN gives NaN, and sin and cos of ±∞ are NaN. The lanes left to <see cref="Math"/> are
+/// exp's bands 708 &lt; |x| up to those limits (near overflow, or subnormal), log of a subnormal number, and sin and cos
+/// beyond |x| = 1e15, where k·π/2 no longer fits the three parts exactly. Accuracy against Math.*: within 2 ulp
 /// on the reduced range (tested on 10⁶ points each, VectorMathTests).</para>
 /// </summary>
 internal static class VectorMath
@@ -65,7 +66,11 @@ internal static class VectorMath
             0.11764705882352941), z, 0.13333333333333333), z, 0.15384615384615385);
         rz = H(H(H(H(H(rz, z, 0.18181818181818182), z, 0.2222222222222222), z, 0.2857142857142857), z, 0.4), z, 0.6666666666666666) * z;
         var t = f - (hfsq - Vector512.FusedMultiplyAdd(s, hfsq + rz, ed * Vector512.Create(Ln2Lo)));
-        return Vector512.FusedMultiplyAdd(ed, Vector512.Create(Ln2Hi), t);
+        var y = Vector512.FusedMultiplyAdd(ed, Vector512.Create(Ln2Hi), t);
+        // log of a negative number or NaN is NaN, log ±0 = −∞, log +∞ = +∞
+        y = Vector512.ConditionalSelect(Vector512.Equals(x, Vector512.Create(double.PositiveInfinity)), x, y);
+        y = Vector512.ConditionalSelect(Vector512.Equals(x, Vector512<double>.Zero), Vector512.Create(double.NegativeInfinity), y);
+        return Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<double>.Zero) | ~Vector512.Equals(x, x), Vector512.Create(double.NaN), y);
     }
 
     /// <summary>sin and cos of the same lanes: one reduction, both polynomials.</summary>
@@ -99,11 +104,15 @@ internal static class VectorMath
 
     // ---- range masks: lanes the kernels handle ----
 
+    static Vector512<double> IsNaN(Vector512<double> x) => ~Vector512.Equals(x, x);
     static Vector512<double> ExpOk(Vector512<double> x) => Vector512.LessThanOrEqual(Vector512.Abs(x), Vector512.Create(ExpLimit))
-        | Vector512.GreaterThan(x, Vector512.Create(ExpOverflow)) | Vector512.LessThan(x, Vector512.Create(ExpUnderflow));
-    static Vector512<double> TrigOk(Vector512<double> x) => Vector512.LessThanOrEqual(Vector512.Abs(x), Vector512.Create(TrigLimit));
+        | Vector512.GreaterThan(x, Vector512.Create(ExpOverflow)) | Vector512.LessThan(x, Vector512.Create(ExpUnderflow)) | IsNaN(x);
+    // sin and cos of ±∞ or NaN come out NaN from the lanes themselves
+    static Vector512<double> TrigOk(Vector512<double> x) =>
+        Vector512.LessThanOrEqual(Vector512.Abs(x), Vector512.Create(TrigLimit)) | Vector512.Equals(Vector512.Abs(x), Vector512.Create(double.PositiveInfinity)) | IsNaN(x);
+    // everything but the subnormal numbers
     static Vector512<double> LogOk(Vector512<double> x) =>
-        Vector512.GreaterThanOrEqual(x, Vector512.Create(MinNormal)) & Vector512.LessThan(x, Vector512.Create(double.PositiveInfinity));
+        ~(Vector512.GreaterThan(x, Vector512<double>.Zero) & Vector512.LessThan(x, Vector512.Create(MinNormal)));
 
     // ---- span forms ----
 
@@ -191,14 +200,19 @@ internal static class VectorMath
     // ---- scalar forms: the same lane code on a broadcast value ----
 
     /// <summary>exp(x), identical to an element of <see cref="Exp(ReadOnlySpan{double}, Span{double})"/>.</summary>
-    public static double Exp(double x) =>
-        Math.Abs(x) <= ExpLimit || x > ExpOverflow || x < ExpUnderflow ? ExpLanes(Vector512.Create(x)).GetElement(0) : Math.Exp(x);
+    public static double Exp(double x) => Scalar<ExpKernel>(x);
     /// <summary>log(x), identical to an element of <see cref="Log(ReadOnlySpan{double}, Span{double})"/>.</summary>
-    public static double Log(double x) => x >= MinNormal && x < double.PositiveInfinity ? LogLanes(Vector512.Create(x)).GetElement(0) : Math.Log(x);
+    public static double Log(double x) => Scalar<LogKernel>(x);
     /// <summary>sin(x), identical to an element of <see cref="Sin(ReadOnlySpan{double}, Span{double})"/>.</summary>
-    public static double Sin(double x) => Math.Abs(x) <= TrigLimit ? SinCosLanes(Vector512.Create(x)).Sin.GetElement(0) : Math.Sin(x);
+    public static double Sin(double x) => Scalar<SinKernel>(x);
     /// <summary>cos(x), identical to an element of <see cref="Cos(ReadOnlySpan{double}, Span{double})"/>.</summary>
-    public static double Cos(double x) => Math.Abs(x) <= TrigLimit ? SinCosLanes(Vector512.Create(x)).Cos.GetElement(0) : Math.Cos(x);
+    public static double Cos(double x) => Scalar<CosKernel>(x);
+
+    static double Scalar<TKernel>(double x) where TKernel : IKernel
+    {
+        var v = Vector512.Create(x);
+        return TKernel.InRange(v).AsUInt64().GetElement(0) != 0 ? TKernel.Lanes(v).GetElement(0) : TKernel.Fallback(x);
+    }
 
     // ---- plumbing ----
 

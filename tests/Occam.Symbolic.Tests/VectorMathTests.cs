@@ -105,4 +105,55 @@ public class VectorMathTests
     }
 
     delegate void SpanMap(ReadOnlySpan<double> a, Span<double> o);
+
+    public static TheoryData<string, double, double> FloatRanges => new()
+    {
+        { "exp", -87, 87 }, { "exp", -110, 95 }, { "log", 1e-37, 1e37 }, { "log", 0.7, 1.4 },
+        { "sin", -10, 10 }, { "sin", -1e5, 1e5 }, { "cos", -10, 10 }, { "cos", -1e5, 1e5 },
+    };
+
+    static OpCode Op(string name) => name switch { "exp" => OpCode.Exp, "log" => OpCode.Log, "sin" => OpCode.Sin, _ => OpCode.Cos };
+
+    [Theory]
+    [MemberData(nameof(FloatRanges))]
+    public void Float_kernels_are_within_two_ulp_of_the_double_result_rounded(string name, double lo, double hi)
+    {
+        // The reference is Math.* in double rounded to float: within half an ulp of the exact value (plus double's error).
+        var (_, reference) = Functions(name);
+        var rng = new Random(13);
+        var a = new float[100_000];
+        for (int i = 0; i < a.Length; i++)
+            a[i] = (float)(name == "log" ? Math.Exp(Math.Log(lo) + (Math.Log(hi) - Math.Log(lo)) * rng.NextDouble()) : lo + (hi - lo) * rng.NextDouble());
+        var o = new float[a.Length];
+        Assert.True(VectorMathF.TryApply(Op(name), a, o));
+        long worst = 0;
+        float at = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            float r = (float)reference(a[i]);
+            long u = Math.Abs(r) < 1e-37f ? (Math.Abs(o[i] - r) < 1e-37f ? 0 : long.MaxValue)
+                : (r < 0) != (o[i] < 0) ? long.MaxValue : Math.Abs(BitConverter.SingleToInt32Bits(o[i]) - (long)BitConverter.SingleToInt32Bits(r));
+            if (u > worst) { worst = u; at = a[i]; }
+        }
+        Assert.True(worst <= 2, $"{name}: {worst} ulp at {at:R}");
+    }
+
+    [Fact]
+    public void Float_kernels_give_the_special_values_of_the_runtime()
+    {
+        float[] xs = [0f, -0f, float.NaN, float.PositiveInfinity, float.NegativeInfinity, 88.5f, 89f, -87.5f, -103f, -105f, 1e-40f, -1f, 2e5f, -3e7f];
+        foreach (var name in new[] { "exp", "log", "sin", "cos" })
+        {
+            var (_, reference) = Functions(name);
+            var o = new float[xs.Length];
+            VectorMathF.TryApply(Op(name), xs, o);
+            for (int i = 0; i < xs.Length; i++)
+            {
+                float r = (float)reference(xs[i]);
+                bool same = float.IsNaN(r) ? float.IsNaN(o[i]) : o[i] == r && float.IsNegative(o[i]) == float.IsNegative(r)
+                    || Math.Abs(BitConverter.SingleToInt32Bits(o[i]) - (long)BitConverter.SingleToInt32Bits(r)) <= 1;
+                Assert.True(same, $"{name}({xs[i]:R}) = {o[i]:R}, Math gives {r:R}");
+            }
+        }
+    }
 }
