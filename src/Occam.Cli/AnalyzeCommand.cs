@@ -15,9 +15,10 @@ internal static class AnalyzeCommand
         var json = new Option<string?>("--json") { Description = "Also write the summary JSON to this path." };
         var rounds = OptionValues.SearchRounds("default: the trained model's options, quick preset 30");
         var seconds = OptionValues.SearchSeconds("default: the trained model's options");
+        var operators = OptionValues.SearchOperators("default: the trained model's options");
         var command = new Command("analyze", "Distil a trained network: significant messages, R² against the force, symbolic regression, recovery check, report.")
         {
-            model, data, output, json, rounds, seconds,
+            model, data, output, json, rounds, seconds, operators,
         };
         command.SetAction((parse, cancel) =>
         {
@@ -26,9 +27,10 @@ internal static class AnalyzeCommand
             OutputGuard.CheckFile(parse.GetValue(json), "--json", parse.GetValue(data), dir);
             OutputGuard.CheckFolder(outDir, "--out");
             var (searchRounds, searchLimit) = OptionValues.SearchBudget(parse, rounds, seconds);
+            var searchOperators = OptionValues.Operators(parse, operators);
             var dataset = parse.GetValue(data) is string path ? DatasetFile.Load(path) : null;
             var result = DiscoverCommand.RunWithProgress(parse, "analyze", p =>
-                SymbolicDistillation.AnalyzeDirectory(dir, dataset, p, cancel, searchRounds, searchLimit));
+                SymbolicDistillation.AnalyzeDirectory(dir, dataset, p, cancel, searchRounds, searchLimit, searchOperators));
             DiscoveryReport.Write(result, outDir);
             if (parse.GetValue(json) is string jsonPath) DiscoveryReport.WriteSummary(result, jsonPath);
             DiscoverCommand.Print(parse.InvocationConfiguration.Output, result, outDir);

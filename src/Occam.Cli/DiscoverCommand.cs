@@ -34,6 +34,7 @@ internal static class DiscoverCommand
         };
         public readonly Option<int?> SymbolicRounds = OptionValues.SearchRounds("quick preset 30, paper preset none");
         public readonly Option<double?> SymbolicSeconds = OptionValues.SearchSeconds("quick preset 300 s, paper preset 600 s; the whole budget when no rounds are set");
+        public readonly Option<string?> SymbolicOperators = OptionValues.SearchOperators("default +,-,*,/ and cond for the discontinuous system");
 
         /// <param name="symbolic">Also the symbolic-regression options (not for <c>train</c>).</param>
         public void AddTo(Command command, bool symbolic = true)
@@ -42,6 +43,7 @@ internal static class DiscoverCommand
             if (!symbolic) return;
             command.Options.Add(SymbolicRounds);
             command.Options.Add(SymbolicSeconds);
+            command.Options.Add(SymbolicOperators);
         }
 
         public DiscoveryOptions Resolve(ParseResult parse)
@@ -71,6 +73,7 @@ internal static class DiscoverCommand
             var (rounds, limit) = OptionValues.SearchBudget(parse, SymbolicRounds, SymbolicSeconds);
             if (rounds is int r) options = options with { SymbolicRounds = r };
             if (limit is TimeSpan t) options = options with { SymbolicTimeLimit = t };
+            if (OptionValues.Operators(parse, SymbolicOperators) is { } ops) options = options with { SymbolicOperators = ops };
             return options;
         }
 

@@ -27,6 +27,24 @@ internal static class OptionValues
     public static string? NotBlank(ParseResult parse, Option<string?> option) =>
         parse.GetValue(option) is { } v && string.IsNullOrWhiteSpace(v) ? throw new UserInputException($"{option.Name} is empty; give a value or leave the option out.") : parse.GetValue(option);
 
+    /// <summary>The <c>--operators</c> option of the distillation's searches; <paramref name="defaults"/> says what the
+    /// command does without it.</summary>
+    public static Option<string?> SearchOperators(string defaults) => new("--operators")
+    {
+        Description = $"The symbolic regression's operators, comma-separated, as for 'occam regress' (e.g. +,-,*,/,exp,sqrt); {defaults}. "
+            + "sin, cos, exp and log are not nested in one another.",
+    };
+
+    /// <summary>The operator list of an <c>--operators</c> option, checked (null when not given).</summary>
+    public static IReadOnlyList<string>? Operators(ParseResult parse, Option<string?> option)
+    {
+        if (parse.GetValue(option) is not string text) return null;
+        var list = RegressCommand.SplitOperators(text);
+        try { new Occam.Symbolic.SymbolicRegressionOptions().WithOperators(list); }
+        catch (ArgumentException e) { throw new UserInputException($"--operators: {e.Message}"); }
+        return list;
+    }
+
     /// <summary>The <c>--sr-rounds</c> option; <paramref name="defaults"/> says what the command does without it.</summary>
     public static Option<int?> SearchRounds(string defaults) =>
         new("--sr-rounds") { Description = $"Rounds of each symbolic regression ({defaults}; a fixed number of rounds keeps the run deterministic)." };

@@ -93,33 +93,19 @@ internal static class RegressCommand
             int waitWorkers = OptionValues.InRange(parse, clusterWorkers, 0, 100_000);
             var inputList = parse.GetValue(inputs)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             var table = Load(path, y, inputList);
-            var binary = new List<string>();
-            var unary = new List<string>();
-            var custom = OperatorSet.Empty;
-            foreach (var item in SplitOperators(parse.GetValue(operators)!))
-            {
-                // a definition such as softplus(x)=log(1+exp(x)) defines the operator for this search and names it
-                string op = item;
-                if (item.Contains('='))
-                {
-                    var defined = CustomOperator.Define(item, custom);
-                    custom = custom.With(defined);
-                    op = defined.Name;
-                }
-                var node = custom.Resolve(op);
-                (node.Arity == 2 ? binary : unary).Add(op);
-            }
-            if (binary.Count == 0) throw new UserInputException("--operators needs at least one binary operator (e.g. +,*)");
+            SymbolicRegressionOptions withOperators;
+            try { withOperators = new SymbolicRegressionOptions().WithOperators(SplitOperators(parse.GetValue(operators)!)); }
+            catch (ArgumentException e) { throw new UserInputException($"--operators: {e.Message}"); }
             var error = parse.InvocationConfiguration.Error;
             var output = parse.InvocationConfiguration.Output;
             bool silent = parse.GetValue(quiet);
             var options = new SymbolicRegressionOptions
             {
                 VariableNames = table.InputNames,
-                BinaryOperators = binary,
-                UnaryOperators = unary,
-                CustomOperators = custom,
-                NestedConstraints = parse.GetValue(allowNesting) ? null : SymbolicRegressionOptions.TranscendentalNesting(unary),
+                BinaryOperators = withOperators.BinaryOperators,
+                UnaryOperators = withOperators.UnaryOperators,
+                CustomOperators = withOperators.CustomOperators,
+                NestedConstraints = parse.GetValue(allowNesting) ? null : SymbolicRegressionOptions.TranscendentalNesting(withOperators.UnaryOperators),
                 EarlyStop = !parse.GetValue(noEarlyStop),
                 MaxSize = sizeLimit,
                 TimeLimit = TimeSpan.FromSeconds(seconds),

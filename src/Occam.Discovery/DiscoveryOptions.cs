@@ -88,6 +88,12 @@ public sealed record DiscoveryOptions
     /// <summary>Wall-clock cap of each component's symbolic regression (the budget itself when
     /// <see cref="SymbolicRounds"/> is null).</summary>
     public TimeSpan SymbolicTimeLimit { get; init; } = TimeSpan.FromSeconds(300);
+    /// <summary>
+    /// The searches' operators (names or definitions, as <see cref="SymbolicRegressionOptions.WithOperators"/> takes them;
+    /// sin, cos, exp and log kept out of one another by <see cref="SymbolicRegressionOptions.TranscendentalNesting"/>);
+    /// null: the system's own, + − × ÷ and cond where the force jumps (<see cref="DiscoverySystem.BinaryOperators"/>).
+    /// </summary>
+    public IReadOnlyList<string>? SymbolicOperators { get; init; }
     /// <summary>Maximum expression size of the symbolic regression; per-component searches in 3D allow
     /// <see cref="SymbolicMaxSizeExtra3D"/> more.</summary>
     public int SymbolicMaxSize { get; init; } = 20;
@@ -171,8 +177,8 @@ public sealed record DiscoveryOptions
         Seed = Seed + seedOffset, Tolerance = SimulationTolerance, MaxDegreeOfParallelism = Threads, PositionSpread = positionSpread,
     };
 
-    /// <summary>Checks the settings: the network's, the training's, the bodies (2 to <see cref="MaxBodies"/>) and the
-    /// simulation's.</summary>
+    /// <summary>Checks the settings: the network's, the training's, the bodies (2 to <see cref="MaxBodies"/>), the
+    /// simulation's and the searches' operators.</summary>
     /// <exception cref="ArgumentException">A setting is out of range; the message names it.</exception>
     public void Validate()
     {
@@ -180,6 +186,12 @@ public sealed record DiscoveryOptions
         Training.Validate();
         if (Bodies is < 2 or > MaxBodies) throw new ArgumentException($"Bodies must be between 2 and {MaxBodies}, got {Bodies}");
         Simulation().Validate();
+        // before any training: an operator the search cannot use should not cost a training run
+        if (SymbolicOperators is not null)
+        {
+            try { new SymbolicRegressionOptions().WithOperators(SymbolicOperators); }
+            catch (ArgumentException e) { throw new ArgumentException($"SymbolicOperators: {e.Message}", e); }
+        }
     }
 
     /// <summary>The network settings in effect.</summary>

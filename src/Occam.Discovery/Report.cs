@@ -64,6 +64,7 @@ public static class DiscoveryReport
             ["seed"] = o.Seed,
             ["steps"] = o.Steps,
             ["hidden"] = o.Hidden,
+            ["operators"] = o.SymbolicOperators is { } ops ? string.Join(",", ops) : null,
             ["final_loss"] = Num(result.TrainLoss),
             ["r2_vs_force"] = Num(d.Analysis.R2VsForce),
             ["r2_vs_force_per_mass"] = Num(d.Analysis.R2VsForcePerMass),

@@ -217,6 +217,32 @@ public sealed record SymbolicRegressionOptions
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>>? NestedConstraints { get; init; }
 
     /// <summary>
+    /// A copy that searches with <paramref name="operators"/>, sorted into <see cref="BinaryOperators"/> and
+    /// <see cref="UnaryOperators"/> by arity: built-in names, the custom operators already in <see cref="CustomOperators"/>, or
+    /// definitions such as <c>softplus(x)=log(1+exp(x))</c> and <c>hypot(a,b)=sqrt(a*a+b*b)</c>, which are added to them.
+    /// </summary>
+    /// <exception cref="ArgumentException">An unknown operator, a malformed definition, or no binary operator.</exception>
+    public SymbolicRegressionOptions WithOperators(IEnumerable<string> operators)
+    {
+        var binary = new List<string>();
+        var unary = new List<string>();
+        var custom = CustomOperators;
+        foreach (var item in operators)
+        {
+            string op = item.Trim();
+            if (op.Contains('='))
+            {
+                var defined = CustomOperator.Define(op, custom);
+                custom = custom.With(defined);
+                op = defined.Name;
+            }
+            (custom.Resolve(op).Arity == 2 ? binary : unary).Add(op);
+        }
+        if (binary.Count == 0) throw new ArgumentException("the operators need at least one binary operator (e.g. +,*)");
+        return this with { BinaryOperators = binary, UnaryOperators = unary, CustomOperators = custom };
+    }
+
+    /// <summary>
     /// The unary operators of <c>occam regress</c>'s default set (with + − × ÷): broad enough for laws with powers, roots,
     /// exponentials, logarithms and oscillations.
     /// </summary>

@@ -114,6 +114,8 @@ public sealed class DiscoveryCommandErrorTests : IDisposable
     [InlineData("--sr-rounds", "0", "--sr-rounds must be at least 1 (got 0)")]
     [InlineData("--sr-seconds", "-1", "--sr-seconds must be positive (got -1)")]
     [InlineData("--sr-seconds", "NaN", "--sr-seconds must be positive (got NaN)")]
+    [InlineData("--operators", "+,frob", "--operators: unknown operator 'frob'")]
+    [InlineData("--operators", "exp,sqrt", "--operators: the operators need at least one binary operator")]
     public void Discover_and_analyze_refuse_impossible_search_settings(string option, string value, string expected)
     {
         Assert.Contains(expected, Fails("discover", option, value, "--out", dir.File("out")));

@@ -57,3 +57,46 @@ public sealed class DiscoverySystemTests
         Assert.Equal("q1*q2/r", DiscoveryOptions.FromPreset("quick", "custom", potential: "q1*q2/r").Potential);
     }
 }
+
+public sealed class SearchOperatorTests
+{
+    static readonly string[] Names = ["dx", "dy", "r", "m1", "m2", "q1", "q2"];
+
+    [Fact]
+    public void Without_operators_a_search_uses_the_systems_own()
+    {
+        var options = DiscoveryOptions.FromPreset("quick", "discontinuous", MessageVariant.L1, null);
+        var search = DistilStage.SearchOptions(options, DiscoverySystem.Of(ParticleSystem.Discontinuous), 2, Names, 0);
+        Assert.Equal(["+", "-", "*", "/", "cond"], search.BinaryOperators);
+        Assert.Empty(search.UnaryOperators);
+        Assert.Null(search.NestedConstraints);
+    }
+
+    [Fact]
+    public void Given_operators_replace_the_systems_and_keep_transcendentals_apart()
+    {
+        var options = DiscoveryOptions.FromPreset("quick", "spring", MessageVariant.L1, null) with
+        {
+            SymbolicOperators = ["+", "*", "exp", "log", "sqrt", "soft(x)=log(1+exp(x))"],
+        };
+        var search = DistilStage.SearchOptions(options, DiscoverySystem.Of(ParticleSystem.Spring), 2, Names, 0);
+        Assert.Equal(["+", "*"], search.BinaryOperators);
+        Assert.Equal(["exp", "log", "sqrt", "soft"], search.UnaryOperators);
+        Assert.Equal(1, search.CustomOperators.Resolve("soft").Arity);
+        Assert.Equal(0, search.NestedConstraints!["exp"]["log"]);
+        Assert.Equal(0, search.NestedConstraints["log"]["exp"]);
+        Assert.Equal(0, search.NestedConstraints["sqrt"]["sqrt"]);
+    }
+
+    [Theory]
+    [InlineData("frob", "unknown operator 'frob'")]
+    [InlineData("sqrt", "at least one binary operator")]
+    public void Options_with_an_operator_the_search_cannot_use_are_refused_before_training(string op, string expected)
+    {
+        var options = DiscoveryOptions.FromPreset("quick", "spring", MessageVariant.L1, null) with { SymbolicOperators = ["+", op] };
+        if (op == "sqrt") options = options with { SymbolicOperators = ["sqrt"] };
+        var e = Assert.Throws<ArgumentException>(options.Validate);
+        Assert.Contains("SymbolicOperators", e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+}

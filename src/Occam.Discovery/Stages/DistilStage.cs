@@ -11,7 +11,8 @@ public static class DistilStage
 {
     /// <summary>The symbolic regression settings of one search (a message component, or the force frame's magnitude).</summary>
     /// <param name="options">The run's settings: maximum size, rounds, time limit, threads and seed.</param>
-    /// <param name="system">The particle system: its <see cref="DiscoverySystem.BinaryOperators"/> (null: + − × ÷).</param>
+    /// <param name="system">The particle system: its <see cref="DiscoverySystem.BinaryOperators"/> unless the options set
+    /// <see cref="DiscoveryOptions.SymbolicOperators"/> (null: + − × ÷).</param>
     /// <param name="dim">Spatial dimension.</param>
     /// <param name="names">Names of the search's input variables.</param>
     /// <param name="component">Index of the search among the run's searches; the seed is Seed·31 + component.</param>
@@ -20,11 +21,14 @@ public static class DistilStage
     public static SymbolicRegressionOptions SearchOptions(DiscoveryOptions options, DiscoverySystem? system, int dim, string[] names,
         int component, bool aligned = false)
     {
+        var operators = new SymbolicRegressionOptions().WithOperators(options.SymbolicOperators ?? system?.BinaryOperators ?? ["+", "-", "*", "/"]);
         return new SymbolicRegressionOptions
         {
             VariableNames = names,
-            BinaryOperators = system?.BinaryOperators ?? ["+", "-", "*", "/"],
-            UnaryOperators = [],
+            BinaryOperators = operators.BinaryOperators,
+            UnaryOperators = operators.UnaryOperators,
+            CustomOperators = operators.CustomOperators,
+            NestedConstraints = SymbolicRegressionOptions.TranscendentalNesting(operators.UnaryOperators),
             MaxSize = options.SymbolicMaxSize + (dim == 3 && !aligned ? DiscoveryOptions.SymbolicMaxSizeExtra3D : 0),
             Seed = options.Seed * 31 + component,
             TimeLimit = options.SymbolicTimeLimit,

@@ -90,7 +90,7 @@ public static class TrainStage
         nameof(DiscoveryOptions.CheckpointDirectory), nameof(DiscoveryOptions.Resume), nameof(DiscoveryOptions.Threads),
         nameof(DiscoveryOptions.CheckpointEvery), nameof(DiscoveryOptions.Preset), nameof(DiscoveryOptions.AnalysisEdges),
         nameof(DiscoveryOptions.FreshEdges), nameof(DiscoveryOptions.SymbolicRounds), nameof(DiscoveryOptions.SymbolicTimeLimit),
-        nameof(DiscoveryOptions.SymbolicMaxSize), nameof(DiscoveryOptions.SeparateReceiverFactor),
+        nameof(DiscoveryOptions.SymbolicMaxSize), nameof(DiscoveryOptions.SymbolicOperators), nameof(DiscoveryOptions.SeparateReceiverFactor),
         nameof(DiscoveryOptions.ReceiverScaledSearch), nameof(DiscoveryOptions.SearchMinDistance),
     ];
 
