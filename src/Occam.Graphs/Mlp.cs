@@ -30,7 +30,7 @@ public enum Activation
 /// <summary>Applies an <see cref="Activation"/> to a tensor.</summary>
 public static class Activations
 {
-    static readonly Scalar LeakySlope = 0.01.ToScalar();
+    static readonly Scalar LeakySlope = 0.01.ToScalar(), Zero = 0.0.ToScalar(), SoftplusThreshold = 20.0.ToScalar();
 
     /// <summary>Applies <paramref name="activation"/> element-wise to <paramref name="x"/>.</summary>
     public static Tensor Apply(Activation activation, Tensor x) => activation switch
@@ -40,10 +40,13 @@ public static class Activations
         Activation.Tanh => x.tanh(),
         Activation.Sigmoid => x.sigmoid(),
         Activation.GELU => nn.functional.gelu(x),
-        Activation.Softplus => nn.functional.softplus(x),
-        Activation.ELU => nn.functional.elu(x, 1.0),
-        // max(x, 0.01·x) with a rooted Scalar: leaky_relu(x, 0.01) converts the slope to a temporary Scalar that the GC
-        // could finalise while libtorch still read it (seen once in CI: "Expected false to be true" in Scalar::toFloat)
+        // Softplus, ELU and LeakyReLU are written with rooted Scalars: TorchSharp's softplus(x), elu(x, 1.0) and
+        // leaky_relu(x, 0.01) convert their settings to temporary Scalars that the GC could finalise while libtorch still
+        // read them (seen once in CI: "Expected false to be true" in Scalar::toFloat, from leaky_relu). Same formulas as
+        // libtorch's: softplus is x above the threshold 20, else log1p(exp(x)); ELU (α = 1) is expm1(x) for x ≤ 0.
+        // (the other branch is clamped first: an infinity there would turn the gradient into 0·∞ = NaN)
+        Activation.Softplus => torch.where(x.gt(SoftplusThreshold), x, x.clamp_max(SoftplusThreshold).exp().log1p()),
+        Activation.ELU => torch.where(x.gt(Zero), x, x.clamp_max(Zero).expm1()),
         Activation.LeakyReLU => torch.maximum(x, x * LeakySlope),
         Activation.Identity => x.alias(),
         _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown activation."),
