@@ -93,19 +93,12 @@ internal static class RegressCommand
             int waitWorkers = OptionValues.InRange(parse, clusterWorkers, 0, 100_000);
             var inputList = parse.GetValue(inputs)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             var table = Load(path, y, inputList);
-            SymbolicRegressionOptions withOperators;
-            try { withOperators = new SymbolicRegressionOptions().WithOperators(SplitOperators(parse.GetValue(operators)!)); }
-            catch (ArgumentException e) { throw new UserInputException($"--operators: {e.Message}"); }
             var error = parse.InvocationConfiguration.Error;
             var output = parse.InvocationConfiguration.Output;
             bool silent = parse.GetValue(quiet);
             var options = new SymbolicRegressionOptions
             {
                 VariableNames = table.InputNames,
-                BinaryOperators = withOperators.BinaryOperators,
-                UnaryOperators = withOperators.UnaryOperators,
-                CustomOperators = withOperators.CustomOperators,
-                NestedConstraints = parse.GetValue(allowNesting) ? null : SymbolicRegressionOptions.TranscendentalNesting(withOperators.UnaryOperators),
                 EarlyStop = !parse.GetValue(noEarlyStop),
                 MaxSize = sizeLimit,
                 TimeLimit = TimeSpan.FromSeconds(seconds),
@@ -119,6 +112,9 @@ internal static class RegressCommand
                 Progress = silent ? null : new LineProgress(error),
                 Cancel = cancel, // Ctrl+C ends the search after its current round; the front so far is printed and written
             };
+            try { options = options.WithOperators(SplitOperators(parse.GetValue(operators)!)); }
+            catch (ArgumentException e) { throw new UserInputException($"--operators: {e.Message}"); }
+            if (!parse.GetValue(allowNesting)) options = options with { NestedConstraints = SymbolicRegressionOptions.TranscendentalNesting(options.UnaryOperators) };
             if (!silent) error.WriteLine($"occam regress: {table.Rows} rows, inputs {string.Join(", ", table.InputNames)}, target {y}");
             using var head = seedEndpoint is null ? null : ClusterHeadFor(seedEndpoint, headPort, waitWorkers, silent ? null : error);
             if (head is not null) options = options with { IslandRunner = head.Runner };

@@ -33,6 +33,25 @@ internal sealed class Search
         master = new Rng(Rng.Mix((ulong)(uint)o.Seed, 0xA11CE));
         islands = new Island[o.Populations];
         for (int i = 0; i < islands.Length; i++) islands[i] = new Island(ctx, i);
+        stop = StopLevels.Of(ctx);
+    }
+
+    /// <summary>The losses at which the search stops early (<see cref="SymbolicRegressionOptions.EarlyStop"/>; −1: never).
+    /// Computed on the head only: the islands, wherever they run, do not need them.</summary>
+    readonly StopLevels stop;
+
+    sealed record StopLevels(double Exact, double Noise, double? NoiseVariance)
+    {
+        public static StopLevels Of(SearchContext ctx)
+        {
+            var o = ctx.o;
+            if (!o.EarlyStop || o.CustomLoss is not null) return new(-1, -1, null);
+            double exact = (o.Loss == LossKind.L2 ? 1e-14 : 1e-7) * ctx.meanLoss;
+            if (o.Loss != LossKind.L2 || ctx.data.Weights is not null) return new(exact, -1, null);
+            var columns = Enumerable.Range(0, ctx.data.Features).Select(f => ctx.data.Column(f).ToArray()).ToArray();
+            var noise = NoiseFloor.Estimate(columns, ctx.data.Y!);
+            return noise.Resolved ? new(exact, noise.Variance * (1 + 2 * Math.Sqrt(2.0 / noise.Rows)), noise.Variance) : new(exact, -1, null);
+        }
     }
 
     public SymbolicRegressionResult Run(IEnumerable<Expression>? warmStart)
@@ -92,8 +111,8 @@ internal sealed class Search
             if (round >= maxRounds) { reason = "rounds"; break; }
             if (o.PlateauRounds is int pr && sinceImprovement >= pr) { reason = "plateau"; break; }
             if (o.Cancel.IsCancellationRequested) { reason = "cancelled"; break; }
-            if (bestLoss <= ctx.exactLoss) { reason = "exact fit"; break; }
-            if (bestLoss <= ctx.noiseLoss) { reason = "noise floor"; break; }
+            if (bestLoss <= stop.Exact) { reason = "exact fit"; break; }
+            if (bestLoss <= stop.Noise) { reason = "noise floor"; break; }
         }
         // After a time limit or Ctrl+C the final pass gets one more second; members it does not reach stay as found.
         var finalBudget = reason is "time limit" or "cancelled" ? sw.Elapsed + TimeSpan.FromSeconds(1) : TimeSpan.MaxValue;
@@ -103,7 +122,7 @@ internal sealed class Search
         if (pareto.Count == 0) throw new ArgumentException("no equation has a finite loss on this data; check it for values that overflow (such as 1e308)");
         return new SymbolicRegressionResult(pareto, Select(pareto, o.ModelSelection), evaluations, round, sw.Elapsed, reason)
         {
-            StopLoss = Math.Max(0, Math.Max(ctx.exactLoss, ctx.noiseLoss)), NoiseVariance = ctx.noiseVariance,
+            StopLoss = Math.Max(0, Math.Max(stop.Exact, stop.Noise)), NoiseVariance = stop.NoiseVariance,
         };
     }
 

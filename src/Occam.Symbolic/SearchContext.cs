@@ -32,25 +32,7 @@ internal sealed class SearchContext
             throw new ArgumentException(
                 $"the target's values are too large for a {o.Loss} loss: even its mean has loss {meanLoss} (largest |y| {y.Max(Math.Abs):G3}); rescale the data");
         baseline = meanLoss > 1e-300 && double.IsFinite(meanLoss) ? meanLoss : 1.0;
-        if (o.EarlyStop && o.CustomLoss is null)
-        {
-            exactLoss = (o.Loss == LossKind.L2 ? 1e-14 : 1e-7) * meanLoss;
-            if (o.Loss == LossKind.L2 && data.Weights is null)
-            {
-                var columns = Enumerable.Range(0, data.Features).Select(f => data.Column(f).ToArray()).ToArray();
-                var noise = NoiseFloor.Estimate(columns, y);
-                if (noise.Resolved) noiseVariance = noise.Variance;
-                if (noise.Resolved) noiseLoss = noise.Variance * (1 + 2 * Math.Sqrt(2.0 / noise.Rows));
-            }
-        }
     }
-
-    /// <summary>Loss of an exact fit up to floating point (−1: early stopping off).</summary>
-    public readonly double exactLoss = -1;
-    /// <summary>The noise floor with its margin, where the Gamma test resolved one (else −1).</summary>
-    public readonly double noiseLoss = -1;
-    /// <summary>The Gamma test's noise variance where resolved.</summary>
-    public readonly double? noiseVariance;
 
     /// <summary>An evaluator of this search's nodes.</summary>
     public Evaluator<double> NewEvaluator() => new(fastMath: false, cfg.CustomOperators);

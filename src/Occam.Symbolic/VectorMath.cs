@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -117,44 +118,45 @@ internal static class VectorMath
     // ---- span forms ----
 
     /// <summary>o[i] = exp(a[i]); o may alias a.</summary>
-    public static void Exp(ReadOnlySpan<double> a, Span<double> o) => Map<ExpKernel>(a, o);
+    public static void Exp(ReadOnlySpan<double> a, Span<double> o) => Map<double, ExpKernel>(a, o);
     /// <summary>o[i] = log(a[i]); o may alias a.</summary>
-    public static void Log(ReadOnlySpan<double> a, Span<double> o) => Map<LogKernel>(a, o);
+    public static void Log(ReadOnlySpan<double> a, Span<double> o) => Map<double, LogKernel>(a, o);
     /// <summary>o[i] = sin(a[i]); o may alias a.</summary>
-    public static void Sin(ReadOnlySpan<double> a, Span<double> o) => Map<SinKernel>(a, o);
+    public static void Sin(ReadOnlySpan<double> a, Span<double> o) => Map<double, SinKernel>(a, o);
     /// <summary>o[i] = cos(a[i]); o may alias a.</summary>
-    public static void Cos(ReadOnlySpan<double> a, Span<double> o) => Map<CosKernel>(a, o);
+    public static void Cos(ReadOnlySpan<double> a, Span<double> o) => Map<double, CosKernel>(a, o);
 
-    /// <summary>A function as lanes on its reduced range, which lanes those are, and the fallback for the others.</summary>
-    interface IKernel
+    /// <summary>A function as lanes on its reduced range, which lanes those are, and the fallback (in double) for the
+    /// others. <see cref="VectorMathF"/>'s float kernels are these too.</summary>
+    internal interface IKernel<T> where T : unmanaged
     {
-        static abstract Vector512<double> Lanes(Vector512<double> x);
-        static abstract Vector512<double> InRange(Vector512<double> x);
+        static abstract Vector512<T> Lanes(Vector512<T> x);
+        static abstract Vector512<T> InRange(Vector512<T> x);
         static abstract double Fallback(double x);
     }
 
-    readonly struct ExpKernel : IKernel
+    readonly struct ExpKernel : IKernel<double>
     {
         public static Vector512<double> Lanes(Vector512<double> x) => ExpLanes(x);
         public static Vector512<double> InRange(Vector512<double> x) => ExpOk(x);
         public static double Fallback(double x) => Math.Exp(x);
     }
 
-    readonly struct LogKernel : IKernel
+    readonly struct LogKernel : IKernel<double>
     {
         public static Vector512<double> Lanes(Vector512<double> x) => LogLanes(x);
         public static Vector512<double> InRange(Vector512<double> x) => LogOk(x);
         public static double Fallback(double x) => Math.Log(x);
     }
 
-    readonly struct SinKernel : IKernel
+    readonly struct SinKernel : IKernel<double>
     {
         public static Vector512<double> Lanes(Vector512<double> x) => SinCosLanes(x).Sin;
         public static Vector512<double> InRange(Vector512<double> x) => TrigOk(x);
         public static double Fallback(double x) => Math.Sin(x);
     }
 
-    readonly struct CosKernel : IKernel
+    readonly struct CosKernel : IKernel<double>
     {
         public static Vector512<double> Lanes(Vector512<double> x) => SinCosLanes(x).Cos;
         public static Vector512<double> InRange(Vector512<double> x) => TrigOk(x);
@@ -189,7 +191,7 @@ internal static class VectorMath
             Store(c, cos, i, len, tail);
             for (ulong bad = Outside(ok, len); bad != 0; bad &= bad - 1)
             {
-                int j = System.Numerics.BitOperations.TrailingZeroCount(bad);
+                int j = BitOperations.TrailingZeroCount(bad);
                 double xj = x.GetElement(j); // a may alias sin or cos
                 sin[i + j] = Math.Sin(xj);
                 cos[i + j] = Math.Cos(xj);
@@ -208,7 +210,7 @@ internal static class VectorMath
     /// <summary>cos(x), identical to an element of <see cref="Cos(ReadOnlySpan{double}, Span{double})"/>.</summary>
     public static double Cos(double x) => Scalar<CosKernel>(x);
 
-    static double Scalar<TKernel>(double x) where TKernel : IKernel
+    static double Scalar<TKernel>(double x) where TKernel : IKernel<double>
     {
         var v = Vector512.Create(x);
         return TKernel.InRange(v).AsUInt64().GetElement(0) != 0 ? TKernel.Lanes(v).GetElement(0) : TKernel.Fallback(x);
@@ -216,11 +218,13 @@ internal static class VectorMath
 
     // ---- plumbing ----
 
-    static void Map<TKernel>(ReadOnlySpan<double> a, Span<double> o) where TKernel : IKernel
+    /// <summary>o[i] = f(a[i]) by the kernel's lanes, eight doubles or sixteen floats at a time, the lanes outside its range
+    /// by its fallback; o may alias a.</summary>
+    internal static void Map<T, TKernel>(ReadOnlySpan<T> a, Span<T> o) where T : unmanaged, IFloatingPointIeee754<T> where TKernel : IKernel<T>
     {
-        int i = 0, w = Vector512<double>.Count;
-        Span<double> tail = stackalloc double[w];
-        for (; i < a.Length; i += w)
+        int w = Vector512<T>.Count;
+        Span<T> tail = stackalloc T[w];
+        for (int i = 0; i < a.Length; i += w)
         {
             int len = Math.Min(w, a.Length - i);
             var x = Load(a, i, len, tail);
@@ -228,31 +232,31 @@ internal static class VectorMath
             Store(TKernel.Lanes(x), o, i, len, tail);
             for (ulong bad = Outside(ok, len); bad != 0; bad &= bad - 1)
             {
-                int j = System.Numerics.BitOperations.TrailingZeroCount(bad);
-                o[i + j] = TKernel.Fallback(x.GetElement(j));
+                int j = BitOperations.TrailingZeroCount(bad);
+                o[i + j] = T.CreateTruncating(TKernel.Fallback(double.CreateTruncating(x.GetElement(j))));
             }
         }
     }
 
     /// <summary>Bit j set for each of the first <paramref name="len"/> lanes outside the kernel's range.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static ulong Outside(Vector512<double> ok, int len) => ~Vector512.ExtractMostSignificantBits(ok) & ((1UL << len) - 1);
+    static ulong Outside<T>(Vector512<T> ok, int len) => ~Vector512.ExtractMostSignificantBits(ok) & ((1UL << len) - 1);
 
     /// <summary>Lanes [i, i + len) of a; a short tail is padded with zeros (in range for every kernel but log, whose
     /// padding lanes are never stored).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<double> Load(ReadOnlySpan<double> a, int i, int len, Span<double> tail)
+    static Vector512<T> Load<T>(ReadOnlySpan<T> a, int i, int len, Span<T> tail)
     {
-        if (len == Vector512<double>.Count) return Vector512.Create(a.Slice(i, len));
+        if (len == Vector512<T>.Count) return Vector512.Create(a.Slice(i, len));
         tail.Clear();
         a.Slice(i, len).CopyTo(tail);
-        return Vector512.Create((ReadOnlySpan<double>)tail);
+        return Vector512.Create((ReadOnlySpan<T>)tail);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Store(Vector512<double> v, Span<double> o, int i, int len, Span<double> tail)
+    static void Store<T>(Vector512<T> v, Span<T> o, int i, int len, Span<T> tail)
     {
-        if (len == Vector512<double>.Count) { v.CopyTo(o.Slice(i, len)); return; }
+        if (len == Vector512<T>.Count) { v.CopyTo(o.Slice(i, len)); return; }
         v.CopyTo(tail);
         tail[..len].CopyTo(o.Slice(i, len));
     }

@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -87,14 +86,7 @@ internal static class VectorMathF
     static Vector512<float> TrigOk(Vector512<float> x) => Vector512.LessThanOrEqual(Vector512.Abs(x), Vector512.Create(TrigLimit))
         | Vector512.Equals(Vector512.Abs(x), Vector512.Create(float.PositiveInfinity)) | ~Vector512.Equals(x, x);
 
-    interface IKernel
-    {
-        static abstract Vector512<float> Lanes(Vector512<float> x);
-        static abstract Vector512<float> InRange(Vector512<float> x);
-        static abstract double Fallback(double x);
-    }
-
-    readonly struct ExpKernel : IKernel
+    readonly struct ExpKernel : VectorMath.IKernel<float>
     {
         public static Vector512<float> Lanes(Vector512<float> x) => ExpLanes(x);
         public static Vector512<float> InRange(Vector512<float> x) => Vector512.LessThanOrEqual(Vector512.Abs(x), Vector512.Create(ExpLimit))
@@ -102,7 +94,7 @@ internal static class VectorMathF
         public static double Fallback(double x) => Math.Exp(x);
     }
 
-    readonly struct LogKernel : IKernel
+    readonly struct LogKernel : VectorMath.IKernel<float>
     {
         public static Vector512<float> Lanes(Vector512<float> x) => LogLanes(x);
         public static Vector512<float> InRange(Vector512<float> x) =>
@@ -110,14 +102,14 @@ internal static class VectorMathF
         public static double Fallback(double x) => Math.Log(x);
     }
 
-    readonly struct SinKernel : IKernel
+    readonly struct SinKernel : VectorMath.IKernel<float>
     {
         public static Vector512<float> Lanes(Vector512<float> x) => SinCosLanes(x).Sin;
         public static Vector512<float> InRange(Vector512<float> x) => TrigOk(x);
         public static double Fallback(double x) => Math.Sin(x);
     }
 
-    readonly struct CosKernel : IKernel
+    readonly struct CosKernel : VectorMath.IKernel<float>
     {
         public static Vector512<float> Lanes(Vector512<float> x) => SinCosLanes(x).Cos;
         public static Vector512<float> InRange(Vector512<float> x) => TrigOk(x);
@@ -129,42 +121,11 @@ internal static class VectorMathF
     {
         switch (op)
         {
-            case OpCode.Sin: Map<SinKernel>(a, o); return true;
-            case OpCode.Cos: Map<CosKernel>(a, o); return true;
-            case OpCode.Exp: Map<ExpKernel>(a, o); return true;
-            case OpCode.Log: Map<LogKernel>(a, o); return true;
+            case OpCode.Sin: VectorMath.Map<float, SinKernel>(a, o); return true;
+            case OpCode.Cos: VectorMath.Map<float, CosKernel>(a, o); return true;
+            case OpCode.Exp: VectorMath.Map<float, ExpKernel>(a, o); return true;
+            case OpCode.Log: VectorMath.Map<float, LogKernel>(a, o); return true;
             default: return false;
-        }
-    }
-
-    static void Map<TKernel>(ReadOnlySpan<float> a, Span<float> o) where TKernel : IKernel
-    {
-        int w = Vector512<float>.Count;
-        Span<float> tail = stackalloc float[w];
-        for (int i = 0; i < a.Length; i += w)
-        {
-            int len = Math.Min(w, a.Length - i);
-            Vector512<float> x;
-            if (len == w) x = Vector512.Create(a.Slice(i, w));
-            else
-            {
-                tail.Clear();
-                a.Slice(i, len).CopyTo(tail);
-                x = Vector512.Create((ReadOnlySpan<float>)tail);
-            }
-            var ok = TKernel.InRange(x);
-            var y = TKernel.Lanes(x);
-            if (len == w) y.CopyTo(o.Slice(i, w));
-            else
-            {
-                y.CopyTo(tail);
-                tail[..len].CopyTo(o.Slice(i, len));
-            }
-            for (ulong bad = ~Vector512.ExtractMostSignificantBits(ok) & ((1UL << len) - 1); bad != 0; bad &= bad - 1)
-            {
-                int j = BitOperations.TrailingZeroCount(bad);
-                o[i + j] = (float)TKernel.Fallback(x.GetElement(j));
-            }
         }
     }
 }

@@ -21,14 +21,9 @@ public static class DistilStage
     public static SymbolicRegressionOptions SearchOptions(DiscoveryOptions options, DiscoverySystem? system, int dim, string[] names,
         int component, bool aligned = false)
     {
-        var operators = new SymbolicRegressionOptions().WithOperators(options.SymbolicOperators ?? system?.BinaryOperators ?? ["+", "-", "*", "/"]);
-        return new SymbolicRegressionOptions
+        var search = new SymbolicRegressionOptions
         {
             VariableNames = names,
-            BinaryOperators = operators.BinaryOperators,
-            UnaryOperators = operators.UnaryOperators,
-            CustomOperators = operators.CustomOperators,
-            NestedConstraints = SymbolicRegressionOptions.TranscendentalNesting(operators.UnaryOperators),
             MaxSize = options.SymbolicMaxSize + (dim == 3 && !aligned ? DiscoveryOptions.SymbolicMaxSizeExtra3D : 0),
             Seed = options.Seed * 31 + component,
             TimeLimit = options.SymbolicTimeLimit,
@@ -42,6 +37,8 @@ public static class DistilStage
             // near r = 0, receiver-mass blends) by more than that: then it selected them over m2/r² and q1·q2/r².
             ModelSelection = ModelSelection.Score,
         };
+        search = search.WithOperators(options.SymbolicOperators ?? system?.BinaryOperators ?? ["+", "-", "*", "/"]);
+        return search with { NestedConstraints = SymbolicRegressionOptions.TranscendentalNesting(search.UnaryOperators) };
     }
 
     /// <summary>
