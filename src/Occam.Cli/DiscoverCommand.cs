@@ -34,7 +34,7 @@ internal static class DiscoverCommand
         };
         public readonly Option<int?> SymbolicRounds = OptionValues.SearchRounds("quick preset 30, paper preset none");
         public readonly Option<double?> SymbolicSeconds = OptionValues.SearchSeconds("quick preset 300 s, paper preset 600 s; the whole budget when no rounds are set");
-        public readonly Option<string?> SymbolicOperators = OptionValues.SearchOperators("default +,-,*,/ and cond for the discontinuous system");
+        public readonly Option<string?> SymbolicOperators = OptionValues.SearchOperators("default: four searches, +,-,*,/ (and cond for the discontinuous system) alone and with each of exp, sqrt and log, the acceleration judge choosing among their laws");
 
         /// <param name="symbolic">Also the symbolic-regression options (not for <c>train</c>).</param>
         public void AddTo(Command command, bool symbolic = true)

@@ -91,7 +91,9 @@ public sealed record DiscoveryOptions
     /// <summary>
     /// The searches' operators (names or definitions, as <see cref="SymbolicRegressionOptions.WithOperators"/> takes them;
     /// sin, cos, exp and log kept out of one another by <see cref="SymbolicRegressionOptions.TranscendentalNesting"/>);
-    /// null: the system's own, + − × ÷ and cond where the force jumps (<see cref="DiscoverySystem.BinaryOperators"/>).
+    /// null: the system's own, + − × ÷ and cond where the force jumps (<see cref="DiscoverySystem.BinaryOperators"/>), and
+    /// for the force frame's law one more search with those and each of <see cref="DiscoverySystem.UnaryFamilies"/>, the
+    /// judge choosing among all their fronts.
     /// </summary>
     public IReadOnlyList<string>? SymbolicOperators { get; init; }
     /// <summary>Maximum expression size of the symbolic regression; per-component searches in 3D allow

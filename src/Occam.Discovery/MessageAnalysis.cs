@@ -1,4 +1,5 @@
 using Occam.Physics;
+using Occam.Symbolic;
 using static TorchSharp.torch;
 
 namespace Occam.Discovery;
@@ -34,6 +35,23 @@ public sealed class MessageRecord
     /// <summary>(nodes, dim): the velocities of the same nodes (null when the record has none): a velocity-dependent force,
     /// such as the damped system's −b·v, acts on each body alone and is no pair message's.</summary>
     public double[,]? Velocities { get; init; }
+
+    /// <summary>The data's softening ε (<see cref="ParticleData.Softening"/>): the true pair force is a function of the
+    /// softened distance r + ε, where r = |Δx| is the pair feature.</summary>
+    public double Softening { get; init; }
+
+    /// <summary>A law written in the softened distance (its variable r stands for r + ε) as an expression of the pair features:
+    /// r replaced by r + ε. The law itself when there is no softening.</summary>
+    public Expression OnPairFeatures(Expression softenedLaw) =>
+        Softening == 0 ? softenedLaw : softenedLaw.Substitute("r", Expression.Variable("r", FeatureNames) + Softening);
+
+    /// <summary>The pair features with column r replaced by the softened distance r + ε: the inputs of a law written in it.</summary>
+    public double[,] SoftenedFeatures()
+    {
+        var x = (double[,])Features.Clone();
+        for (int i = 0; i < Edges; i++) x[i, Dim] += Softening;
+        return x;
+    }
 
     /// <summary>Number of recorded edges (rows of <see cref="Messages"/>).</summary>
     public int Edges => Messages.GetLength(0);
@@ -165,7 +183,7 @@ public sealed class MessageRecord
         {
             Dim = dim, FeatureNames = names, Features = features, Messages = messages, Kl = kl,
             Force = forces, ReceiverMass = receiverMass, Potential = potential, Receiver = receiver, Accelerations = accelerations,
-            Velocities = velocities,
+            Velocities = velocities, Softening = data.Softening,
         };
     }
 }

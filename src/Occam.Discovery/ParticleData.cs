@@ -19,6 +19,10 @@ public sealed class ParticleData
     /// <summary>Spatial dimension, 2 or 3.</summary>
     public int Dim { get; }
 
+    /// <summary>The softening ε of the simulator that made the data: its pair potential is a function of the distance
+    /// |Δx| + ε (0.01 for Occam's simulations, 0 for data with no softening).</summary>
+    public double Softening { get; init; }
+
     /// <summary>2·Dim + 2.</summary>
     public int Features => 2 * Dim + 2;
 
@@ -62,7 +66,7 @@ public sealed class ParticleData
         return new ParticleData(
             Nodes.AsSpan(start * nf, count * nf).ToArray(),
             Accelerations.AsSpan(start * na, count * na).ToArray(),
-            count, Bodies, Dim);
+            count, Bodies, Dim) { Softening = Softening };
     }
 
     /// <summary>Coordinate <paramref name="axis"/> of the position of <paramref name="body"/> in <paramref name="sample"/>.</summary>

@@ -77,6 +77,8 @@ public static class DiscoveryReport
                 ["fresh_min_distance"] = rc.MinDistance,
                 ["fresh_r2_all_edges"] = rc.R2AllEdges is null ? null : new JsonArray(rc.R2AllEdges.Select(x => (JsonNode?)Num(x)).ToArray()),
                 ["fresh_r2_twice_spread"] = rc.R2Wide is null ? null : new JsonArray(rc.R2Wide.Select(x => (JsonNode?)Num(x)).ToArray()),
+                ["form_r2"] = rc.FormR2 is double form ? Num(form) : null,
+                ["form_r2_twice_spread"] = rc.FormR2Wide is double fw ? Num(fw) : null,
                 ["per_mass"] = rc.PerMass,
                 ["structure_ok"] = rc.StructureOk,
                 ["missing_variables"] = new JsonArray(rc.Missing.Select(x => (JsonNode?)x).ToArray()),
@@ -137,7 +139,7 @@ public static class DiscoveryReport
         var md = new StringBuilder();
         md.AppendLine($"# Symbolic distillation: {result.System}, {o.Dim}D, {o.Bodies} bodies, {o.Variant.Name()} variant");
         md.AppendLine();
-        md.AppendLine($"**recovered: {(d.Recovery.Recovered ? "true" : "false")}** ({d.Recovery.Reason}; compared with {(d.Recovery.PerMass ? "F / m_receiver" : "F")}, fresh-edge R² {string.Join(", ", d.Recovery.R2.Select(x => F(x, "F4")))} on edges with r ≥ {F(d.Recovery.MinDistance, "G3")}{(d.Recovery.R2AllEdges is { } all ? $"; all fresh edges: {string.Join(", ", all.Select(x => F(x, "F4")))}" : "")}{(d.Recovery.R2Wide is { } wide ? $"; at twice the position spread: {string.Join(", ", wide.Select(x => F(x, "F4")))}" : "")})");
+        md.AppendLine($"**recovered: {(d.Recovery.Recovered ? "true" : "false")}** ({d.Recovery.Reason}; compared with {(d.Recovery.PerMass ? "F / m_receiver" : "F")}, fresh-edge R² {string.Join(", ", d.Recovery.R2.Select(x => F(x, "F4")))} on edges with r ≥ {F(d.Recovery.MinDistance, "G3")}{(d.Recovery.R2AllEdges is { } all ? $"; all fresh edges: {string.Join(", ", all.Select(x => F(x, "F4")))}" : "")}{(d.Recovery.R2Wide is { } wide ? $"; at twice the position spread: {string.Join(", ", wide.Select(x => F(x, "F4")))}" : "")}{(d.Recovery.FormR2 is double form ? $"; the law's form, its constants refitted to the true force: 1 − R² = {F(1 - form, "G2")}{(d.Recovery.FormR2Wide is double fw ? $", at twice the spread {F(1 - fw, "G2")}" : "")} (the form holds at ≤ {F(JudgeStage.FormTolerance, "G1")})" : "")})");
         md.AppendLine();
         md.AppendLine($"Preset {o.Preset}: {o.Sims} simulations × {o.Frames} frames, hidden {o.Hidden} × {o.HiddenLayers}, {o.Steps} steps of batch {o.BatchSize}, peak lr {F(o.LearningRate)}, seed {o.Seed}. " +
             $"Training {F(result.TrainSeconds, "F1")} s ({PrecisionName(o)} matrix products), total {F(result.Seconds, "F1")} s; final loss {F(result.TrainLoss, "G4")}.");
@@ -180,7 +182,9 @@ public static class DiscoveryReport
                     "of the rotation invariants (r, masses, charges), and each component's equation above is its linear map of the axes' equations " +
                     "(with a fitted receiver factor s(m₁), below, its loss is that of s(m₁) times the map's linear part, as in the messages). " +
                     "A factor of h that depends on the receiver's mass m₁ alone is not part of the law: the node model sees m₁ and can undo " +
-                    "any such factor, so F, F / m₁ and their blends fit the accelerations equally well. The recovered force is the rest of h times Δx / r.");
+                    "any such factor, so F, F / m₁ and their blends fit the accelerations equally well. The recovered force is the rest of h times Δx / r." +
+                    (d.Record.Softening == 0 ? "" : $" The simulator's law is a function of the softened distance |Δx| + {F(d.Record.Softening, "G3")}, so the search's r " +
+                        $"(in the front below) is that distance, and the law and axes here, in r = |Δx|, show it as r + {F(d.Record.Softening, "G3")}."));
                 md.AppendLine();
                 md.AppendLine($"h: R² {F(radial.R2VsForce, "F4")} against the true F·Δx / r, {F(radial.R2VsForcePerMass, "F4")} against F·Δx / (r·m₁).");
                 md.AppendLine();

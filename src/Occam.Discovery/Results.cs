@@ -20,8 +20,9 @@ public sealed record DistilledComponent(ComponentFit Fit, ParetoEntry Best, Symb
 /// The distillation in the force frame (see <see cref="ForceFrame"/>): its axes u are parallel to Δx, u = h·Δx / r, so
 /// one search on the signed magnitude h = u·Δx / r (the force law itself, up to scale) gives every axis.
 /// </summary>
-/// <param name="Search">The search on h with the rotation invariants (r, m1, m2, q1, q2) as inputs; its expressions index
-/// those. Every other expression here uses the record's pair features.</param>
+/// <param name="Search">The search on h with the rotation invariants (r, m1, m2, q1, q2) as inputs, r the softened distance
+/// |Δx| + ε (<see cref="MessageRecord.Softening"/>); its expressions index those. Every other expression here uses the record's
+/// pair features, with r + ε written out where the law has r.</param>
 /// <param name="R2VsForce">R² of a linear fit of h on the true force's signed magnitude F·Δx / r.</param>
 /// <param name="R2VsForcePerMass">The same against F·Δx / (r·m_receiver).</param>
 /// <param name="Best">The selected entry of the search's front: by PySR's "best" rule on <paramref name="AccelerationLoss"/>
@@ -37,9 +38,11 @@ public sealed record DistilledComponent(ComponentFit Fit, ParetoEntry Best, Symb
 /// messages, fitted as the search's loss fits it: h ≈ s(m1)·<paramref name="Law"/>; null otherwise.</param>
 /// <param name="AccelerationLoss">Per entry of the search's front, the <see cref="AccelerationJudge"/>'s loss of its law
 /// (constants refitted to the accelerations, floored at the data's precision); null when the record has no accelerations.</param>
+/// <param name="SoftenedLaw"><paramref name="Law"/> as the search wrote it, in the softened distance: on the pair features, with
+/// r standing for r + ε (<see cref="MessageRecord.SoftenedFeatures"/> evaluates it); null when not given.</param>
 public sealed record RadialDistillation(SymbolicRegressionResult Search, double R2VsForce, double R2VsForcePerMass,
     ParetoEntry Best, Expression Magnitude, Expression? ReceiverFactor, Expression Law, Expression[] Axes, ReceiverScaleFit? Scale,
-    double[]? AccelerationLoss = null);
+    double[]? AccelerationLoss = null, Expression? SoftenedLaw = null);
 
 /// <summary>The check of the recovered expressions against the known law on fresh edges.</summary>
 /// <param name="Recovered">True when both checks pass.</param>
@@ -52,8 +55,11 @@ public sealed record RadialDistillation(SymbolicRegressionResult Search, double 
 /// <param name="R2AllEdges">The same R² over every fresh edge, the softening core included (reported, not judged).</param>
 /// <param name="R2Wide">The same R² on fresh edges at twice the position spread (linear map fitted there), judged like
 /// <paramref name="R2"/>; null when the check had no such edges.</param>
+/// <param name="FormR2">The form check (<see cref="JudgeStage.FormTolerance"/>): R² of the force frame's law against the true
+/// force magnitude on the fresh edges, its constants and scale refitted to it; null when there was no frame's law to check.</param>
+/// <param name="FormR2Wide">The same law, those constants kept and only its scale refitted, at twice the position spread.</param>
 public sealed record RecoveryCheck(bool Recovered, double[] R2, bool PerMass, bool StructureOk, string[] Missing, string Reason,
-    double MinDistance = 0, double[]? R2AllEdges = null, double[]? R2Wide = null);
+    double MinDistance = 0, double[]? R2AllEdges = null, double[]? R2Wide = null, double? FormR2 = null, double? FormR2Wide = null);
 
 /// <summary>The outcome of <see cref="SymbolicDistillation.Distill"/>.</summary>
 /// <param name="Frame">The force frame fitted to the components (null for the Hamiltonian variant or when the number

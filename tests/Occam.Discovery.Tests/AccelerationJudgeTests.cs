@@ -8,7 +8,7 @@ public sealed class AccelerationJudgeTests
     /// <summary>Graphs of four bodies with every ordered pair as an edge, and each node's acceleration (Σ F − b·v) / m from the
     /// system's exact pair law and damping b: what <see cref="MessageRecord.Record"/> gives the judge, without a network
     /// (without the velocities unless <paramref name="recordVelocities"/>).</summary>
-    static MessageRecord Graphs(ParticleSystem system, int graphs, int seed, bool recordVelocities = true)
+    static MessageRecord Graphs(ParticleSystem system, int graphs, int seed, bool recordVelocities = true, double softening = 0)
     {
         const int n = 4;
         var rng = new Random(seed);
@@ -56,8 +56,24 @@ public sealed class AccelerationJudgeTests
         {
             Dim = 2, FeatureNames = names, Features = features, Messages = new double[edges, 2], Force = force,
             Potential = new double[edges], ReceiverMass = receiverMass, Receiver = receiver, Accelerations = accelerations,
-            Velocities = recordVelocities ? velocities : null,
+            Velocities = recordVelocities ? velocities : null, Softening = softening,
         };
+    }
+
+    [Fact]
+    public void Laws_are_judged_in_the_softened_distance()
+    {
+        // The custom potential exp(−r²) is simulated in r' = r + 0.01: F = 2r'·exp(−r'²)·Δ/r. Written in the softened
+        // distance, r/exp(r²) is exact (loss at the floor, the scale refitted); the same form in the plain distance, which
+        // the judge sees when the record says there is no softening, is off by ≈ 1 % and loses.
+        var system = ParticleSystem.FromName("custom", "exp(-r*r)");
+        var softened = Graphs(system, 200, seed: 3, recordVelocities: false, softening: ParticleSystem.DefaultSoftening);
+        var plain = Graphs(system, 200, seed: 3, recordVelocities: false);
+        var law = Expression.Parse("r / exp(r*r)", softened.FeatureNames);
+        var judge = AccelerationJudge.Create(softened, 0.1)!;
+        Assert.True(judge.Refit(law).Loss <= judge.Floor, $"softened loss {judge.Refit(law).Loss} above the floor {judge.Floor}");
+        var plainJudge = AccelerationJudge.Create(plain, 0.1)!;
+        Assert.True(plainJudge.Refit(law).Loss > 100 * plainJudge.Floor, $"plain loss {plainJudge.Refit(law).Loss}");
     }
 
     [Fact]

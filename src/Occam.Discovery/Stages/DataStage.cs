@@ -86,6 +86,6 @@ public static class DataStage
                 }
             }
         }
-        return new ParticleData(nodes, acc, samples, n, dim);
+        return new ParticleData(nodes, acc, samples, n, dim) { Softening = data.Softening };
     }
 }

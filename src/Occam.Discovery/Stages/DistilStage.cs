@@ -18,8 +18,9 @@ public static class DistilStage
     /// <param name="component">Index of the search among the run's searches; the seed is Seed·31 + component.</param>
     /// <param name="aligned">True for the force frame's magnitude, a function of r, masses and charges; a raw component
     /// also mixes the coordinates, so in 3D it gets <see cref="DiscoveryOptions.SymbolicMaxSizeExtra3D"/> more nodes.</param>
+    /// <param name="operators">The operators instead of the options' or the system's (null: those).</param>
     public static SymbolicRegressionOptions SearchOptions(DiscoveryOptions options, DiscoverySystem? system, int dim, string[] names,
-        int component, bool aligned = false)
+        int component, bool aligned = false, IReadOnlyList<string>? operators = null)
     {
         var search = new SymbolicRegressionOptions
         {
@@ -37,7 +38,7 @@ public static class DistilStage
             // near r = 0, receiver-mass blends) by more than that: then it selected them over m2/r² and q1·q2/r².
             ModelSelection = ModelSelection.Score,
         };
-        search = search.WithOperators(options.SymbolicOperators ?? system?.BinaryOperators ?? ["+", "-", "*", "/"]);
+        search = search.WithOperators(operators ?? options.SymbolicOperators ?? system?.BinaryOperators ?? ["+", "-", "*", "/"]);
         return search with { NestedConstraints = SymbolicRegressionOptions.TranscendentalNesting(search.UnaryOperators) };
     }
 
@@ -70,10 +71,11 @@ public static class DistilStage
         {
             var values = frame.Apply(Columns(record, frame.Components));
             var magnitude = Magnitude(values, record);
-            // A central force's magnitude is a function of the rotation invariants: the coordinates are left out.
-            var (features, names) = FeatureColumns(record, rows, name => !coordinates.Contains(name));
+            // A central force's magnitude is a function of the rotation invariants: the coordinates are left out. Its r is the
+            // softened distance, the one the simulator's law is a function of (see AccelerationJudge).
+            var (features, names) = FeatureColumns(record, rows, name => !coordinates.Contains(name), softened: true);
             var scale = options.ReceiverScaledSearch ? new ReceiverScale(rows.Select(i => record.ReceiverMass[i]).ToArray()) : null;
-            var search = Search(features, names, 1, _ => magnitude, _ => "signed magnitude h = u·Δx/r", aligned: true, scale?.Loss)[0];
+            var search = RadialSearch(features, names, magnitude, scale?.Loss);
             radial = Radial(record, magnitude, search, options.SeparateReceiverFactor, scale, rows,
                 AccelerationJudge.Create(record, options.SearchMinDistance));
             // The messages keep the receiver factor: an expression in h, or the fitted s(m1) times the law.
@@ -91,24 +93,41 @@ public static class DistilStage
         return new DistillationResult(record, analysis, components,
             new RecoveryCheck(false, [], false, false, [], "no known law to compare with"), frame, radial);
 
+        // The law of the frame's magnitude: with the options' operators one search; by default one with the system's operators
+        // and one more with those and each unary family, the judge choosing among all their fronts, which are pooled here
+        // (sorted by complexity, then loss; no longer one front).
+        SymbolicRegressionResult RadialSearch(double[,] features, string[] names, double[] magnitude, CustomLoss? loss)
+        {
+            var baseOperators = system?.BinaryOperators ?? ["+", "-", "*", "/"];
+            var families = options.SymbolicOperators is not null ? [null]
+                : new IReadOnlyList<string>?[] { baseOperators }.Concat(DiscoverySystem.UnaryFamilies.Select(u => (IReadOnlyList<string>?)[.. baseOperators, u])).ToArray();
+            var results = families.Select((ops, k) => Search(features, names, 1, _ => magnitude,
+                _ => $"signed magnitude h = u·Δx/r{(ops is null || k == 0 ? "" : $" ({ops[^1]})")}", aligned: true, loss, ops, k, families.Length)[0]).ToArray();
+            if (results.Length == 1) return results[0];
+            var pooled = results.SelectMany(r => r.Pareto).OrderBy(e => e.Complexity).ThenBy(e => e.Loss).ToArray();
+            return new SymbolicRegressionResult(pooled, results[0].Best, results.Sum(r => r.Evaluations), results.Sum(r => r.Rounds),
+                TimeSpan.FromTicks(results.Sum(r => r.Elapsed.Ticks)), results[0].StopReason);
+        }
+
         // One search per target, each seeded with the fronts found before it: every target is a linear map of the same force.
+        // Search k of n (operator families) is seeded apart from the others and reports its share of the progress.
         SymbolicRegressionResult[] Search(double[,] features, string[] names, int count, Func<int, double[]> target, Func<int, string> label,
-            bool aligned, CustomLoss? loss)
+            bool aligned, CustomLoss? loss, IReadOnlyList<string>? operators = null, int k = 0, int n = 1)
         {
             var results = new SymbolicRegressionResult[count];
             for (int i = 0; i < count; i++)
             {
                 cancel.ThrowIfCancellationRequested();
                 int index = i;
-                var sr = SearchOptions(options, system, record.Dim, names, i, aligned) with
+                var sr = SearchOptions(options, system, record.Dim, names, i + 1000 * k, aligned, operators) with
                 {
                     WarmStart = results.Take(i).SelectMany(r => r.Pareto.Select(e => e.Expression)).ToArray(),
                     CustomLoss = loss,
                     Cancel = cancel, // ends the search at its round; the throw below then stops the pipeline
                     Progress = progress is null ? null : new Progress<SymbolicRegressionProgress>(p =>
                         progress.Report(new DiscoveryProgress("symbolic regression",
-                            (index + Math.Min(1, options.SymbolicRounds is int rounds ? (double)p.Round / rounds
-                                : p.Elapsed.TotalSeconds / options.SymbolicTimeLimit.TotalSeconds)) / count,
+                            (k + (index + Math.Min(1, options.SymbolicRounds is int rounds ? (double)p.Round / rounds
+                                : p.Elapsed.TotalSeconds / options.SymbolicTimeLimit.TotalSeconds)) / count) / n,
                             $"{label(index)}: {p.Best}"))),
                 };
                 var y = target(i);
@@ -143,13 +162,14 @@ public static class DistilStage
     }
 
     /// <summary>The record's pair features on <paramref name="rows"/>, the columns whose names <paramref name="use"/> accepts,
-    /// and their names.</summary>
-    static (double[,] Features, string[] Names) FeatureColumns(MessageRecord record, int[] rows, Func<string, bool> use)
+    /// and their names; with <paramref name="softened"/>, r is the softened distance (<see cref="MessageRecord.Softening"/>).</summary>
+    static (double[,] Features, string[] Names) FeatureColumns(MessageRecord record, int[] rows, Func<string, bool> use, bool softened = false)
     {
         var keep = Enumerable.Range(0, record.FeatureNames.Length).Where(j => use(record.FeatureNames[j])).ToArray();
         var features = new double[rows.Length, keep.Length];
         for (int i = 0; i < rows.Length; i++)
-            for (int j = 0; j < keep.Length; j++) features[i, j] = record.Features[rows[i], keep[j]];
+            for (int j = 0; j < keep.Length; j++)
+                features[i, j] = record.Features[rows[i], keep[j]] + (softened && keep[j] == record.Dim ? record.Softening : 0);
         return (features, keep.Select(j => record.FeatureNames[j]).ToArray());
     }
 
@@ -209,7 +229,7 @@ public static class DistilStage
         ReceiverScaleFit? scaleFit = null;
         if (scale is not null)
         {
-            var x = FeatureColumns(record, rows, _ => true).Features;
+            var x = FeatureColumns(record, rows, _ => true, softened: true).Features;
             var h = rows.Select(i => magnitude[i]).ToArray();
             if (refits is null)
             {
@@ -220,8 +240,11 @@ public static class DistilStage
             scale.MeanAbsoluteResidual(law.Evaluate(x), h, out var values);
             scaleFit = new ReceiverScaleFit(scale.KnotMasses, values);
         }
+        // The laws so far are in the softened distance; on the pair features r becomes r + ε.
+        var softened = law;
+        (selected, law) = (record.OnPairFeatures(selected), record.OnPairFeatures(law));
         return new RadialDistillation(search, LinearFit.Fit(force, magnitude).R2, LinearFit.Fit(perMass, magnitude).R2,
-            search.Pareto[best], selected, factor, law, AxesOf(law, record), scaleFit, judged);
+            search.Pareto[best], selected, factor, law, AxesOf(law, record), scaleFit, judged, softened);
 
         static int IndexOf(IReadOnlyList<ParetoEntry> pareto, ParetoEntry entry) =>
             Enumerable.Range(0, pareto.Count).First(i => ReferenceEquals(pareto[i], entry));
