@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# The potential matrix of issue 29: `occam discover` (quick preset, L1, seed 0) on pair potentials that are not among the
+# The potential matrix of issue 29: `occam discover` (quick preset, L1, seed 0 unless SEED) on pair potentials that are not among the
 # built-in systems, each with the operators given, and a verdict per case from its summary.json.
 #
 # Usage: bench/discovery/potentials.sh [out-dir]
-#   OPERATORS="+,-,*,/,exp,log,sqrt,square"   (the searches' operators; empty: discover's default)
+#   OPERATORS=""   (the searches' operators; empty, the default: discover's own)
 #   SEED=0  EXTRA="--steps 4000"   (extra options passed to every run)
 # Each run writes <out-dir>/<case>/summary.json; finished runs are skipped, so an interrupted sweep continues.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-bench/discovery/potentials-out}
-ops=${OPERATORS-"+,-,*,/,exp,log,sqrt,square"}
+ops=${OPERATORS-}
 seed=${SEED:-0}
 mkdir -p "$out"
 dotnet build src/Occam.Cli -c Release -v q -nologo >/dev/null
@@ -31,7 +31,7 @@ cases=(
   "exponential-3d|3|exp(-r)"
 )
 
-printf "%-16s %-4s %-24s %-10s %-7s %s\n" case dim potential recovered seconds law
+printf "%-16s %-4s %-24s %-10s %-10s %-7s %s\n" case dim potential recovered "1-R2 form" seconds law
 for c in "${cases[@]}"; do
   IFS='|' read -r name dim potential <<< "$c"
   dir="$out/$name"
@@ -48,8 +48,10 @@ try:
     s = json.load(open(path))
     frame = s.get("force_frame") or {}
     law = (frame.get("magnitude") or {}).get("law") or " ; ".join(c["best"]["equation"] for c in s.get("components", []) if c.get("best"))
-    print(f"{name:<16} {dim:<4} {potential:<24} {str(s.get('recovered')).lower():<10} {seconds:<7} {law}")
+    form = (s.get("recovery") or {}).get("form_r2")
+    gap = f"{1 - form:.1e}" if isinstance(form, (int, float)) else "-"
+    print(f"{name:<16} {dim:<4} {potential:<24} {str(s.get('recovered')).lower():<10} {gap:<10} {seconds:<7} {law}")
 except Exception as e:
-    print(f"{name:<16} {dim:<4} {potential:<24} {'failed':<10} {seconds:<7} ({e})")
+    print(f"{name:<16} {dim:<4} {potential:<24} {'failed':<10} {'-':<10} {seconds:<7} ({e})")
 PY
 done

@@ -140,4 +140,35 @@ public sealed class HaloDistillationTests
         e = Assert.Throws<ArgumentException>(() => HaloDistillation.Run(new HaloDiscoveryOptions { Radius = -1 }));
         Assert.Contains("radius", e.Message);
     }
+
+    [Fact]
+    public void The_halo_judge_fits_the_planted_pair_law_to_the_delta_and_not_an_exponential_fall_off()
+    {
+        // A synthetic catalogue's δ is the planted law's, without noise: the planted pair term, summed over each halo's
+        // neighbours, fits δ ≈ a + e·(b + c·mi + d·mi²) up to the node law's third-order remainder in C₃·mi/C₂; the
+        // exponential fall-off the message searches find (its constants refitted to the δ) does not. The form check on
+        // fresh pairs tells them apart the same way.
+        var options = new HaloCatalogueOptions { Count = 1500, Seed = 3 };
+        var c = HaloCatalogueGenerator.Generate(options).Catalogue;
+        var law = options.Law;
+        var (s, r) = GraphBuilders.RadiusGraph(c.Positions, 3, law.Radius);
+        var judge = new HaloJudge(c, s, r, Enumerable.Range(0, 1000).ToArray());
+        var planted = Expression.Parse(law.PairInfix, HaloDistillation.PairVariables);
+        double exact = judge.Loss(planted);
+        Assert.True(exact < 1e-6, $"planted law's loss {exact}");
+        var (exponential, loss) = judge.Refit(Expression.Parse("(0.44 + mj) / (7 + 1e9 ^ (r / 0.1))", HaloDistillation.PairVariables));
+        Assert.True(loss > 100 * exact, $"exponential fall-off {exponential}: loss {loss} against {exact}");
+
+        var rng = new Random(5);
+        var x = new double[2000, 2];
+        var truth = new double[2000];
+        for (int k = 0; k < 2000; k++)
+        {
+            x[k, 0] = law.Radius * rng.NextDouble();
+            x[k, 1] = c.Mass[rng.Next(c.Count)];
+            truth[k] = law.Pair(x[k, 0], x[k, 1]);
+        }
+        Assert.True(1 - HaloDistillation.FormR2(planted, x, truth) < 1e-12);
+        Assert.True(1 - HaloDistillation.FormR2(exponential, x, truth) > JudgeStage.FormTolerance);
+    }
 }

@@ -215,11 +215,22 @@ public static class HaloDistillation
         for (int k = 0; k < sample.Length; k++) scaledX[k, 0] /= radius;
         var pairSr = SymbolicRegression.Fit(scaledX, y, PairSearchOptions(options, progress) with { Cancel = cancel });
         cancel.ThrowIfCancellationRequested();
+        var nodeRng = new Random(options.Seed + 29);
+        var shuffled = trainIdx.OrderBy(_ => nodeRng.Next()).ToArray();
+        var fitIdx = shuffled.Take(options.NodeFitHalos).ToArray();
+        var validIdx = shuffled.Skip(fitIdx.Length).Take(options.NodeFitHalos).ToArray();
+        if (validIdx.Length < 10) validIdx = fitIdx;
+        progress?.Report(new DiscoveryProgress("pair formula", 1, "judging the front on the halos' δ"));
+        // The judge chooses among the front on the training halos' δ, which the messages only approximate.
         var pairPareto = pairSr.Pareto.Select(e => InCatalogueUnits(e, radius)).ToList();
-        var pairFormula = InCatalogueUnits(pairSr.Best, radius);
+        var judge = new HaloJudge(catalogue, graph.Senders, graph.Receivers, fitIdx);
+        var refits = pairPareto.Select(e => judge.Refit(e.Expression)).ToArray();
+        var judgeLoss = refits.Select(f => f.Loss).ToArray();
+        int chosen = ParetoSelection.Select(pairPareto.Select(e => e.Complexity).ToArray(), judgeLoss, ModelSelection.Best);
+        var pairFormula = pairPareto[chosen] with { Expression = refits[chosen].Formula };
 
         // Fresh pairs: message and formula against the planted pair term.
-        double? messageR2 = null, formulaR2 = null;
+        double? messageR2 = null, formulaR2 = null, formR2 = null;
         HaloPairSample? pairs = null;
         if (law is not null)
         {
@@ -238,6 +249,7 @@ public static class HaloDistillation
                 var f = new double[fs.Length, 1];
                 for (int k = 0; k < fs.Length; k++) f[k, 0] = formula[k];
                 formulaR2 = formula.All(double.IsFinite) ? LinearFit.Fit(f, truth).R2 : double.NaN;
+                formR2 = FormR2(pairFormula.Expression, fx, truth);
                 pairs = new HaloPairSample(Column(fx, 0), Column(fx, 1), Column(fm, component), truth, formula);
             }
         }
@@ -245,11 +257,6 @@ public static class HaloDistillation
 
         // Node formula: δ(Σ ê, mi), fitted on training halos.
         var eHat = SumPairFormula(graph, pairFormula.Expression);
-        var nodeRng = new Random(options.Seed + 29);
-        var shuffled = trainIdx.OrderBy(_ => nodeRng.Next()).ToArray();
-        var fitIdx = shuffled.Take(options.NodeFitHalos).ToArray();
-        var validIdx = shuffled.Skip(fitIdx.Length).Take(options.NodeFitHalos).ToArray();
-        if (validIdx.Length < 10) validIdx = fitIdx;
         var (nodeX, nodeY) = NodeRows(eHat, catalogue, fitIdx);
         var nodeSr = SymbolicRegression.Fit(nodeX, nodeY, SearchOptions(options, NodeVariables, 2, "node formula", progress) with { Cancel = cancel });
         cancel.ThrowIfCancellationRequested();
@@ -274,11 +281,30 @@ public static class HaloDistillation
             Options = options, Source = catalogue.Source, Halos = n, Edges = edges, SubVolumes = volumes.Count, Radius = radius,
             HoldOutThreshold = threshold, LossCurve = curve, MessageStd = msgStd, Component = component,
             ComponentVarianceFraction = varianceFraction, MessageR2 = messageR2, PairFormula = pairFormula,
-            PairPareto = pairPareto, PairFormulaR2 = formulaR2, NodeFormula = nodeFormula, NodePareto = nodeSr.Pareto,
+            PairPareto = pairPareto, PairJudgeLoss = judgeLoss, PairFormulaR2 = formulaR2, PairFormR2 = formR2, NodeFormula = nodeFormula, NodePareto = nodeSr.Pareto,
             Ood = rows, Law = law, Pairs = pairs, Deltas = new HaloDeltaSample(catalogue.Delta, gnDelta, formulaDelta, isHeld),
             TrainSeconds = trainSeconds, Seconds = total.Elapsed.TotalSeconds,
             PeakWorkingSetBytes = Process.GetCurrentProcess().PeakWorkingSet64,
         };
+    }
+
+    /// <summary>
+    /// The form check of a pair formula against the planted pair term on fresh pairs: R² of the formula, its constants and a
+    /// scale refitted to the term by least squares (Levenberg–Marquardt). The planted form refits to rounding; an exponential
+    /// fall-off in place of the power does not. <see cref="HaloDiscoveryResult.Recovered"/> needs 1 − R² ≤
+    /// <see cref="JudgeStage.FormTolerance"/>.
+    /// </summary>
+    internal static double FormR2(Expression formula, double[,] x, double[] truth)
+    {
+        var g = formula.Evaluate(x);
+        double gy = 0, gg = 0;
+        for (int k = 0; k < g.Length; k++) if (double.IsFinite(g[k])) { gy += g[k] * truth[k]; gg += g[k] * g[k]; }
+        double scale = gg > 0 && double.IsFinite(gy / gg) ? gy / gg : 1;
+        var fitted = SymbolicRegression.FitConstants(scale * formula, x, truth).Expression.Evaluate(x);
+        if (!fitted.All(double.IsFinite)) return 0;
+        var design = new double[fitted.Length, 1];
+        for (int k = 0; k < fitted.Length; k++) design[k, 0] = fitted[k];
+        return LinearFit.Fit(design, truth).R2;
     }
 
     static HaloOodRow Row(string model, double[] prediction, double[] truth, bool[] held)

@@ -36,6 +36,12 @@ public static class HaloReport
             ["messageR2FreshPairs"] = r.MessageR2 is double m ? Num(m) : null,
             ["pairFormula"] = r.PairFormula.Infix,
             ["pairFormulaR2FreshPairs"] = r.PairFormulaR2 is double f ? Num(f) : null,
+            ["recovered"] = r.Recovered,
+            ["recovery"] = r.PairFormR2 is double form ? new JsonObject
+            {
+                ["rule"] = $"the pair formula, its constants and scale refitted to the planted pair term on fresh pairs, has 1 - R2 <= {JudgeStage.FormTolerance:G1}",
+                ["form_r2"] = Num(form),
+            } : null,
             ["nodeFormula"] = r.NodeFormula.Infix,
             ["plantedPair"] = r.Law?.PairInfix,
             ["plantedNode"] = r.Law?.NodeInfix,
@@ -66,6 +72,11 @@ public static class HaloReport
         sb.AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture, $"Catalogue: {r.Source}, {r.Halos} halos, {r.Edges} directed edges within R = {F(r.Radius)}, trained on {r.SubVolumes} spatial sub-volumes for {r.Options.Steps} steps ({F(r.TrainSeconds, "F0")} s). Total {F(r.Seconds, "F0")} s, peak working set {F(r.PeakWorkingSetBytes / (1024.0 * 1024.0), "F0")} MiB.");
         sb.AppendLine();
+        if (r.Recovered is bool recovered)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"**recovered: {(recovered ? "true" : "false")}** (the pair formula, its constants and scale refitted to the planted pair term on fresh pairs: 1 − R² = {F(1 - r.PairFormR2!.Value, "G2")}; the planted form holds at ≤ {F(JudgeStage.FormTolerance, "G1")})");
+            sb.AppendLine();
+        }
         sb.AppendLine("## Messages");
         sb.AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture, $"Message standard deviations: {string.Join(", ", r.MessageStd.Select(s => F(s, "G3")))}. Significant component: {r.Component} ({F(100 * r.ComponentVarianceFraction, "F1")} % of the variance).");
@@ -82,9 +93,15 @@ public static class HaloReport
             sb.AppendLine(CultureInfo.InvariantCulture, $"- planted node law: `{r.Law.NodeInfix}`");
         }
         sb.AppendLine();
-        sb.AppendLine("Pair Pareto front (complexity and loss of the search, which ran on r/R; expression in catalogue units):");
+        sb.AppendLine("Pair Pareto front (complexity and loss of the search on the messages, which ran on r/R; the judge's loss 1 − R² of δ ≈ a + e·(b + c·mi + d·mi²) " +
+            "on training halos with the formula's constants refitted there, which selects by PySR's rule; expression in catalogue units):");
         sb.AppendLine();
-        foreach (var e in r.PairPareto) sb.AppendLine(CultureInfo.InvariantCulture, $"- {e.Complexity}, {F(e.Loss, "G3")}, `{e.Infix}`");
+        for (int k = 0; k < r.PairPareto.Count; k++)
+        {
+            var e = r.PairPareto[k];
+            var judged = r.PairJudgeLoss is { } loss ? $", {F(loss[k], "G3")}" : "";
+            sb.AppendLine(CultureInfo.InvariantCulture, $"- {e.Complexity}, {F(e.Loss, "G3")}{judged}, `{e.Infix}`");
+        }
         sb.AppendLine();
         sb.AppendLine("Node Pareto front (complexity, loss, expression):");
         sb.AppendLine();

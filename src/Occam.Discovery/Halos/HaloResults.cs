@@ -126,6 +126,15 @@ public sealed record HaloDiscoveryResult
     public required ParetoEntry PairFormula { get; init; }
     /// <summary>The Pareto front of the pair search, in catalogue units.</summary>
     public required IReadOnlyList<ParetoEntry> PairPareto { get; init; }
+    /// <summary>Per entry of <see cref="PairPareto"/>, the <see cref="HaloJudge"/>'s loss on the training halos' δ (its
+    /// constants refitted there), which selects <see cref="PairFormula"/> by PySR's rule; null when not judged.</summary>
+    public double[]? PairJudgeLoss { get; init; }
+    /// <summary>The form check (synthetic only): R² of <see cref="PairFormula"/> against the planted pair term on fresh pairs,
+    /// its constants and scale refitted to it (<see cref="HaloDistillation.FormR2"/>).</summary>
+    public double? PairFormR2 { get; init; }
+    /// <summary>Whether the planted pair law was recovered, up to its constants: 1 − <see cref="PairFormR2"/> ≤
+    /// <see cref="JudgeStage.FormTolerance"/>; null for a real catalogue.</summary>
+    public bool? Recovered => PairFormR2 is double r2 ? 1 - r2 <= JudgeStage.FormTolerance : null;
     /// <summary>R² of an affine fit of the distilled pair function to the true pair term, on fresh pairs (synthetic only).</summary>
     public double? PairFormulaR2 { get; init; }
     /// <summary>The distilled node function δ(e, mi), e = Σ ê over neighbours.</summary>

@@ -83,6 +83,18 @@ public static class DistilStage
                 ? Compose(record, significant, values, AxesOf(radial.Law, record), fit)
                 : Compose(record, significant, values, AxesOf(radial.Magnitude, record));
         }
+        else if (hamiltonian)
+        {
+            // The pair energy is a function of the rotation invariants, the simulator's potential one of the softened
+            // distance: the search's r is that distance, and the equation on the pair features writes it out as r + ε.
+            var (features, names) = FeatureColumns(record, rows, name => !coordinates.Contains(name), softened: true);
+            var searches = Search(features, names, significant.Length, i => MessageRecord.Column(record.Messages, significant[i].Component),
+                i => $"pair energy (component {significant[i].Component})", aligned: true, loss: null);
+            components = significant.Select((fit, i) => new DistilledComponent(fit, searches[i].Best with
+            {
+                Expression = record.OnPairFeatures(searches[i].Best.Expression.OnVariables(record.FeatureNames)),
+            }, searches[i])).ToArray();
+        }
         else
         {
             var (features, names) = FeatureColumns(record, rows, _ => true);
