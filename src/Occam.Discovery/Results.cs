@@ -55,9 +55,10 @@ public sealed record RadialDistillation(SymbolicRegressionResult Search, double 
 /// <param name="R2AllEdges">The same R² over every fresh edge, the softening core included (reported, not judged).</param>
 /// <param name="R2Wide">The same R² on fresh edges at twice the position spread (linear map fitted there), judged like
 /// <paramref name="R2"/>; null when the check had no such edges.</param>
-/// <param name="FormR2">The form check (<see cref="JudgeStage.FormTolerance"/>): R² of the force frame's law against the true
-/// force magnitude on the fresh edges, its constants and scale refitted to it; null when there was no frame's law to check.</param>
-/// <param name="FormR2Wide">The same law, those constants kept and only its scale refitted, at twice the position spread.</param>
+/// <param name="FormR2">The form check (<see cref="JudgeStage.CheckForm"/>): R² of the force frame's law against the true
+/// force magnitude on the fresh edges, its constants and scale refitted to it there and at twice the position spread; null
+/// when there was no frame's law to check.</param>
+/// <param name="FormR2Wide">The same at twice the position spread.</param>
 public sealed record RecoveryCheck(bool Recovered, double[] R2, bool PerMass, bool StructureOk, string[] Missing, string Reason,
     double MinDistance = 0, double[]? R2AllEdges = null, double[]? R2Wide = null, double? FormR2 = null, double? FormR2Wide = null);
 

@@ -40,6 +40,12 @@ public sealed record HaloDiscoveryOptions
     /// rounds take ≈ 50 s on one thread of the 2-core development machine.
     /// </summary>
     public int SymbolicRounds { get; init; } = 40;
+    /// <summary>
+    /// Pair searches, each with its own seed; <see cref="HaloJudge"/> chooses among their pooled fronts. The messages fit a
+    /// power-law fall-off and an exponential one about equally, so which a search's front holds is a matter of its seed
+    /// (seeds 0–2 of the default catalogue, one search each: the power law in 1 of 3).
+    /// </summary>
+    public int PairSearches { get; init; } = 3;
     /// <summary>Wall-clock cap of each symbolic regression; a search that reaches it stops early and its result then
     /// depends on the machine's speed and load.</summary>
     public TimeSpan SymbolicTimeLimit { get; init; } = TimeSpan.FromSeconds(300);
@@ -65,6 +71,7 @@ public sealed record HaloDiscoveryOptions
         if (!(HoldOutFraction is > 0 and < 1)) throw new ArgumentException($"halos: hold-out fraction must be in (0, 1) (got {HoldOutFraction}).");
         if (AnalysisEdges < 10 || FreshPairs < 10 || NodeFitHalos < 10) throw new ArgumentException("halos: analysis edges, fresh pairs and node-fit halos must be at least 10.");
         if (SymbolicRounds < 1) throw new ArgumentException($"halos: symbolic rounds must be at least 1 (got {SymbolicRounds}).");
+        if (PairSearches is < 1 or > 100) throw new ArgumentException($"halos: pair searches must be 1 to 100 (got {PairSearches}).");
         if (!(SymbolicTimeLimit > TimeSpan.Zero)) throw new ArgumentException($"halos: symbolic time limit must be positive (got {SymbolicTimeLimit}).");
         if (SymbolicMaxSize < 3) throw new ArgumentException($"halos: symbolic max size must be at least 3 (got {SymbolicMaxSize}).");
     }
