@@ -303,18 +303,8 @@ public static class HaloDistillation
     /// fall-off in place of the power does not. <see cref="HaloDiscoveryResult.Recovered"/> needs 1 − R² ≤
     /// <see cref="JudgeStage.FormTolerance"/>.
     /// </summary>
-    internal static double FormR2(Expression formula, double[,] x, double[] truth)
-    {
-        var g = formula.Evaluate(x);
-        double gy = 0, gg = 0;
-        for (int k = 0; k < g.Length; k++) if (double.IsFinite(g[k])) { gy += g[k] * truth[k]; gg += g[k] * g[k]; }
-        double scale = gg > 0 && double.IsFinite(gy / gg) ? gy / gg : 1;
-        var fitted = SymbolicRegression.FitConstants(scale * formula, x, truth).Expression.Evaluate(x);
-        if (!fitted.All(double.IsFinite)) return 0;
-        var design = new double[fitted.Length, 1];
-        for (int k = 0; k < fitted.Length; k++) design[k, 0] = fitted[k];
-        return LinearFit.Fit(design, truth).R2;
-    }
+    internal static double FormR2(Expression formula, double[,] x, double[] truth) =>
+        JudgeStage.R2(SymbolicRegression.FitConstants(JudgeStage.ScaleOf(formula, x, truth) * formula, x, truth).Expression, x, truth);
 
     static HaloOodRow Row(string model, double[] prediction, double[] truth, bool[] held)
     {

@@ -187,7 +187,7 @@ public static class DistilStage
 
     /// <summary>The signed magnitude v·Δx / r of a vector per edge, <paramref name="values"/> (edges × dim): the axes' h,
     /// or the true force's.</summary>
-    static double[] Magnitude(double[,] values, MessageRecord record)
+    internal static double[] Magnitude(double[,] values, MessageRecord record)
     {
         int dim = record.Dim;
         var h = new double[record.Edges];

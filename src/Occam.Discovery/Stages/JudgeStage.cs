@@ -72,14 +72,6 @@ public static class JudgeStage
             return true;
         }
 
-        static double ScaleOf(Expression law, double[,] x, double[] y)
-        {
-            var g = law.Evaluate(x);
-            double gy = 0, gg = 0;
-            for (int k = 0; k < y.Length; k++) if (double.IsFinite(g[k])) { gy += g[k] * y[k]; gg += g[k] * g[k]; }
-            return gg > 0 && double.IsFinite(gy / gg) ? gy / gg : 1;
-        }
-
         static double[,] Stack(double[][,] parts)
         {
             int columns = parts[0].GetLength(1), row = 0;
@@ -98,21 +90,30 @@ public static class JudgeStage
         int dim = record.Dim;
         var rows = Enumerable.Range(0, record.Edges).Where(i => record.Features[i, dim] >= minDistance).ToArray();
         var softened = record.SoftenedFeatures();
+        var magnitude = DistilStage.Magnitude(record.Force, record);
         var x = new double[rows.Length, record.FeatureNames.Length];
         var y = new double[rows.Length];
         for (int k = 0; k < rows.Length; k++)
         {
             int i = rows[k];
             for (int j = 0; j < x.GetLength(1); j++) x[k, j] = softened[i, j];
-            double dot = 0;
-            for (int a = 0; a < dim; a++) dot += record.Force[i, a] * record.Features[i, a];
-            y[k] = dot / record.Features[i, dim] / (perMass ? record.ReceiverMass[i] : 1);
+            y[k] = magnitude[i] / (perMass ? record.ReceiverMass[i] : 1);
         }
         return (x, y);
     }
 
+    /// <summary>The least-squares scale s of s·<paramref name="law"/> ≈ <paramref name="y"/> (1 when there is none): the
+    /// start of a refit of the law's constants to <paramref name="y"/>.</summary>
+    internal static double ScaleOf(Expression law, double[,] x, double[] y)
+    {
+        var g = law.Evaluate(x);
+        double gy = 0, gg = 0;
+        for (int k = 0; k < y.Length; k++) if (double.IsFinite(g[k])) { gy += g[k] * y[k]; gg += g[k] * g[k]; }
+        return gg > 0 && double.IsFinite(gy / gg) ? gy / gg : 1;
+    }
+
     /// <summary>R² of the best affine map of <paramref name="law"/>'s values onto <paramref name="y"/> (0 when not finite).</summary>
-    static double R2(Expression law, double[,] x, double[] y)
+    internal static double R2(Expression law, double[,] x, double[] y)
     {
         var values = law.Evaluate(x);
         if (values.Any(v => !double.IsFinite(v))) return 0;
