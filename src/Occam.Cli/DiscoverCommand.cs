@@ -32,6 +32,12 @@ internal static class DiscoverCommand
             Description = "What the training's matrix products run in: auto (bf16 where the CPU has AVX512-BF16 or AMX, else fp32), fp32 or bf16 (mixed precision: weights, loss and analysis stay float32).",
             DefaultValueFactory = _ => "auto",
         };
+        public readonly Option<double?> Alpha = new("--alpha") { Description = "Weight α of the L1/KL regulariser (default: the variant's, L1 1e-2, KL 1)." };
+        public readonly Option<double?> LearningRate = new("--lr") { Description = "Peak learning rate of the one-cycle schedule (default: the preset's, quick 1e-2, paper 1e-3)." };
+        public readonly Option<double?> AlphaWarmup = new("--alpha-warmup")
+        {
+            Description = "Fraction of the training steps over which the L1/KL regulariser's weight rises linearly from 0 to its value (default: the preset's).",
+        };
         public readonly Option<int?> SymbolicRounds = OptionValues.SearchRounds("quick preset 30, paper preset none");
         public readonly Option<double?> SymbolicSeconds = OptionValues.SearchSeconds("quick preset 300 s, paper preset 600 s; the whole budget when no rounds are set");
         public readonly Option<string?> SymbolicOperators = OptionValues.SearchOperators("default: four searches, +,-,*,/ (and cond for the discontinuous system) alone and with each of exp, sqrt and log, the acceleration judge choosing among their laws");
@@ -39,7 +45,7 @@ internal static class DiscoverCommand
         /// <param name="symbolic">Also the symbolic-regression options (not for <c>train</c>).</param>
         public void AddTo(Command command, bool symbolic = true)
         {
-            foreach (var o in new Option[] { System, Potential, Dim, Bodies, Variant, Preset, Seed, Data, Steps, Threads, Precision }) command.Options.Add(o);
+            foreach (var o in new Option[] { System, Potential, Dim, Bodies, Variant, Preset, Seed, Data, Steps, Threads, Precision, Alpha, AlphaWarmup, LearningRate }) command.Options.Add(o);
             if (!symbolic) return;
             command.Options.Add(SymbolicRounds);
             command.Options.Add(SymbolicSeconds);
@@ -70,6 +76,21 @@ internal static class DiscoverCommand
                 Precision = precision,
             };
             if (steps is int s) options = options with { Steps = s };
+            if (parse.GetValue(Alpha) is double alpha)
+            {
+                if (!(alpha >= 0 && alpha <= 1e6)) throw new UserInputException($"--alpha must be a weight between 0 and 1e6 (got {alpha.ToString(CultureInfo.InvariantCulture)}).");
+                options = options with { Alpha = alpha };
+            }
+            if (parse.GetValue(LearningRate) is double lr)
+            {
+                if (!(lr > 0 && lr <= 10)) throw new UserInputException($"--lr must be a positive learning rate, at most 10 (got {lr.ToString(CultureInfo.InvariantCulture)}).");
+                options = options with { LearningRate = lr };
+            }
+            if (parse.GetValue(AlphaWarmup) is double warmup)
+            {
+                if (!(warmup is >= 0 and <= 1)) throw new UserInputException($"--alpha-warmup must be a fraction of the steps between 0 and 1 (got {warmup.ToString(CultureInfo.InvariantCulture)}).");
+                options = options with { AlphaWarmup = warmup };
+            }
             var (rounds, limit) = OptionValues.SearchBudget(parse, SymbolicRounds, SymbolicSeconds);
             if (rounds is int r) options = options with { SymbolicRounds = r };
             if (limit is TimeSpan t) options = options with { SymbolicTimeLimit = t };
@@ -173,8 +194,10 @@ internal static class DiscoverCommand
         var inv = CultureInfo.InvariantCulture;
         output.WriteLine($"{result.System} {result.Options.Dim}D, {result.Options.Variant.Name()}: trained {result.Options.Steps} steps in {result.TrainSeconds.ToString("F0", inv)} s, final loss {result.TrainLoss.ToString("G4", inv)}");
         bool aligned = d.Radial is not null;
+        // the Hamiltonian's message is the pair energy, compared with the potential U (as U(r) − U(r_ref))
+        string target = result.Options.Variant == MessageVariant.Hamiltonian ? "U" : "F";
         foreach (var c in d.Components)
-            output.WriteLine($"  message {c.Fit.Component}: std {c.Fit.Std.ToString("G3", inv)}, R² vs F {c.Fit.R2VsForce.ToString("F3", inv)}, vs F/m {c.Fit.R2VsForcePerMass.ToString("F3", inv)}{(aligned ? "" : "; " + c.Best.Infix)}");
+            output.WriteLine($"  message {c.Fit.Component}: std {c.Fit.Std.ToString("G3", inv)}, R² vs {target} {c.Fit.R2VsForce.ToString("F3", inv)}, vs {target}/m {c.Fit.R2VsForcePerMass.ToString("F3", inv)}{(aligned ? "" : "; " + c.Best.Infix)}");
         if (d.Frame is { } frame)
             output.WriteLine($"  force frame from messages {string.Join(", ", frame.Components)}: {(100 * frame.Misalignment).ToString("F2", inv)} % off-axis{(aligned ? "" : "; not used, searched each component")}");
         if (d.Radial is { } radial)

@@ -34,6 +34,11 @@ internal static class RegressCommand
         var maxSize = new Option<int>("--max-size") { Description = $"Maximum equation complexity (node count), at most {SymbolicRegressionOptions.MaxSizeLimit}.", DefaultValueFactory = _ => 20 };
         var timeLimit = new Option<double>("--time-limit") { Description = "Time budget in seconds (honoured within about a second).", DefaultValueFactory = _ => 60 };
         var maxEvals = new Option<long?>("--max-evals") { Description = "Evaluation budget (deterministic stop)." };
+        var batchSize = new Option<int?>("--batch-size")
+        {
+            Description = "Mini-batching for large data: each cycle of the search compares equations on this many rows drawn at random; "
+                + "every round's survivors are rescored on all rows, so the front and its losses are the whole data's (default: all rows).",
+        };
         var lossThreshold = new Option<double?>("--loss-threshold") { Description = "Stop when some equation's loss is at or below this." };
         var seed = new Option<int>("--seed") { Description = "Random seed: the same seed gives the same result at any thread count.", DefaultValueFactory = _ => 1 };
         var threads = new Option<int?>("--threads") { Description = "Worker threads (default: all cores)." };
@@ -63,7 +68,7 @@ internal static class RegressCommand
         var command = new Command("regress", "Symbolic regression: search for equations target = f(inputs) and print the Pareto front of complexity against loss.")
         {
             data, target, inputs, operators, allowNesting, maxSize, timeLimit, maxEvals, lossThreshold, noEarlyStop, seed, threads, populations, loss,
-            json, hof, export, exportOut, quiet, resume, clusterSeed, clusterPort, clusterWorkers,
+            batchSize, json, hof, export, exportOut, quiet, resume, clusterSeed, clusterPort, clusterWorkers,
         };
 
         command.SetAction((parse, cancel) =>
@@ -77,6 +82,7 @@ internal static class RegressCommand
             int islands = OptionValues.InRange(parse, populations, 1, SymbolicRegressionOptions.PopulationsLimit);
             var workers = OptionValues.InRange(parse, threads, 1, 4096);
             var evaluations = OptionValues.InRange(parse, maxEvals, 1);
+            var batch = OptionValues.InRange(parse, batchSize, 1, int.MaxValue);
             var threshold = OptionValues.Number(parse, lossThreshold);
             double seconds = parse.GetValue(timeLimit);
             if (!(seconds > 0 && seconds <= 1e9)) throw new UserInputException($"--time-limit must be positive seconds, at most 1e9 (got {seconds.ToString(CultureInfo.InvariantCulture)}).");
@@ -108,6 +114,7 @@ internal static class RegressCommand
                 Threads = workers,
                 Populations = islands,
                 Loss = parse.GetValue(loss) switch { "l1" => LossKind.L1, "huber" => LossKind.Huber, _ => LossKind.L2 },
+                BatchSize = batch,
                 HallOfFameFile = hofPath,
                 Progress = silent ? null : new LineProgress(error),
                 Cancel = cancel, // Ctrl+C ends the search after its current round; the front so far is printed and written

@@ -32,7 +32,7 @@ public sealed class AccelerationJudge
     public const double RelativeFloor = 1e-5;
 
     /// <summary>Refit passes over the constants of each candidate.</summary>
-    const int RefitPasses = 5;
+    internal const int RefitPasses = 5;
 
     readonly MessageRecord record;
     readonly double[,] lawFeatures; // the pair features with r softened: a law's inputs
@@ -42,10 +42,12 @@ public sealed class AccelerationJudge
     readonly ReceiverScale basis;
     readonly double[,] direction; // per edge: Δx / r, the same for every law judged
     readonly double[,] design; // per row: s₀'s and s₁'s basis times G and G / m (each row's nonzero columns are fixed by its
-                               // mass), then v and v / m when there are velocities
+                               // mass), then v and v / m when there are velocities; none for a potential's force
+    readonly bool potential;
 
-    AccelerationJudge(MessageRecord record, int[][] incoming, double[] target, double[] rowMass, double[]? velocity)
+    AccelerationJudge(MessageRecord record, int[][] incoming, double[] target, double[] rowMass, double[]? velocity, bool potential)
     {
+        this.potential = potential;
         this.record = record;
         lawFeatures = record.SoftenedFeatures();
         this.incoming = incoming;
@@ -55,13 +57,13 @@ public sealed class AccelerationJudge
         direction = new double[record.Edges, record.Dim];
         for (int e = 0; e < record.Edges; e++)
             for (int d = 0; d < record.Dim; d++) direction[e, d] = record.Features[e, d] / record.Features[e, record.Dim];
-        int k = basis.KnotMasses.Length;
-        design = new double[target.Length, 2 * k + (velocity is null ? 0 : 2)];
-        if (velocity is not null)
+        int columns = 2 * basis.KnotMasses.Length;
+        design = new double[potential ? 0 : target.Length, columns + (velocity is null ? 0 : 2)];
+        if (velocity is not null && !potential)
             for (int row = 0; row < target.Length; row++)
             {
-                design[row, 2 * k] = velocity[row];
-                design[row, 2 * k + 1] = velocity[row] / rowMass[row];
+                design[row, columns] = velocity[row];
+                design[row, columns + 1] = velocity[row] / rowMass[row];
             }
         Floor = RelativeFloor * target.Average(Math.Abs);
     }
@@ -75,9 +77,11 @@ public sealed class AccelerationJudge
     /// <summary>
     /// A judge on the record's nodes whose incoming edges all have r ≥ <paramref name="minDistance"/> (laws are searched
     /// there; nearer pairs would judge their extrapolation). Null when the record has no accelerations or fewer rows than
-    /// four per fitted coefficient remain.
+    /// four per fitted coefficient remain. With <paramref name="potential"/> nothing is fitted: the acceleration is the summed
+    /// force over the receiver's mass, a_i = G_i / m_i, the Hamiltonian variant's a = −∇H / m, where no node model can take
+    /// up a factor or a scale (nor a force on one body alone).
     /// </summary>
-    public static AccelerationJudge? Create(MessageRecord record, double minDistance)
+    public static AccelerationJudge? Create(MessageRecord record, double minDistance, bool potential = false)
     {
         if (record.Accelerations is not { } acc || record.Receiver is not { } receiver) return null;
         int dim = record.Dim, nodes = acc.GetLength(0);
@@ -100,7 +104,7 @@ public sealed class AccelerationJudge
                 rowMass[k * dim + d] = record.ReceiverMass[edgesOf[judged[k]][0]];
                 if (velocity is not null) velocity[k * dim + d] = record.Velocities![judged[k], d];
             }
-        return new AccelerationJudge(record, judged.Select(i => edgesOf[i].ToArray()).ToArray(), target, rowMass, velocity);
+        return new AccelerationJudge(record, judged.Select(i => edgesOf[i].ToArray()).ToArray(), target, rowMass, velocity, potential);
     }
 
     /// <summary>The loss of a law (in the pair features, r softened) with its constants as they are (+∞ when not finite).</summary>
@@ -109,6 +113,7 @@ public sealed class AccelerationJudge
         int dim = record.Dim;
         var g = law.Evaluate(lawFeatures);
         var x = design; // every call rewrites the same entries of each row
+        var x0 = potential ? new double[target.Length] : [];
         for (int k = 0; k < incoming.Length; k++)
             for (int d = 0; d < dim; d++)
             {
@@ -116,11 +121,15 @@ public sealed class AccelerationJudge
                 foreach (int e in incoming[k]) sum += g[e] * direction[e, d];
                 if (!double.IsFinite(sum)) return double.PositiveInfinity;
                 int row = k * dim + d;
+                if (potential)
+                {
+                    x0[row] = sum / rowMass[row];
+                    continue;
+                }
                 basis.Fill(row, sum, x, 0);
                 basis.Fill(row, sum / rowMass[row], x, basis.KnotMasses.Length);
             }
-        var fit = LinearFit.Fit(x, target);
-        var prediction = LinearFit.Predict(x, fit.Coefficients);
+        var prediction = potential ? x0 : LinearFit.Predict(x, LinearFit.Fit(x, target).Coefficients);
         double loss = 0;
         for (int row = 0; row < target.Length; row++) loss += Math.Abs(target[row] - prediction[row]);
         loss /= target.Length;

@@ -51,6 +51,9 @@ public sealed record DiscoveryOptions
     public int? MessageSize { get; init; }
     /// <summary>Regulariser weight; null: the variant's default.</summary>
     public double? Alpha { get; init; }
+    /// <summary>Fraction of the training steps over which the regulariser's weight rises from 0 to <see cref="Alpha"/>
+    /// (<see cref="TrainingOptions.RegulariserWarmup"/>; 0: none, as in the paper).</summary>
+    public double AlphaWarmup { get; init; }
     /// <summary>Start the edge model translation invariant (see <see cref="NetworkOptions.DifferenceInit"/>).</summary>
     public bool DifferenceInit { get; init; } = true;
     /// <summary>Total optimizer steps; the one-cycle schedule spans them (default 30,000).</summary>
@@ -203,5 +206,5 @@ public sealed record DiscoveryOptions
     /// <summary>The training settings in effect.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public TrainingOptions Training => new(Steps, BatchSize, LearningRate, WeightDecay, TranslationStd, Seed,
-        CheckpointDirectory is null ? 0 : CheckpointEvery, CheckpointDirectory, Math.Max(1, Steps / 200), Precision);
+        CheckpointDirectory is null ? 0 : CheckpointEvery, CheckpointDirectory, Math.Max(1, Steps / 200), Precision, AlphaWarmup);
 }

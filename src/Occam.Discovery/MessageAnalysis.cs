@@ -17,13 +17,14 @@ public sealed class MessageRecord
     public required string[] FeatureNames { get; init; }
     /// <summary>(edges, features).</summary>
     public required double[,] Features { get; init; }
-    /// <summary>(edges, M): message components (KL: means; Hamiltonian: pair energy).</summary>
+    /// <summary>(edges, M): message components (KL: means; Hamiltonian: the pair's energy U(r) − U(r_ref), see <see cref="Record"/>).</summary>
     public required double[,] Messages { get; init; }
     /// <summary>(edges, M) KL per component (KL variant only).</summary>
     public double[,]? Kl { get; init; }
     /// <summary>(edges, dim): the true pair force on the receiver from the sender.</summary>
     public required double[,] Force { get; init; }
-    /// <summary>(edges): the true pair potential (the Hamiltonian variant's target).</summary>
+    /// <summary>(edges): the true pair potential (the Hamiltonian variant's target; for that variant's records U(r) − U(r_ref),
+    /// like its messages).</summary>
     public required double[] Potential { get; init; }
     /// <summary>(edges): the receiver's mass.</summary>
     public required double[] ReceiverMass { get; init; }
@@ -53,6 +54,10 @@ public sealed class MessageRecord
         return x;
     }
 
+    /// <summary>The Hamiltonian variant's r_ref: its messages are U(r) − U(r_ref), the pair's learned energy minus that of
+    /// the same pair with the sender moved along the axis to distance r_ref (null for the other variants).</summary>
+    public double? ReferenceDistance { get; init; }
+
     /// <summary>Number of recorded edges (rows of <see cref="Messages"/>).</summary>
     public int Edges => Messages.GetLength(0);
     /// <summary>Message components per edge, M (columns of <see cref="Messages"/>).</summary>
@@ -81,6 +86,71 @@ public sealed class MessageRecord
         row[dim + 4] = data.Charge(sample, sender);
     }
 
+    /// <summary>The mean distance between the bodies of the recorded graphs (<paramref name="nodes"/>: (graphs, n, f), positions first).</summary>
+    static double MeanDistance(float[] nodes, int graphs, int n, int f, int dim, int[] recv, int[] send)
+    {
+        double sum = 0;
+        for (int g = 0; g < graphs; g++)
+            for (int e = 0; e < recv.Length; e++)
+            {
+                double r2 = 0;
+                for (int d = 0; d < dim; d++)
+                {
+                    double delta = nodes[(g * n + recv[e]) * f + d] - nodes[(g * n + send[e]) * f + d];
+                    r2 += delta * delta;
+                }
+                sum += Math.Sqrt(r2);
+            }
+        return sum / (graphs * (double)recv.Length);
+    }
+
+    /// <summary>
+    /// The Hamiltonian variant's identifiable pair energy of every edge: the energy of the pair on its own (both directed
+    /// edges of a two-body graph, so a part that is antisymmetric in the two bodies cancels), minus the same with the sender
+    /// moved along the pair's axis to <paramref name="referenceDistance"/> (its velocity, mass and charge kept, so terms
+    /// of one body alone, which the self energy can take over and the accelerations never see, cancel). What is left is
+    /// U(r) − U(r_ref): the potential up to a constant of the two bodies' masses and charges.
+    /// </summary>
+    static float[] PairEnergyDifferences(ParticleNetwork network, float[] nodes, int graphs, int n, int f, int dim, int[] recv, int[] send,
+        double referenceDistance)
+    {
+        int perGraph = recv.Length, total = graphs * perGraph;
+        var pairs = new float[total * 2 * f];
+        var moved = new float[total * 2 * f];
+        for (int g = 0; g < graphs; g++)
+            for (int e = 0; e < perGraph; e++)
+            {
+                int p = g * perGraph + e, receiver = (g * n + recv[e]) * f, sender = (g * n + send[e]) * f;
+                Array.Copy(nodes, receiver, pairs, p * 2 * f, f);
+                Array.Copy(nodes, sender, pairs, p * 2 * f + f, f);
+                Array.Copy(pairs, p * 2 * f, moved, p * 2 * f, 2 * f);
+                double r2 = 0;
+                for (int d = 0; d < dim; d++) r2 += Math.Pow(nodes[receiver + d] - nodes[sender + d], 2);
+                double scale = referenceDistance / Math.Max(Math.Sqrt(r2), 1e-12);
+                for (int d = 0; d < dim; d++)
+                    moved[p * 2 * f + f + d] = (float)(nodes[receiver + d] - (nodes[receiver + d] - nodes[sender + d]) * scale);
+            }
+        var energy = PairEnergies(network, pairs, total, f);
+        var referenceEnergy = PairEnergies(network, moved, total, f);
+        var difference = new float[total];
+        for (int p = 0; p < total; p++) difference[p] = energy[p] - referenceEnergy[p];
+        return difference;
+    }
+
+    /// <summary>The pair energy of each two-body graph in <paramref name="pairs"/> ((count, 2, f)): its two directed edges summed.</summary>
+    static float[] PairEnergies(ParticleNetwork network, float[] pairs, int count, int f)
+    {
+        using var scope = NewDisposeScope();
+        var x = tensor(pairs, new long[] { count, 2, f });
+        network.eval();
+        using var output = network.Forward(x);
+        network.train();
+        var edges = output.Messages.detach().contiguous().data<float>().ToArray(); // (count·2, 1): both directions of each pair
+        var energy = new float[count];
+        for (int p = 0; p < count; p++) energy[p] = edges[2 * p] + edges[2 * p + 1];
+        return energy;
+    }
+
     /// <summary>Column <paramref name="j"/> of a matrix.</summary>
     public static double[] Column(double[,] m, int j)
     {
@@ -92,9 +162,13 @@ public sealed class MessageRecord
     /// <summary>
     /// Runs the network on randomly chosen graphs of <paramref name="data"/> and records up to
     /// <paramref name="edges"/> edges (all edges of each chosen graph, in the network's edge order), with the true pair
-    /// force and potential of <paramref name="system"/> (zero when it is null).
+    /// force and potential of <paramref name="system"/> (zero when it is null). The Hamiltonian variant's messages are the
+    /// pairs' energy differences U(r) − U(r_ref) (see <see cref="ReferenceDistance"/>); <paramref name="referenceDistance"/>
+    /// sets r_ref (records that are compared, such as the fresh ones with the analysed one, need the same), by default the
+    /// mean distance of the recorded pairs.
     /// </summary>
-    public static MessageRecord Record(ParticleNetwork network, ParticleData data, ParticleSystem? system, int edges, int seed)
+    public static MessageRecord Record(ParticleNetwork network, ParticleData data, ParticleSystem? system, int edges, int seed,
+        double? referenceDistance = null)
     {
         int n = data.Bodies, dim = data.Dim, f = data.Features;
         int perGraph = n * (n - 1);
@@ -121,11 +195,18 @@ public sealed class MessageRecord
         float[] msg;
         float[]? logVar = null;
         int m = network.Options.Messages;
-        using (var scope = NewDisposeScope())
+        bool hamiltonian = network.Options.Variant == MessageVariant.Hamiltonian;
+        var (recv, send) = ParticleNetwork.EdgeOrder(n);
+        double reference = hamiltonian ? referenceDistance ?? MeanDistance(nodes, graphs, n, f, dim, recv, send) : 0;
+        if (hamiltonian)
         {
+            msg = PairEnergyDifferences(network, nodes, graphs, n, f, dim, recv, send, reference);
+        }
+        else
+        {
+            using var scope = NewDisposeScope();
             var x = tensor(nodes, new long[] { graphs, n, f });
-            bool hamiltonian = network.Options.Variant == MessageVariant.Hamiltonian;
-            using var noGrad = hamiltonian ? null : no_grad();
+            using var noGrad = no_grad();
             network.eval();
             using var output = network.Forward(x);
             network.train();
@@ -150,9 +231,9 @@ public sealed class MessageRecord
                     velocities[g * n + b, d] = data.Velocity(chosen[g], b, d);
                 }
         var potential = new double[total];
-        var (recv, send) = ParticleNetwork.EdgeOrder(n);
         var row = new double[names.Length];
         var force = new double[dim];
+        var referenceDelta = new double[dim];
         for (int g = 0; g < graphs; g++)
         {
             for (int e = 0; e < perGraph; e++)
@@ -176,6 +257,12 @@ public sealed class MessageRecord
                 var delta = row.AsSpan(0, dim);
                 system.PairForce(delta, m1, m2, q1, q2, force);
                 potential[edge] = system.PairPotential(delta, m1, m2, q1, q2);
+                if (hamiltonian)
+                {
+                    // compared with the pair energy differences: the same difference of the true potential
+                    for (int d = 0; d < dim; d++) referenceDelta[d] = delta[d] * reference / row[dim];
+                    potential[edge] -= system.PairPotential(referenceDelta, m1, m2, q1, q2);
+                }
                 for (int d = 0; d < dim; d++) forces[edge, d] = force[d];
             }
         }
@@ -183,7 +270,7 @@ public sealed class MessageRecord
         {
             Dim = dim, FeatureNames = names, Features = features, Messages = messages, Kl = kl,
             Force = forces, ReceiverMass = receiverMass, Potential = potential, Receiver = receiver, Accelerations = accelerations,
-            Velocities = velocities, Softening = data.Softening,
+            Velocities = velocities, Softening = data.Softening, ReferenceDistance = hamiltonian ? reference : null,
         };
     }
 }

@@ -72,8 +72,10 @@ public sealed record RecoveryCheck(bool Recovered, double[] R2, bool PerMass, bo
 /// <param name="Components">The distillation of each significant message component.</param>
 /// <param name="Recovery">The check against the known law on fresh edges; not recovered, with reason "no known law to compare
 /// with", when the system's law is unknown.</param>
+/// <param name="SoftenedPotential">The Hamiltonian variant's pair-energy law on the pair features with r standing for the
+/// softened distance r + ε (the components' equations write it out); null for the other variants.</param>
 public sealed record DistillationResult(MessageRecord Record, MessageAnalysisResult Analysis, DistilledComponent[] Components,
-    RecoveryCheck Recovery, ForceFrame? Frame = null, RadialDistillation? Radial = null)
+    RecoveryCheck Recovery, ForceFrame? Frame = null, RadialDistillation? Radial = null, Expression? SoftenedPotential = null)
 {
     /// <summary>The expressions the recovery check judged: the frame's axes, or else the components' equations.</summary>
     public Expression[] Expressions => Radial?.Axes ?? Components.Select(c => c.Best.Expression).ToArray();

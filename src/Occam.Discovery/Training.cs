@@ -17,6 +17,8 @@ namespace Occam.Discovery;
 /// <param name="CheckpointDirectory">Where checkpoints go (required when <paramref name="CheckpointEvery"/> &gt; 0).</param>
 /// <param name="LogEvery">Loss-curve resolution: the loss is averaged over this many steps per point.</param>
 /// <param name="Precision">The type the training steps multiply in (see <see cref="TrainingPrecision"/>).</param>
+/// <param name="RegulariserWarmup">Fraction of the steps over which the regulariser's weight α rises linearly from 0 to its
+/// value (0: α from the first step, as in the paper).</param>
 public sealed record TrainingOptions(
     int Steps = 2000,
     int BatchSize = 64,
@@ -27,7 +29,8 @@ public sealed record TrainingOptions(
     int CheckpointEvery = 0,
     string? CheckpointDirectory = null,
     int LogEvery = 50,
-    TrainingPrecision Precision = TrainingPrecision.Auto)
+    TrainingPrecision Precision = TrainingPrecision.Auto,
+    double RegulariserWarmup = 0)
 {
     /// <summary>
     /// Throws <see cref="ArgumentException"/> unless Steps, BatchSize, LearningRate and LogEvery are positive, WeightDecay,
@@ -44,6 +47,15 @@ public sealed record TrainingOptions(
         if (CheckpointEvery > 0 && string.IsNullOrWhiteSpace(CheckpointDirectory))
             throw new ArgumentException("a checkpoint interval needs a checkpoint directory");
         if (LogEvery < 1) throw new ArgumentException("log interval must be positive");
+        if (!(RegulariserWarmup is >= 0 and <= 1)) throw new ArgumentException($"regulariser warm-up must be a fraction of the steps in [0, 1], got {RegulariserWarmup}");
+    }
+
+    /// <summary>The regulariser's weight at <paramref name="step"/> (0-based): <paramref name="alpha"/> scaled by the warm-up's
+    /// ramp, (step + 1) / (<see cref="RegulariserWarmup"/> · <see cref="Steps"/>) up to 1.</summary>
+    public double AlphaAt(int step, double alpha)
+    {
+        double ramp = RegulariserWarmup * Steps;
+        return ramp < 1 ? alpha : alpha * Math.Min(1.0, (step + 1) / ramp);
     }
 }
 
@@ -238,7 +250,7 @@ public sealed class Trainer : IDisposable
         try
         {
             using var output = network.Forward(nodes, sample: true, generator: noise);
-            var loss = Loss(output, target, network.Options.RegulariserWeight);
+            var loss = Loss(output, target, options.AlphaAt(Step, network.Options.RegulariserWeight));
             loss.backward();
             optimizer.Step();
             value = loss.item<float>();

@@ -13,6 +13,10 @@ internal sealed class Island
     public long Evaluations;
     long birth;
     double[] freq = [];
+    // The rows this cycle's evaluations use: all the data, or the cycle's mini-batch (SymbolicRegressionOptions.BatchSize),
+    // and the batch evaluations made this round (counted as batch/rows of an evaluation at the end of the round).
+    Dataset<double>? rows;
+    long batchEvaluations;
 
     /// <summary>An island with no members yet, to be filled by <see cref="ReadState"/> (on a cluster member).</summary>
     public Island(SearchContext s)
@@ -121,8 +125,11 @@ internal sealed class Island
         for (int c = 0; c < cycles && !stop(); c++)
         {
             double temperature = s.o.Annealing && cycles > 1 ? 1.0 - (double)c / (cycles - 1) : 1.0;
+            if (s.Batching) rows = DrawBatch();
             for (int k = 0; k < perCycle; k++) Step(maxSize, temperature);
         }
+        rows = null;
+        if (s.Batching) RescoreOnAllRows();
         // constant optimisation and simplification of the population
         for (int i = 0; i < Population.Length; i++)
         {
@@ -143,9 +150,48 @@ internal sealed class Island
     Member Optimize(Member m, int? restarts = null)
     {
         if (!m.Nodes.Any(n => n.Op == OpCode.Constant)) return m;
-        var nm = s.WithFittedConstants(m.Nodes, opt, rng, ev, m.Birth, restarts ?? s.o.OptimizerRestarts, out long e);
-        Evaluations += e + 1;
+        var nm = s.WithFittedConstants(m.Nodes, opt, rng, ev, m.Birth, restarts ?? s.o.OptimizerRestarts, out long e, rows);
+        Evaluations += e;
+        CountEvaluation();
         return nm is not null && nm.Cost < m.Cost ? nm : m;
+    }
+
+    /// <summary>Evaluates a tree on this cycle's rows (see <see cref="rows"/>) and counts it.</summary>
+    Member? Evaluate(Node[] nodes, long birth)
+    {
+        CountEvaluation();
+        return s.Evaluate(nodes, ev, birth, out _, rows);
+    }
+
+    void CountEvaluation()
+    {
+        if (rows is null) Evaluations++;
+        else batchEvaluations++;
+    }
+
+    /// <summary>A mini-batch: <see cref="SymbolicRegressionOptions.BatchSize"/> rows drawn with replacement.</summary>
+    Dataset<double> DrawBatch()
+    {
+        var picks = new int[s.o.BatchSize!.Value];
+        for (int i = 0; i < picks.Length; i++) picks[i] = rng.Next(s.data.Rows);
+        return s.data.Subset(picks);
+    }
+
+    /// <summary>
+    /// After a batched round: every member's loss on all rows (a member that is no longer finite there is replaced by the
+    /// constant mean), so the hall of fame, migration and the next round's selection compare whole-data losses.
+    /// </summary>
+    void RescoreOnAllRows()
+    {
+        for (int i = 0; i < Population.Length; i++)
+        {
+            var m = Population[i];
+            Population[i] = s.Evaluate(m.Nodes, ev, m.Birth, out _)
+                            ?? new Member([Node.Const(s.data.Y!.Average())], s.meanLoss, s.meanLoss / s.baseline, s.cfg.Complexity([Node.Const(0)]), m.Birth);
+            Evaluations++;
+        }
+        Evaluations += batchEvaluations * s.o.BatchSize!.Value / s.data.Rows;
+        batchEvaluations = 0;
     }
 
     double Adjusted(Member m) =>
@@ -189,7 +235,7 @@ internal sealed class Island
     {
         Population[Oldest()] = baby;
         if (baby.Complexity < SizeCounts.Length) SizeCounts[baby.Complexity]++;
-        Best.Update(baby);
+        if (rows is null) Best.Update(baby); // a batch loss waits for the round's rescoring
     }
 
     /// <summary>
@@ -207,9 +253,8 @@ internal sealed class Island
             {
                 var (c1, c2) = s.mut.Crossover(a.Nodes, b.Nodes, rng);
                 if (!s.cfg.IsValid(c1, maxSize) || !s.cfg.IsValid(c2, maxSize)) continue;
-                var m1 = s.Evaluate(c1, ev, NextBirth(), out _);
-                var m2 = s.Evaluate(c2, ev, NextBirth(), out _);
-                Evaluations += 2;
+                var m1 = Evaluate(c1, NextBirth());
+                var m2 = Evaluate(c2, NextBirth());
                 if (m1 is not null) Replace(m1);
                 if (m2 is not null) Replace(m2);
                 return;
@@ -221,15 +266,16 @@ internal sealed class Island
         if (child is null) return;
         if (!evaluated)
         {
-            child = s.Evaluate(child.Nodes, ev, NextBirth(), out _);
-            Evaluations++;
+            child = Evaluate(child.Nodes, NextBirth());
             if (child is null) return;
             if (s.o.OptimizeChildProbability > 0 && rng.Chance(s.o.OptimizeChildProbability)) child = Optimize(child, 0);
         }
         double prob = 1.0;
         if (s.o.Annealing)
         {
-            double delta = child.Cost - parent.Cost;
+            // on a batch the parent is rescored on the same rows (its stored cost is from another batch or all rows)
+            double parentCost = rows is null ? parent.Cost : Evaluate(parent.Nodes, parent.Birth)?.Cost ?? double.PositiveInfinity;
+            double delta = child.Cost - parentCost;
             prob *= Math.Exp(-delta / (temperature * s.o.Alpha + 1e-12));
         }
         if (s.o.AdaptiveParsimonyScaling > 0)

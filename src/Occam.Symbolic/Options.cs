@@ -87,6 +87,7 @@ public sealed record SymbolicRegressionOptions
         if (MaxEvaluations is long e) Range(nameof(MaxEvaluations), e, 1, long.MaxValue);
         if (MaxRounds is int r) Range(nameof(MaxRounds), r, 1, int.MaxValue);
         if (PlateauRounds is int p) Range(nameof(PlateauRounds), p, 1, int.MaxValue);
+        if (BatchSize is int b) Range(nameof(BatchSize), b, 1, int.MaxValue);
         if (TimeLimit is TimeSpan limit && limit <= TimeSpan.Zero) throw new ArgumentException($"TimeLimit must be positive, got {limit}");
         if (LossThreshold is double l && double.IsNaN(l)) throw new ArgumentException("LossThreshold must be a number, got NaN");
     }
@@ -203,6 +204,15 @@ public sealed record SymbolicRegressionOptions
     public int OptimizerRestarts { get; init; } = 2;
     /// <summary>Rows used by the constant optimiser (a fixed subsample if the data are larger).</summary>
     public int OptimizerMaxRows { get; init; } = 1000;
+    /// <summary>
+    /// Mini-batching for large data (PySR's <c>batching</c>/<c>batch_size</c>); null (the default): every evaluation uses
+    /// all rows. When set and the data have more rows, each cycle of an island draws this many rows (with replacement,
+    /// from the island's generator, so a run stays a function of the seed) and the cycle's children, parents and
+    /// constant fits are compared on them; at the end of each round the island's population is rescored on all rows
+    /// before anything enters the hall of fame, so the front, its losses, the early stop and the result always refer
+    /// to the whole data. Evaluations on a batch count as batch/rows of an evaluation.
+    /// </summary>
+    public int? BatchSize { get; init; }
     /// <summary>Complexity of each operator by name (default 1).</summary>
     public IReadOnlyDictionary<string, int>? OperatorComplexity { get; init; }
     /// <summary>Complexity of a constant.</summary>

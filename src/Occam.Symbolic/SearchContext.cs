@@ -49,12 +49,14 @@ internal sealed class SearchContext
         return SafeCustom(pred);
     }
 
-    public double SafeCustom(ReadOnlySpan<double> pred)
+    public double SafeCustom(ReadOnlySpan<double> pred) => SafeCustom(pred, data);
+
+    double SafeCustom(ReadOnlySpan<double> pred, Dataset<double> rows)
     {
         try
         {
-            var w = data.Weights is null ? ReadOnlySpan<double>.Empty : data.Weights;
-            double l = o.CustomLoss!(pred, data.Y, w);
+            var w = rows.Weights is null ? ReadOnlySpan<double>.Empty : rows.Weights;
+            double l = o.CustomLoss!(pred, rows.Y, w);
             return double.IsNaN(l) ? double.PositiveInfinity : l;
         }
         catch (Exception) { return double.PositiveInfinity; }
@@ -70,22 +72,26 @@ internal sealed class SearchContext
 
     /// <summary>A copy of <paramref name="nodes"/> with its constants fitted, evaluated into a member (null when invalid).</summary>
     internal Member? WithFittedConstants(Node[] nodes, ConstantOptimizer opt, Rng rng, Evaluator<double> ev, long birth, int restarts,
-        out long evaluations)
+        out long evaluations, Dataset<double>? rows = null)
     {
         var copy = (Node[])nodes.Clone();
         opt.Optimize(copy, rng, o.OptimizerIterations, restarts, out evaluations);
-        return Evaluate(copy, ev, birth, out _);
+        return Evaluate(copy, ev, birth, out _, rows);
     }
 
-    /// <summary>Evaluates a tree into a member (null when invalid).</summary>
-    internal Member? Evaluate(Node[] nodes, Evaluator<double> ev, long birth, out double loss)
+    /// <summary>Whether islands evaluate on mini-batches (<see cref="SymbolicRegressionOptions.BatchSize"/>).</summary>
+    public bool Batching => o.BatchSize is int b && b < data.Rows;
+
+    /// <summary>Evaluates a tree into a member (null when invalid), on <paramref name="rows"/> (default: all the data).</summary>
+    internal Member? Evaluate(Node[] nodes, Evaluator<double> ev, long birth, out double loss, Dataset<double>? rows = null)
     {
-        if (o.CustomLoss is null) loss = ev.Loss(nodes, data, o.Loss, o.HuberDelta);
+        rows ??= data;
+        if (o.CustomLoss is null) loss = ev.Loss(nodes, rows, o.Loss, o.HuberDelta);
         else
         {
-            var pred = new double[data.Rows];
-            ev.Evaluate(nodes, data, pred);
-            loss = SafeCustom(pred);
+            var pred = new double[rows.Rows];
+            ev.Evaluate(nodes, rows, pred);
+            loss = SafeCustom(pred, rows);
         }
         if (!double.IsFinite(loss)) return null;
         int complexity = cfg.Complexity(nodes);

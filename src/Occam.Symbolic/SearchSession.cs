@@ -51,6 +51,7 @@ internal static class SearchSession
             w.Write(o.VariableUnits is not null);
             if (o.VariableUnits is not null) WriteStrings(w, o.VariableUnits);
             w.Write(o.OutputUnits ?? "\0");
+            w.Write(o.BatchSize ?? -1);
         }
         return ms.ToArray();
     }
@@ -109,10 +110,11 @@ internal static class SearchSession
         }
         var units = r.ReadBoolean() ? ReadStrings(r) : null;
         string output = r.ReadString();
+        int batch = r.ReadInt32();
         o = o with
         {
             OperatorComplexity = complexity, OperatorConstraints = constraints, NestedConstraints = nested,
-            VariableUnits = units, OutputUnits = output == "\0" ? null : output,
+            VariableUnits = units, OutputUnits = output == "\0" ? null : output, BatchSize = batch < 0 ? null : batch,
         };
         var data = Dataset<double>.FromColumns(columns, y, weights);
         return new SearchContext(data, o);

@@ -65,6 +65,19 @@ public sealed class RegressCommandTests
         }
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-5")]
+    public void A_batch_size_below_one_is_refused_with_its_option(string batch)
+    {
+        using var dir = new TempDir();
+        string data = WriteCsv(dir, "line.csv", "x0,y\n1,2\n2,4\n3,6\n");
+        var (code, _, error) = Run("regress", data, "--target", "y", "--batch-size", batch, "--quiet");
+        Assert.Equal(1, code);
+        Assert.Single(Lines(error));
+        Assert.Contains("--batch-size", error);
+    }
+
     [Fact]
     public void Missing_file_gives_one_line_error()
     {

@@ -77,6 +77,25 @@ public sealed class AccelerationJudgeTests
     }
 
     [Fact]
+    public void A_potential_is_judged_by_its_force_over_the_receiver_mass_with_nothing_fitted()
+    {
+        // r1: U = m1·m2·log r' (r' = r + 0.01), so a = −U'(r')·Δx/r / m1 summed over senders, exactly. The judge in
+        // potential mode takes −dU/dr of a candidate U as it is: the law and the law plus any constant of the masses sit at
+        // the floor; without m1 (which a message-passing node model could undo, but −∇H/m cannot) or at twice the scale,
+        // the candidates are far off.
+        var record = Graphs(ParticleSystem.R1, 150, seed: 5, recordVelocities: false, softening: ParticleSystem.DefaultSoftening);
+        var judge = AccelerationJudge.Create(record, 0.1, potential: true)!;
+        double Loss(string potential) => judge.Loss(DistilStage.CentralForce(Expression.Parse(potential, record.FeatureNames), record)!);
+        Assert.True(Loss("m1*m2*log(r)") <= judge.Floor, $"law: {Loss("m1*m2*log(r)")} above the floor {judge.Floor}");
+        Assert.True(Loss("m1*m2*log(0.55*r) + 3*m1") <= judge.Floor, $"law + constant: {Loss("m1*m2*log(0.55*r) + 3*m1")}");
+        Assert.True(Loss("m2*log(r)") > 100 * judge.Floor, $"without m1: {Loss("m2*log(r)")}");
+        Assert.True(Loss("2*m1*m2*log(r)") > 100 * judge.Floor, $"twice the scale: {Loss("2*m1*m2*log(r)")}");
+        // the message-passing judge, with its receiver factor, cannot tell the first and the third apart
+        var messages = AccelerationJudge.Create(record, 0.1)!;
+        Assert.True(messages.Refit(DistilStage.CentralForce(Expression.Parse("m2*log(r)", record.FeatureNames), record)!).Loss <= messages.Floor);
+    }
+
+    [Fact]
     public void The_exact_discontinuous_law_fits_the_accelerations_and_the_step_times_r_does_not()
     {
         // U = (r' − 1)² beyond r' = r + 0.01 ≥ 2, so F = −2(r − 0.99)·Δx/r there: exact up to the factor −2/m, which the

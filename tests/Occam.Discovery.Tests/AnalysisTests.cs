@@ -140,6 +140,47 @@ public sealed class AnalysisTests
     }
 
     [Fact]
+    public void Hamiltonian_records_hold_the_pair_energy_minus_that_at_the_reference_distance_and_so_does_the_potential()
+    {
+        var ds = Simulator.Run(new SimulationOptions { System = ParticleSystem.Spring, Sims = 2, Steps = 3, Seed = 4, Tolerance = 1e-7, MaxDegreeOfParallelism = 1 });
+        var data = DataStage.ToParticleData(ds);
+        manual_seed(0);
+        using var net = new ParticleNetwork(new NetworkOptions(2, MessageVariant.Hamiltonian, 8, 1));
+        int n = data.Bodies, f = data.Features, perGraph = n * (n - 1), edges = perGraph * data.Samples; // every graph, in order
+        var record = MessageRecord.Record(net, data, ParticleSystem.Spring, edges, 1);
+        Assert.Equal(edges, record.Edges);
+        // by default r_ref is the mean distance of the recorded pairs (positions are float32 in the network's input)
+        double meanDistance = Enumerable.Range(0, edges).Average(i => record.Features[i, 2]);
+        Assert.Equal(meanDistance, record.ReferenceDistance!.Value, 1e-5);
+
+        var at2 = MessageRecord.Record(net, data, ParticleSystem.Spring, edges, 1, referenceDistance: 2.0);
+        Assert.Equal(2.0, at2.ReferenceDistance);
+        var (receivers, senders) = ParticleNetwork.EdgeOrder(n);
+        for (int i = 0; i < edges; i++)
+        {
+            // spring: U = (r' − 1)², r' = r + 0.01
+            double r = at2.Features[i, 2];
+            Assert.Equal(Math.Pow(r + 0.01 - 1, 2) - Math.Pow(2.01 - 1, 2), at2.Potential[i], 1e-9);
+            // the message: the two-body graph's pair energies (both directions) minus the same with the sender moved along the
+            // axis to distance 2, its velocity, charge and mass kept
+            int g = i / perGraph, e = i % perGraph;
+            var receiver = data.Nodes.AsSpan((g * n + receivers[e]) * f, f).ToArray();
+            var sender = data.Nodes.AsSpan((g * n + senders[e]) * f, f).ToArray();
+            var moved = (float[])sender.Clone();
+            for (int d = 0; d < 2; d++) moved[d] = (float)(receiver[d] - (receiver[d] - sender[d]) * 2.0 / r);
+            double expected = PairEnergy(net, receiver, sender) - PairEnergy(net, receiver, moved);
+            Assert.Equal(expected, at2.Messages[i, 0], 1e-5);
+        }
+
+        static double PairEnergy(ParticleNetwork net, float[] a, float[] b)
+        {
+            using var scope = NewDisposeScope();
+            using var output = net.Forward(tensor([.. a, .. b], new long[] { 1, 2, a.Length }));
+            return output.Messages.detach().data<float>().ToArray().Sum(v => (double)v);
+        }
+    }
+
+    [Fact]
     public void Recorded_pair_features_and_forces_match_the_simulator_law()
     {
         var record = FreshSpringRecord();

@@ -34,6 +34,30 @@ public sealed class TrainingTests
     }
 
     [Fact]
+    public void The_regulariser_warm_up_ramps_alpha_linearly_and_lowers_the_first_steps_loss()
+    {
+        var options = new TrainingOptions(Steps: 100, RegulariserWarmup: 0.5);
+        Assert.Equal(0.02 * 1 / 50.0, options.AlphaAt(0, 0.02), 15);
+        Assert.Equal(0.02 * 25 / 50.0, options.AlphaAt(24, 0.02), 15);
+        Assert.Equal(0.02, options.AlphaAt(49, 0.02), 15);
+        Assert.Equal(0.02, options.AlphaAt(99, 0.02), 15);
+        Assert.Equal(0.02, new TrainingOptions(Steps: 100).AlphaAt(0, 0.02));
+        Assert.Throws<ArgumentException>(() => new TrainingOptions(RegulariserWarmup: 1.5).Validate());
+
+        // Same weights, same first batch: the warmed-up first step pays 1 % of the L1 penalty, the plain one all of it.
+        set_num_threads(1);
+        var data = SmallSpring();
+        double FirstLoss(double warmup)
+        {
+            using var net = Net();
+            using var trainer = new Trainer(net, data, new TrainingOptions(Steps: 100, BatchSize: 16, Seed: 2, RegulariserWarmup: warmup));
+            return trainer.TrainStep();
+        }
+        double plain = FirstLoss(0), warm = FirstLoss(1);
+        Assert.True(warm < plain, $"{warm} against {plain}");
+    }
+
+    [Fact]
     public void A_checkpoint_write_cut_off_at_any_point_loads_as_the_previous_or_the_new_checkpoint()
     {
         set_num_threads(1);

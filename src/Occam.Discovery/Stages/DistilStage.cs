@@ -65,6 +65,7 @@ public static class DistilStage
         }
         DistilledComponent[] components;
         RadialDistillation? radial = null;
+        Expression? softenedPotential = null;
         var rows = Enumerable.Range(0, record.Edges).Where(i => record.Features[i, record.Dim] >= options.SearchMinDistance).ToArray();
         if (rows.Length < record.Edges / 2) rows = Enumerable.Range(0, record.Edges).ToArray(); // data on another length scale
         if (frame is { Usable: true })
@@ -87,13 +88,19 @@ public static class DistilStage
         {
             // The pair energy is a function of the rotation invariants, the simulator's potential one of the softened
             // distance: the search's r is that distance, and the equation on the pair features writes it out as r + ε.
+            // As for the force law, the operator families' fronts are pooled and the accelerations choose: each candidate
+            // potential U by the central force −dU/dr it exerts (AccelerationJudge), its constants refitted there.
             var (features, names) = FeatureColumns(record, rows, name => !coordinates.Contains(name), softened: true);
-            var searches = Search(features, names, significant.Length, i => MessageRecord.Column(record.Messages, significant[i].Component),
-                i => $"pair energy (component {significant[i].Component})", aligned: true, loss: null);
-            components = significant.Select((fit, i) => new DistilledComponent(fit, searches[i].Best with
+            var judge = AccelerationJudge.Create(record, options.SearchMinDistance, potential: true);
+            components = new DistilledComponent[significant.Length];
+            for (int i = 0; i < significant.Length; i++)
             {
-                Expression = record.OnPairFeatures(searches[i].Best.Expression.OnVariables(record.FeatureNames)),
-            }, searches[i])).ToArray();
+                var energy = MessageRecord.Column(record.Messages, significant[i].Component);
+                var search = PooledSearch(features, names, energy, null, $"pair energy (component {significant[i].Component})");
+                var (entry, law) = SelectPotential(record, search, judge);
+                softenedPotential ??= law;
+                components[i] = new DistilledComponent(significant[i], entry with { Expression = record.OnPairFeatures(law) }, search);
+            }
         }
         else
         {
@@ -103,18 +110,21 @@ public static class DistilStage
             components = significant.Select((fit, i) => new DistilledComponent(fit, searches[i].Best, searches[i])).ToArray();
         }
         return new DistillationResult(record, analysis, components,
-            new RecoveryCheck(false, [], false, false, [], "no known law to compare with"), frame, radial);
+            new RecoveryCheck(false, [], false, false, [], "no known law to compare with"), frame, radial, softenedPotential);
 
         // The law of the frame's magnitude: with the options' operators one search; by default one with the system's operators
         // and one more with those and each unary family, the judge choosing among all their fronts, which are pooled here
         // (sorted by complexity, then loss; no longer one front).
-        SymbolicRegressionResult RadialSearch(double[,] features, string[] names, double[] magnitude, CustomLoss? loss)
+        SymbolicRegressionResult RadialSearch(double[,] features, string[] names, double[] magnitude, CustomLoss? loss) =>
+            PooledSearch(features, names, magnitude, loss, "signed magnitude h = u·Δx/r");
+
+        SymbolicRegressionResult PooledSearch(double[,] features, string[] names, double[] target, CustomLoss? loss, string label)
         {
             var baseOperators = system?.BinaryOperators ?? ["+", "-", "*", "/"];
             var families = options.SymbolicOperators is not null ? [null]
                 : new IReadOnlyList<string>?[] { baseOperators }.Concat(DiscoverySystem.UnaryFamilies.Select(u => (IReadOnlyList<string>?)[.. baseOperators, u])).ToArray();
-            var results = families.Select((ops, k) => Search(features, names, 1, _ => magnitude,
-                _ => $"signed magnitude h = u·Δx/r{(ops is null || k == 0 ? "" : $" ({ops[^1]})")}", aligned: true, loss, ops, k, families.Length)[0]).ToArray();
+            var results = families.Select((ops, k) => Search(features, names, 1, _ => target,
+                _ => $"{label}{(ops is null || k == 0 ? "" : $" ({ops[^1]})")}", aligned: true, loss, ops, k, families.Length)[0]).ToArray();
             if (results.Length == 1) return results[0];
             var pooled = results.SelectMany(r => r.Pareto).OrderBy(e => e.Complexity).ThenBy(e => e.Loss).ToArray();
             return new SymbolicRegressionResult(pooled, results[0].Best, results.Sum(r => r.Evaluations), results.Sum(r => r.Rounds),
@@ -148,6 +158,36 @@ public static class DistilStage
             }
             return results;
         }
+    }
+
+    /// <summary>
+    /// The Hamiltonian's pair-energy law: among the search's entries (on the invariants, r softened), the one whose central
+    /// force −dU/dr best explains the record's accelerations (<see cref="AccelerationJudge"/>, by PySR's rule on the judge's
+    /// losses), with the constants refitted there; the search's own selection where there is no judge. Returns the entry
+    /// and its law on the pair features, r still standing for the softened distance.
+    /// </summary>
+    static (ParetoEntry Entry, Expression Law) SelectPotential(MessageRecord record, SymbolicRegressionResult search, AccelerationJudge? judge)
+    {
+        var laws = search.Pareto.Select(e => e.Expression.OnVariables(record.FeatureNames)).ToArray();
+        if (judge is null)
+        {
+            int chosen = Array.FindIndex(search.Pareto.ToArray(), e => ReferenceEquals(e, search.Best));
+            return (search.Best, laws[Math.Max(0, chosen)]);
+        }
+        double Loss(Expression potential) => CentralForce(potential, record) is { } force ? judge.Loss(force) : double.PositiveInfinity;
+        var refits = laws.Select(law => SymbolicRegression.FitConstants(law, Loss, AccelerationJudge.RefitPasses)).ToArray();
+        var judged = refits.Select(r => Math.Max(r.Loss, judge.Floor)).ToArray();
+        int best = ParetoSelection.Select(laws.Select(l => l.Complexity).ToArray(), judged, ModelSelection.Best);
+        return (search.Pareto[best], refits[best].Expression);
+    }
+
+    /// <summary>The signed magnitude −dU/dr of the central force a pair potential U (on the pair features) exerts on the
+    /// receiver (Δx = receiver − sender); null when U cannot be differentiated.</summary>
+    internal static Expression? CentralForce(Expression potential, MessageRecord record)
+    {
+        try { return -potential.Differentiate(record.Dim); }
+        catch (ArgumentException) { return null; }
+        catch (NotSupportedException) { return null; }
     }
 
     /// <summary>At most this many components per dimension feed the force frame.</summary>

@@ -17,6 +17,9 @@ public static class JudgeStage
         if (system is null || records.Fresh is null) return distillation;
         var check = CheckRecovery(distillation.Expressions, records.Fresh, system, hamiltonian, wide: records.Wide);
         if (!hamiltonian && distillation.Radial is { SoftenedLaw: { } law }) check = CheckForm(check, law, records.Fresh, records.Wide);
+        // a potential's form is that of the central force it exerts: U up to a constant
+        if (hamiltonian && distillation.SoftenedPotential is { } potential && DistilStage.CentralForce(potential, records.Fresh) is { } force)
+            check = CheckForm(check with { PerMass = false }, force, records.Fresh, records.Wide) with { PerMass = check.PerMass };
         return distillation with { Recovery = check };
     }
 
@@ -174,6 +177,13 @@ public static class JudgeStage
     {
         int k = expressions.Length, dim = fresh.Dim;
         var values = expressions.Select(x => x.Evaluate(fresh.Features)).ToArray();
+        if (hamiltonian && fresh.ReferenceDistance is double reference)
+        {
+            // the record's potential is U(r) − U(r_ref): the laws are compared in the same difference
+            var atReference = expressions.Select(x => x.Evaluate(AtDistance(fresh, reference))).ToArray();
+            for (int j = 0; j < k; j++)
+                for (int i = 0; i < fresh.Edges; i++) values[j][i] -= atReference[j][i];
+        }
         var outside = Enumerable.Range(0, fresh.Edges).Where(i => fresh.Features[i, dim] >= minDistance).ToArray();
         int targets = hamiltonian ? 1 : dim;
         double[,] Design(int[] rows)
@@ -204,6 +214,19 @@ public static class JudgeStage
         var best = Fits(usePerMass, outside, design);
         var everyEdge = Enumerable.Range(0, fresh.Edges).ToArray();
         return (best, usePerMass, Fits(usePerMass, everyEdge, Design(everyEdge)));
+    }
+
+    /// <summary>The record's pair features with each pair moved along its axis to distance <paramref name="distance"/>.</summary>
+    static double[,] AtDistance(MessageRecord record, double distance)
+    {
+        var x = (double[,])record.Features.Clone();
+        for (int i = 0; i < record.Edges; i++)
+        {
+            double scale = distance / record.Features[i, record.Dim];
+            for (int d = 0; d < record.Dim; d++) x[i, d] *= scale;
+            x[i, record.Dim] = distance;
+        }
+        return x;
     }
 
     /// <summary>

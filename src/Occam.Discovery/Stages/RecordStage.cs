@@ -21,7 +21,9 @@ public static class RecordStage
     {
         var analysis = MessageRecord.Record(network, train, system, options.AnalysisEdges, options.Seed + 17);
         if (checks is null) return new DiscoveryRecords(analysis, null, null);
-        return new DiscoveryRecords(analysis, MessageRecord.Record(network, checks.Fresh, system, options.FreshEdges, options.Seed + 991),
-            MessageRecord.Record(network, checks.Wide, system, options.FreshEdges, options.Seed + 997));
+        // the Hamiltonian's energy differences of all three are taken at the analysed record's reference distance
+        return new DiscoveryRecords(analysis,
+            MessageRecord.Record(network, checks.Fresh, system, options.FreshEdges, options.Seed + 991, analysis.ReferenceDistance),
+            MessageRecord.Record(network, checks.Wide, system, options.FreshEdges, options.Seed + 997, analysis.ReferenceDistance));
     }
 }
