@@ -94,7 +94,8 @@ public static class OccamCommand
     /// <summary>The documented error types (docs/errors.md): bad input or a run that cannot go on, printed as one line.</summary>
     static bool IsUserError(Exception e) =>
         e is UserInputException or IOException or UnauthorizedAccessException or FormatException
-            or ArgumentException or InvalidDataException or NotSupportedException or Occam.Physics.SimulationException;
+            or ArgumentException or InvalidDataException or NotSupportedException or Occam.Physics.SimulationException
+            or Occam.Discovery.TrainingDivergedException;
 }
 
 /// <summary>Bad input from the user (file, option, data): printed as one line, exit code 1.</summary>

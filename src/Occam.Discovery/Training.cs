@@ -59,6 +59,16 @@ public sealed record TrainingOptions(
     }
 }
 
+/// <summary>Training stopped because a step's loss was not finite (NaN or ±∞); the network keeps the weights of the step
+/// before, which <see cref="Step"/> counts.</summary>
+/// <param name="message">What diverged, at which step, and what to try.</param>
+/// <param name="step">The steps completed before the diverging one.</param>
+public sealed class TrainingDivergedException(string message, int step) : Exception(message)
+{
+    /// <summary>The steps completed before the diverging one.</summary>
+    public int Step { get; } = step;
+}
+
 /// <summary>The type a training step's matrix products run in. The weights, their gradients, Adam's state, the loss and
 /// every evaluation after training stay in float32 whatever is chosen.</summary>
 public enum TrainingPrecision
@@ -251,9 +261,13 @@ public sealed class Trainer : IDisposable
         {
             using var output = network.Forward(nodes, sample: true, generator: noise);
             var loss = Loss(output, target, options.AlphaAt(Step, network.Options.RegulariserWeight));
+            value = loss.item<float>();
+            // a non-finite loss would turn Adam's state and then every weight into NaN for good: stop before the update
+            if (!double.IsFinite(value))
+                throw new TrainingDivergedException(
+                    $"training diverged at step {Step + 1} of {options.Steps}: the loss is {value} (learning rate {lr:G3}); try a lower learning rate", Step);
             loss.backward();
             optimizer.Step();
-            value = loss.item<float>();
         }
         finally
         {

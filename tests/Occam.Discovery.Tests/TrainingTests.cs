@@ -58,6 +58,22 @@ public sealed class TrainingTests
     }
 
     [Fact]
+    public void A_diverging_run_stops_at_the_first_non_finite_loss_and_keeps_finite_weights()
+    {
+        // Adam moves every weight by about the learning rate per step: at 1e30 the next forward pass overflows float32.
+        set_num_threads(1);
+        var data = SmallSpring();
+        using var net = Net();
+        using var trainer = new Trainer(net, data, new TrainingOptions(Steps: 50, BatchSize: 8, LearningRate: 1e30, Seed: 2));
+        var e = Assert.Throws<TrainingDivergedException>(() => trainer.Run());
+        Assert.Equal(trainer.Step, e.Step);
+        Assert.InRange(e.Step, 1, 49);
+        Assert.Contains($"step {e.Step + 1} of 50", e.Message);
+        foreach (var p in net.parameters())
+            Assert.True(p.isfinite().all().item<bool>(), "a weight is not finite: the diverging step was applied");
+    }
+
+    [Fact]
     public void A_checkpoint_write_cut_off_at_any_point_loads_as_the_previous_or_the_new_checkpoint()
     {
         set_num_threads(1);
