@@ -138,8 +138,11 @@ public static class DiscoveryReport
         var o = result.Options;
         var md = new StringBuilder();
         md.AppendLine($"# Symbolic distillation: {result.System}, {o.Dim}D, {o.Bodies} bodies, {o.Variant.Name()} variant");
+        // the Hamiltonian's message is the pair energy, compared with the potential as U(r) − U(r_ref) (MessageRecord.Record)
+        bool hamiltonian = o.Variant == MessageVariant.Hamiltonian;
+        string target = hamiltonian ? "U" : "F";
         md.AppendLine();
-        md.AppendLine($"**recovered: {(d.Recovery.Recovered ? "true" : "false")}** ({d.Recovery.Reason}; compared with {(d.Recovery.PerMass ? "F / m_receiver" : "F")}, fresh-edge R² {string.Join(", ", d.Recovery.R2.Select(x => F(x, "F4")))} on edges with r ≥ {F(d.Recovery.MinDistance, "G3")}{(d.Recovery.R2AllEdges is { } all ? $"; all fresh edges: {string.Join(", ", all.Select(x => F(x, "F4")))}" : "")}{(d.Recovery.R2Wide is { } wide ? $"; at twice the position spread: {string.Join(", ", wide.Select(x => F(x, "F4")))}" : "")}{(d.Recovery.FormR2 is double form ? $"; the law's form, its constants refitted to the true force: 1 − R² = {F(1 - form, "G2")}{(d.Recovery.FormR2Wide is double fw ? $", at twice the spread {F(1 - fw, "G2")}" : "")} (the form holds at ≤ {F(JudgeStage.FormTolerance, "G1")})" : "")})");
+        md.AppendLine($"**recovered: {(d.Recovery.Recovered ? "true" : "false")}** ({d.Recovery.Reason}; compared with {(d.Recovery.PerMass ? $"{target} / m_receiver" : target)}, fresh-edge R² {string.Join(", ", d.Recovery.R2.Select(x => F(x, "F4")))} on edges with r ≥ {F(d.Recovery.MinDistance, "G3")}{(d.Recovery.R2AllEdges is { } all ? $"; all fresh edges: {string.Join(", ", all.Select(x => F(x, "F4")))}" : "")}{(d.Recovery.R2Wide is { } wide ? $"; at twice the position spread: {string.Join(", ", wide.Select(x => F(x, "F4")))}" : "")}{(d.Recovery.FormR2 is double form ? $"; {(hamiltonian ? "the force −dU/dr" : "the law's form")}, its constants refitted to the true force: 1 − R² = {F(1 - form, "G2")}{(d.Recovery.FormR2Wide is double fw ? $", at twice the spread {F(1 - fw, "G2")}" : "")} (the form holds at ≤ {F(JudgeStage.FormTolerance, "G1")})" : "")})");
         md.AppendLine();
         md.AppendLine($"Preset {o.Preset}: {o.Sims} simulations × {o.Frames} frames, hidden {o.Hidden} × {o.HiddenLayers}, {o.Steps} steps of batch {o.BatchSize}, peak lr {F(o.LearningRate)}, seed {o.Seed}. " +
             $"Training {F(result.TrainSeconds, "F1")} s ({PrecisionName(o)} matrix products), total {F(result.Seconds, "F1")} s; final loss {F(result.TrainLoss, "G4")}.");
@@ -148,12 +151,15 @@ public static class DiscoveryReport
         md.AppendLine();
         md.AppendLine("## Significant message components");
         md.AppendLine();
-        md.AppendLine("| component | std | R² vs F | R² vs F/m₁ | best equation | complexity | loss |");
+        md.AppendLine($"| component | std | R² vs {target} | R² vs {target}/m₁ | best equation | complexity | loss |");
         md.AppendLine("|---|---|---|---|---|---|---|");
         foreach (var c in d.Components)
             md.AppendLine($"| {c.Fit.Component} | {F(c.Fit.Std, "G4")} | {F(c.Fit.R2VsForce, "F4")} | {F(c.Fit.R2VsForcePerMass, "F4")} | `{c.Best.Infix}` | {c.Best.Complexity} | {F(c.Best.Loss, "G4")} |");
         md.AppendLine();
-        md.AppendLine($"Mean R² of the significant components: {F(d.Analysis.R2VsForce, "F4")} against F, {F(d.Analysis.R2VsForcePerMass, "F4")} against F / m_receiver.");
+        md.AppendLine($"Mean R² of the significant components: {F(d.Analysis.R2VsForce, "F4")} against {target}, {F(d.Analysis.R2VsForcePerMass, "F4")} against {target} / m_receiver."
+            + (hamiltonian && d.Record.ReferenceDistance is double reference
+                ? $" The pair energy and U are both taken as U(r) − U(r_ref), r_ref = {F(reference, "G4")}: the energy of the pair on its own minus that with the sender moved along the axis to r_ref."
+                : ""));
         md.AppendLine();
         if (result.OutOfDistribution is { } ood)
         {
