@@ -83,13 +83,14 @@ sealed class Formula
     /// <summary>The truth's complexity in Occam's measure: the node count of <see cref="ToExpression"/>.</summary>
     public int Complexity => ToExpression().Complexity;
 
-    /// <summary>Whether the formula uses a function outside <paramref name="unary"/> (e.g. arcsin, or tanh with the default
-    /// set), so that no search over those operators can write it exactly.</summary>
+    /// <summary>The functions of the formula, as translated, outside <paramref name="unary"/> (e.g. arcsin, or tanh with the
+    /// default set; cube, which x·square(x) replaces).</summary>
     public IEnumerable<string> FunctionsOutside(IEnumerable<string> unary)
     {
         var have = unary.ToHashSet();
-        return ToExpression().Nodes.ToArray().Where(n => n.Arity == 1).Select(n => ToExpression().CustomOperators.Name(n))
-            .Where(name => name != "neg" && !have.Contains(name)).Distinct();
+        var e = ToExpression();
+        return e.Nodes.ToArray().Where(n => n.Arity == 1).Select(n => e.CustomOperators.Name(n))
+            .Where(name => name != "neg" && !have.Contains(name)).Distinct().ToList();
     }
 
     static bool HasVariable(Term t) => t switch

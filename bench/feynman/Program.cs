@@ -6,6 +6,7 @@
 //       [--operators +,-,*,/,square,sqrt,exp,log,sin,cos] [--allow-nesting] [--max-size 30] [--batch-size B] [--verbose]
 //   dotnet run -c Release --project bench/feynman -- --list       (every formula, its translation, its range check)
 //   dotnet run -c Release --project bench/feynman -- --check-judge [--noise 0.001]   (the judge on the truth and on wrong forms)
+//   dotnet run -c Release --project bench/feynman -- --recheck file.jsonl [--rewrite] [--verbose]   (re-judge recorded fronts)
 //
 // Each run: 100,000 rows drawn uniformly from the published ranges (seeded by the equation and the seed), the first 10,000
 // for the search (with the target noise, if any), the other 90,000 held out for the judge (against the clean target).
@@ -24,7 +25,7 @@ string? Arg(string name) { int i = argv.IndexOf(name); return i >= 0 && i + 1 < 
 bool Flag(string name) => argv.Contains(name);
 
 const int TotalRows = 100_000, TrainRows = 10_000;
-double seconds = double.Parse(Arg("--seconds") ?? "120");
+double seconds = double.Parse(Arg("--seconds") ?? "90");
 long evaluations = long.Parse(Arg("--evaluations") ?? "1000000");
 double noise = double.Parse(Arg("--noise") ?? "0");
 int seeds = int.Parse(Arg("--seeds") ?? "1");
@@ -153,10 +154,12 @@ int List()
 }
 
 // Re-judges the fronts recorded in a results file with the current judge (same data: the record's seed and noise) and prints
-// the records whose verdict changes; the file is left as it is.
+// the records whose verdict changes; with --rewrite the file's records are replaced by the re-judged ones (the search's own
+// fields, front included, unchanged), else the file is left as it is.
 int Recheck(string path)
 {
     int changed = 0, solved = 0, count = 0;
+    var rejudged = new List<RunRecord>();
     foreach (var r in File.ReadLines(path).Where(l => l.Trim().Length > 0).Select(l => JsonSerializer.Deserialize<RunRecord>(l)!))
     {
         var eq = equations.FirstOrDefault(e => e.Name == r.Name);
@@ -166,12 +169,26 @@ int Recheck(string path)
         var verdict = judge.Rule(r.Front.Select(f => Expression.Parse(f.Equation, eq.Variables)));
         count++;
         if (verdict.Solved) solved++;
+        rejudged.Add(r with
+        {
+            Solved = verdict.Solved, Symbolic = verdict.Symbolic, Equation = verdict.Equation?.ToInfix() ?? r.Equation,
+            Complexity = verdict.Complexity, R2 = verdict.R2, OffRange = verdict.OffRange,
+        });
+        if (Flag("--verbose") && verdict.Equation is not null)
+            Console.WriteLine($"{r.Name,-10} seed {r.Seed} noise {r.Noise}: {(verdict.Solved ? "solved" : "missed")}  off-range error p99 " +
+                              $"{judge.OffRangeError99(verdict.Equation):E1}  truth refitted {judge.OffRangeError99(judge.RefittedTruth):E1}  {verdict.Equation.ToInfix()}");
         if (verdict.Solved == r.Solved) continue;
         changed++;
         Console.WriteLine($"{r.Name,-10} seed {r.Seed} noise {r.Noise}: {(r.Solved ? "solved" : "missed")} -> {(verdict.Solved ? "solved" : "missed")}  " +
                           $"1-R2 {1 - verdict.R2:E1} off {verdict.OffRange:P0}  {verdict.Equation?.ToInfix()}");
     }
     Console.WriteLine($"{count} records re-judged: {solved} solved now, {changed} verdicts changed");
+    if (Flag("--rewrite"))
+    {
+        File.WriteAllLines(path + ".tmp", rejudged.Select(r => JsonSerializer.Serialize(r)));
+        File.Move(path + ".tmp", path, overwrite: true);
+        Console.WriteLine($"rewrote {path}");
+    }
     return 0;
 }
 
