@@ -118,13 +118,14 @@ internal static class DemoCommand
         var validation = new Option<int?>("--validation") { Description = "Validation images (default: the protocol's; 500 with --quick)." };
         var test = new Option<int?>("--test") { Description = "Test images (default: the protocol's; 1,000 with --quick)." };
         var every = new Option<int>("--evaluate-every") { Description = "Validate every this many epochs (and after the last), after re-estimating batch-norm statistics on the training images.", DefaultValueFactory = _ => 1 };
+        var dropoutAfter = new Option<string?>("--dropout-after") { Description = "Hidden layers (1-6) followed by dropout 0.3, e.g. 1,3,4,5,6, or none (default: the model's; Z2CNN 1,3,4,5,6, P4CNN and P4MCNN none, as GrouPy's code)." };
         var quick = QuickOption();
         var seed = SeedOption();
         var threads = ThreadsOption();
         var output = OutOption("rotated-digits");
         var command = new Command("rotated-digits", "Group-equivariant CNNs (Cohen & Welling 2016): Z2CNN, P4CNN or P4MCNN on randomly rotated digits; test error at the best validation epoch, report and summary.json.")
         {
-            model, data, dataDirectory, epochs, batch, lr, train, validation, test, every, quick, seed, threads, output,
+            model, data, dataDirectory, epochs, batch, lr, train, validation, test, every, dropoutAfter, quick, seed, threads, output,
         };
         command.SetAction((parse, cancellation) =>
         {
@@ -139,6 +140,7 @@ internal static class DemoCommand
                 "p4mcnn" => Occam.Grids.GCnnArchitecture.P4mCnn,
                 var other => throw new ArgumentException($"--model must be z2cnn, p4cnn or p4mcnn; got '{other}'."),
             };
+            if (parse.GetValue(dropoutAfter) is { } layers) architecture = architecture with { DropoutAfter = ParseLayers(layers, architecture.HiddenLayers) };
             var options = new RotatedDigitsOptions
             {
                 Model = architecture,
@@ -215,6 +217,18 @@ internal static class DemoCommand
             return Task.FromResult(0);
         });
         return command;
+    }
+
+    /// <summary>"1,3,4" or "none" as hidden-layer numbers in [1, <paramref name="hidden"/>].</summary>
+    static int[] ParseLayers(string text, int hidden)
+    {
+        if (text.Trim().Equals("none", StringComparison.OrdinalIgnoreCase)) return [];
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var layers = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out layers[i]) || layers[i] < 1 || layers[i] > hidden)
+                throw new ArgumentException($"--dropout-after: expected hidden-layer numbers 1-{hidden} separated by commas, or none; got '{text}'.");
+        return [.. layers.Distinct().Order()];
     }
 
     /// <summary>"7" or "5-7" as an inclusive range.</summary>

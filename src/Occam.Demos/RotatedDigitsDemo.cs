@@ -282,6 +282,7 @@ public static class RotatedDigitsDemo
             ["model"] = name,
             ["group"] = o.Model.Group.Name,
             ["channels"] = o.Model.Channels,
+            ["dropout_after"] = new JsonArray(o.Model.DropoutAfter.Select(l => (JsonNode)l).ToArray()),
             ["parameters"] = result.Parameters,
             ["data"] = o.Data == RotatedImages.Mnist ? "mnist" : "fashion",
             ["quick"] = o.Quick,

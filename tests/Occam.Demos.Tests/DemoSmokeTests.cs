@@ -153,6 +153,7 @@ public sealed class DemoSmokeTests : IDisposable
         var summary = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(output, "summary.json")))!;
         Assert.Equal(name, (string)summary["model"]!);
         Assert.Equal(name == "P4CNN" ? 24_620 : 21_630, (long)summary["parameters"]!);
+        Assert.Equal(name == "P4CNN" ? [] : [1, 3, 4, 5, 6], summary["dropout_after"]!.AsArray().Select(l => (int)l!).ToArray());
         double testError = (double)summary["test_error"]!;
         Assert.InRange(testError, 0, 1);
         Assert.True((double)summary["equivariance_error"]! < 1e-5);
@@ -168,6 +169,10 @@ public sealed class DemoSmokeTests : IDisposable
         (code, _, error) = Run("demo", "rotated-digits", "--model", "resnet", "--out", directory);
         Assert.Equal(1, code);
         Assert.Contains("--model must be z2cnn, p4cnn or p4mcnn; got 'resnet'", error);
+        (code, _, error) = Run("demo", "rotated-digits", "--dropout-after", "1,7", "--out", directory);
+        Assert.Equal(1, code);
+        Assert.Contains("--dropout-after: expected hidden-layer numbers 1-6 separated by commas, or none; got '1,7'", error);
+        Assert.Single(error.Trim().Split('\n'));
     }
 
     [Fact]
