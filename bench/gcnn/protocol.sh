@@ -43,9 +43,9 @@ for d in data:
         runs = [json.load(open(p)) for s in seeds if os.path.exists(p := os.path.join(out, f"{d}-{m}-s{s}", "summary.json"))]
         if not runs: continue
         errors = [100 * r["test_error"] for r in runs]
-        sd = statistics.stdev(errors) if len(errors) > 1 else float("nan")
+        sd = f"{statistics.stdev(errors):.2f}" if len(errors) > 1 else "–"
         minutes = [r["training_seconds"] / 60 for r in runs]
-        print(f"| {d} | {runs[0]['model']} | {runs[0]['parameters']:,} | {len(runs)} | {statistics.mean(errors):.2f} ± {sd:.2f} % "
+        print(f"| {d} | {runs[0]['model']} | {runs[0]['parameters']:,} | {len(runs)} | {statistics.mean(errors):.2f} ± {sd} % "
               f"| {min(errors):.2f} – {max(errors):.2f} % | {', '.join(str(r['best_epoch']) for r in runs)} "
               f"| {min(minutes):.0f}–{max(minutes):.0f} min |")
 PY
