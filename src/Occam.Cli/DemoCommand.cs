@@ -119,13 +119,14 @@ internal static class DemoCommand
         var test = new Option<int?>("--test") { Description = "Test images (default: the protocol's; 1,000 with --quick)." };
         var every = new Option<int>("--evaluate-every") { Description = "Validate every this many epochs (and after the last), after re-estimating batch-norm statistics on the training images.", DefaultValueFactory = _ => 1 };
         var dropoutAfter = new Option<string?>("--dropout-after") { Description = "Hidden layers (1-6) followed by dropout 0.3, e.g. 1,3,4,5,6, or none (default: the model's; Z2CNN 1,3,4,5,6, P4CNN and P4MCNN none, as GrouPy's code)." };
+        var augment = new Option<bool>("--augment") { Description = "Rotation augmentation (GrouPy's --transformations rotation): every training batch turned again by fresh uniform angles." };
         var quick = QuickOption();
         var seed = SeedOption();
         var threads = ThreadsOption();
         var output = OutOption("rotated-digits");
         var command = new Command("rotated-digits", "Group-equivariant CNNs (Cohen & Welling 2016): Z2CNN, P4CNN or P4MCNN on randomly rotated digits; test error at the best validation epoch, report and summary.json.")
         {
-            model, data, dataDirectory, epochs, batch, lr, train, validation, test, every, dropoutAfter, quick, seed, threads, output,
+            model, data, dataDirectory, epochs, batch, lr, train, validation, test, every, dropoutAfter, augment, quick, seed, threads, output,
         };
         command.SetAction((parse, cancellation) =>
         {
@@ -158,6 +159,7 @@ internal static class DemoCommand
                 Validation = parse.GetValue(validation),
                 Test = parse.GetValue(test),
                 EvaluateEvery = parse.GetValue(every),
+                Augment = parse.GetValue(augment),
             };
             if (parse.GetValue(quick)) options = options.AsQuick();
             if (parse.GetValue(epochs) is { } e) options = options with { Epochs = e };

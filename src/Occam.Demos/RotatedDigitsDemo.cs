@@ -44,6 +44,11 @@ public sealed record RotatedDigitsOptions
     public int? Test { get; init; }
     /// <summary>Validate (after a batch-norm statistics pass over the training images) every this many epochs; the last epoch always.</summary>
     public int EvaluateEvery { get; init; } = 1;
+    /// <summary>
+    /// Rotation augmentation (GrouPy's <c>--transformations rotation</c>): every training batch is turned again, each
+    /// image by a fresh uniform angle in [0, 2π) (bilinear, from the seed), before it enters the network.
+    /// </summary>
+    public bool Augment { get; init; }
     /// <summary>Whether this is the short <c>--quick</c> setting (recorded in the report).</summary>
     public bool Quick { get; init; }
 
@@ -131,9 +136,11 @@ public static class RotatedDigitsDemo
         using var model = new GCnnClassifier(options.Model, generator);
         long parameters = model.ParameterCount;
         log($"{options.Model.Name}: {options.Model.Group.Name}, {options.Model.Channels} channels per element, {parameters:N0} parameters; " +
-            $"{options.Epochs} epochs, batch {options.BatchSize}, Adam lr {options.LearningRate}");
+            $"{options.Epochs} epochs, batch {options.BatchSize}, Adam lr {options.LearningRate}{(options.Augment ? ", rotation augmentation" : "")}");
         var optimizer = optim.Adam(model.parameters(), options.LearningRate);
         var random = new Random(options.Seed * 31 + 5);
+        var angles = new Random(options.Seed * 131 + 11);
+        var augmentation = options.Augment ? new RotatedBatches(splits.Train, mean, std, () => angles.NextDouble() * 2 * Math.PI) : null;
         var history = new List<RotatedEpoch>();
         var best = (Epoch: 0, Validation: double.PositiveInfinity);
         Dictionary<string, Tensor>? bestState = null; // weights and batch-norm statistics at the best validation error
@@ -151,7 +158,7 @@ public static class RotatedDigitsDemo
                 using var step = NewDisposeScope();
                 int count = Math.Min(options.BatchSize, order.Length - start);
                 var index = tensor(order.AsSpan(start, count).ToArray().Select(i => (long)i).ToArray());
-                var x = trainX.index_select(0, index);
+                var x = augmentation?.Batch(order.AsSpan(start, count)) ?? trainX.index_select(0, index);
                 var y = trainY.index_select(0, index);
                 optimizer.zero_grad();
                 var logits = model.forward(x);
@@ -255,7 +262,8 @@ public static class RotatedDigitsDemo
         md.AppendLine($"Data: {result.DataSource}; {result.TrainCount:N0} train / {result.ValidationCount:N0} validation / {result.TestCount:N0} test images, " +
                       $"each rotated by a uniform random angle in [0, 2π) (bilinear), split and angles from seed {o.Seed}.");
         var dropout = o.Model.Dropout > 0 && o.Model.DropoutAfter.Count > 0 ? $"dropout {DemoReport.F(o.Model.Dropout)} after layers {string.Join(", ", o.Model.DropoutAfter)}" : "no dropout";
-        md.AppendLine($"Training: {o.Epochs} epochs, batch {o.BatchSize}, Adam lr {DemoReport.F(o.LearningRate)}, {dropout}, inputs standardised by the training mean and deviation, " +
+        md.AppendLine($"Training: {o.Epochs} epochs, batch {o.BatchSize}, Adam lr {DemoReport.F(o.LearningRate)}, {dropout}, " +
+                      $"{(o.Augment ? "rotation augmentation (every training batch turned again by fresh uniform angles)" : "no augmentation")}, inputs standardised by the training mean and deviation, " +
                       $"TorchSharp threads {result.Threads}. Every {(o.EvaluateEvery == 1 ? "epoch" : $"{o.EvaluateEvery} epochs")}: batch-norm statistics re-estimated over the training images " +
                       "(GrouPy's finetune pass), then the validation error; the test error is taken at the epoch of best validation error.");
         md.AppendLine();
@@ -283,6 +291,7 @@ public static class RotatedDigitsDemo
             ["group"] = o.Model.Group.Name,
             ["channels"] = o.Model.Channels,
             ["dropout_after"] = new JsonArray(o.Model.DropoutAfter.Select(l => (JsonNode)l).ToArray()),
+            ["augment"] = o.Augment,
             ["parameters"] = result.Parameters,
             ["data"] = o.Data == RotatedImages.Mnist ? "mnist" : "fashion",
             ["quick"] = o.Quick,
@@ -339,5 +348,23 @@ public static class RotatedDigitsDemo
         plot.HideGrid();
         plot.Axes.Frameless();
         DemoReport.WriteBytes(path, plot.GetImageBytes(5 * cell * 6, 4 * cell * 6 + 40, ImageFormat.Png));
+    }
+}
+
+/// <summary>
+/// Training batches turned again by angles from <paramref name="angle"/> (rotation augmentation): the raw images are
+/// rotated, then standardised by <paramref name="mean"/> and <paramref name="std"/>, so the corners that come into
+/// view hold the background value rather than a standardised zero.
+/// </summary>
+internal sealed class RotatedBatches(ImageSet images, double mean, double std, Func<double> angle)
+{
+    /// <summary>The images at <paramref name="indices"/>, each turned by its own angle, as a standardised [n, 1, H, W] tensor.</summary>
+    public Tensor Batch(ReadOnlySpan<int> indices)
+    {
+        int size = images.Height * images.Width;
+        var buffer = new float[indices.Length * size];
+        for (int k = 0; k < indices.Length; k++)
+            ImageRotation.Rotate(images.Image(indices[k]), images.Height, images.Width, angle(), buffer.AsSpan(k * size, size));
+        return (tensor(buffer, [indices.Length, 1, images.Height, images.Width]) - mean) / (std > 0 ? std : 1);
     }
 }

@@ -137,4 +137,29 @@ public sealed class DemoModelTests
         Assert.Equal(chain.InitialState[0], truth[3][0]);
         Assert.Equal(chain.InitialState[15], truth[3][15]);
     }
+
+    /// <summary>
+    /// Rotation augmentation turns the raw image and then standardises it: a quarter turn equals torch.rot90 of the
+    /// standardised image, and at 45° the corners that come into view hold the standardised background (0 − mean)/std,
+    /// not 0.
+    /// </summary>
+    [Fact]
+    public void Augmented_batches_turn_the_raw_images_then_standardise_them()
+    {
+        using var scope = NewDisposeScope();
+        var random = new Random(3);
+        var pixels = Enumerable.Range(0, 2 * 28 * 28).Select(_ => (float)random.NextDouble()).ToArray();
+        var images = new Occam.Grids.Data.ImageSet(28, 28, pixels, [0, 1], ["a", "b"], "random");
+        const double mean = 0.4, std = 0.25;
+        var standardised = (tensor(pixels, [2, 1, 28, 28]) - mean) / std;
+
+        var quarter = new RotatedBatches(images, mean, std, () => Math.PI / 2).Batch([1, 0]);
+        var expected = standardised.index_select(0, tensor(new long[] { 1, 0 })).rot90(1, (2, 3));
+        Assert.True(quarter.sub(expected).abs().max().item<float>() < 1e-6f);
+
+        var ones = new Occam.Grids.Data.ImageSet(28, 28, Enumerable.Repeat(1f, 28 * 28).ToArray(), [0], ["a"], "ones");
+        var eighth = new RotatedBatches(ones, mean, std, () => Math.PI / 4).Batch([0]);
+        Assert.Equal((0 - mean) / std, eighth[0, 0, 0, 0].item<float>(), 5);
+        Assert.Equal((1 - mean) / std, eighth[0, 0, 14, 14].item<float>(), 5);
+    }
 }

@@ -135,6 +135,28 @@ public sealed class DemoSmokeTests : IDisposable
         Assert.Fail("every seed's best validation epoch was its last; the test did not exercise the kept network");
     }
 
+    /// <summary>Rotation augmentation draws its angles from the seed: the same seed trains to the same losses and errors,
+    /// and the summary records it.</summary>
+    [Fact]
+    public void Rotated_digits_with_augmentation_repeats_under_the_same_seed()
+    {
+        var data = SyntheticDigits();
+        string Summary(string name, params string[] extra)
+        {
+            var output = Path.Combine(directory, name);
+            var (code, _, error) = Run(["demo", "rotated-digits", "--model", "z2cnn", "--data-dir", data, "--train", "24", "--validation", "12",
+                "--test", "12", "--epochs", "2", "--batch-size", "8", "--threads", "1", "--out", output, .. extra]);
+            Assert.True(code == 0, error);
+            var summary = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(output, "summary.json")))!;
+            var history = summary["history"]!.AsArray().Select(h => $"{(double)h!["train_loss"]!:R}/{h["validation_error"]}");
+            return $"{(bool)summary["augment"]!} {string.Join(" ", history)} {summary["test_error"]}";
+        }
+        var first = Summary("a1", "--augment");
+        Assert.StartsWith("True ", first);
+        Assert.Equal(first, Summary("a2", "--augment"));
+        Assert.NotEqual(first[5..], Summary("plain")[6..]);
+    }
+
     [Theory]
     [InlineData("p4cnn", "P4CNN")]
     [InlineData("z2cnn", "Z2CNN")]
