@@ -38,8 +38,8 @@ wait
 python3 - "$out" "$data" "$models" "$seeds" "$prefix" <<'PY'
 import json, os, statistics, sys
 out, data, models, seeds, prefix = sys.argv[1], sys.argv[2].split(), sys.argv[3].split(), sys.argv[4].split(), sys.argv[5]
-print("| data | model | parameters | seeds | test error, mean ± sd | min – max | best epochs | training time per run |")
-print("|---|---|---|---|---|---|---|---|")
+print("| data | model | parameters | seeds | test error, mean ± sd | min – max | epochs | best epochs | training time per run |")
+print("|---|---|---|---|---|---|---|---|---|")
 for d in data:
     for m in models:
         runs = [json.load(open(p)) for s in seeds if os.path.exists(p := os.path.join(out, f"{prefix}{d}-{m}-s{s}", "summary.json"))]
@@ -48,6 +48,6 @@ for d in data:
         sd = f"{statistics.stdev(errors):.2f}" if len(errors) > 1 else "–"
         minutes = [r["training_seconds"] / 60 for r in runs]
         print(f"| {d} | {runs[0]['model']} | {runs[0]['parameters']:,} | {len(runs)} | {statistics.mean(errors):.2f} ± {sd} % "
-              f"| {min(errors):.2f} – {max(errors):.2f} % | {', '.join(str(r['best_epoch']) for r in runs)} "
+              f"| {min(errors):.2f} – {max(errors):.2f} % | {'/'.join(sorted({str(r['epochs']) for r in runs}))} | {', '.join(str(r['best_epoch']) for r in runs)} "
               f"| {min(minutes):.0f}–{max(minutes):.0f} min |")
 PY

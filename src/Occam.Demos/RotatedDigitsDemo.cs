@@ -196,7 +196,17 @@ public static class RotatedDigitsDemo
     }
 
     static (Tensor X, Tensor Y) Tensors(ImageSet set, double mean, double std) =>
-        (((tensor(set.Pixels) - mean) / (std > 0 ? std : 1)).reshape(set.Count, 1, set.Height, set.Width), tensor(set.Labels.Select(l => (long)l).ToArray()));
+        (Standardise(tensor(set.Pixels), mean, std).reshape(set.Count, 1, set.Height, set.Width), tensor(set.Labels.Select(l => (long)l).ToArray()));
+
+    /// <summary>(x − mean) / std (std 1 when 0).</summary>
+    internal static Tensor Standardise(Tensor x, double mean, double std)
+    {
+        // Explicit scalars, kept alive until the operations return: an implicit double → Scalar conversion is left to
+        // the garbage collector, whose finalizer can free it while libtorch still reads it (a rare crash in long runs).
+        using var shift = mean.ToScalar();
+        using var scale = (std > 0 ? std : 1).ToScalar();
+        return (x - shift) / scale;
+    }
 
     /// <summary>Fraction of misclassified images, in evaluation mode.</summary>
     internal static double ErrorRate(GCnnClassifier model, Tensor x, Tensor y, int batchSize)
@@ -227,7 +237,7 @@ public static class RotatedDigitsDemo
         using var _ = no_grad();
         // An image without a quarter-turn symmetry of its own shows the rotation best: for digits, not a 0, 1 or 8.
         int pick = Enumerable.Range(0, test.Count).FirstOrDefault(i => test.ClassNames.Count != 10 || test.ClassNames[test.Labels[i]] is not ("0" or "1" or "8"));
-        var image = ((tensor(test.Image(pick).ToArray()) - mean) / (std > 0 ? std : 1)).reshape(1, 1, test.Height, test.Width);
+        var image = Standardise(tensor(test.Image(pick).ToArray()), mean, std).reshape(1, 1, test.Height, test.Width);
         // The four quarter turns as one batch (one convolution call per layer).
         var rotated = cat(Enumerable.Range(0, 4).Select(r => GridGroup.P4.Transform(image, r)).ToArray(), 0);
         var h = model.HiddenFeatures(rotated, 1); // [4, C, 4, 26, 26]
@@ -365,6 +375,6 @@ internal sealed class RotatedBatches(ImageSet images, double mean, double std, F
         var buffer = new float[indices.Length * size];
         for (int k = 0; k < indices.Length; k++)
             ImageRotation.Rotate(images.Image(indices[k]), images.Height, images.Width, angle(), buffer.AsSpan(k * size, size));
-        return (tensor(buffer, [indices.Length, 1, images.Height, images.Width]) - mean) / (std > 0 ? std : 1);
+        return RotatedDigitsDemo.Standardise(tensor(buffer, [indices.Length, 1, images.Height, images.Width]), mean, std);
     }
 }
