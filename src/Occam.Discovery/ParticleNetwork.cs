@@ -200,13 +200,16 @@ public sealed class ParticleNetwork : nn.Module
             using var mu = raw.narrow(2, 0, m);
             using var logVar = raw.narrow(2, m, m);
             // KL(N(μ, σ²) ‖ N(0, 1)) = ½ Σ (μ² + σ² − log σ² − 1), summed over components, averaged over edges.
-            using var kl = (mu.square() + logVar.exp() - logVar - 1).mul_(0.5);
+            // Explicit scalars, disposed after use (an implicitly converted one can be finalized during the call; see Aggregations.SegmentSum).
+            using var one = 1.0.ToScalar();
+            using var half = 0.5.ToScalar();
+            using var kl = (mu.square() + logVar.exp() - logVar - one).mul_(half);
             regulariser = kl.sum(2).mean();
             logVariance = logVar.reshape(b * n * (n - 1), m);
             if (sample)
             {
                 using var eps = randn(mu.shape, dtype: mu.dtype, device: mu.device, generator: generator);
-                using var std = logVar.mul(0.5).exp_();
+                using var std = logVar.mul(half).exp_();
                 messages = mu + eps * std;
             }
             else

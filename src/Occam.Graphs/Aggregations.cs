@@ -59,7 +59,8 @@ public static class Aggregations
         Check(data, segmentIds, numSegments);
         using var scope = NewDisposeScope();
         var sum = SegmentSum(data, segmentIds, numSegments);
-        var count = Counts(segmentIds, numSegments).to_type(data.dtype).clamp_min(1.0);
+        using var one = 1.0.ToScalar(); // explicit, as in SegmentSum
+        var count = Counts(segmentIds, numSegments).to_type(data.dtype).clamp_min(one);
         return (sum / BroadcastRows(count, data.dim())).MoveToOuterDisposeScope();
     }
 
