@@ -233,6 +233,23 @@ public static class Dqn
         return result;
     }
 
+    /// <summary>Per state, the network's predicted number of blocks that stay if it stopped now: its block values,
+    /// each clipped to [0, 1] (a block stays or not), summed.</summary>
+    public static double[] PredictedStays(GlueQNetwork network, IReadOnlyList<GlueState> states)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        float[] blocks;
+        using (no_grad())
+        using (var scope = NewDisposeScope())
+            blocks = network.Evaluate(states).Blocks.data<float>().ToArray();
+        var result = new double[states.Count];
+        int b = 0;
+        for (int i = 0; i < states.Count; i++)
+            for (int j = 0; j < states[i].Task.Tower.Count; j++)
+                result[i] += Math.Clamp(blocks[b++], 0, 1);
+        return result;
+    }
+
     sealed class Weights(Tensor[] values) : IDisposable
     {
         public Tensor[] Values => values;

@@ -41,6 +41,14 @@ public static class GluePolicies
     /// <summary>Acts greedily on a Q-network: glues the best contact while that beats stopping.</summary>
     public static IGluePolicy Greedy(string name, GlueQNetwork network) => new GreedyPolicy(name, network);
 
+    /// <summary>
+    /// Plans with the network's own outcome model: a beam search over glue sets (each step adds one contact to each of
+    /// the <paramref name="beam"/> best sets so far) scored by the network's stop value — the predicted number of
+    /// blocks that stay, each block's value clipped to [0, 1] — minus the glue cost; returns the best set seen. Gluing
+    /// is a known, trivial transition (a flag), so no simulator is used: only the network judges the physics.
+    /// </summary>
+    public static IGluePolicy Planned(string name, GlueQNetwork network, int beam = 16) => new PlanningPolicy(name, network, beam);
+
     sealed class Fixed(string name, Func<GlueTask, bool[]> choose) : IGluePolicy
     {
         public string Name => name;
@@ -115,6 +123,57 @@ public static class GluePolicies
             }
         }
     }
+}
+
+sealed class PlanningPolicy(string name, GlueQNetwork network, int beam) : IGluePolicy
+{
+    public string Name => name;
+    public bool Accepts(GlueTask task) => network.Accepts(task.Tower.Count);
+    public bool[] Choose(GlueTask task, long index) => GluePlanner.Search(network, task, beam)[0].Glue;
+}
+
+/// <summary>Search over glue sets with a network's predicted outcome (<see cref="Dqn.PredictedStays"/>).</summary>
+public static class GluePlanner
+{
+    /// <summary>
+    /// Beam search: from no glue, each round adds one contact to each of the <paramref name="beam"/> best sets of the
+    /// previous round; sets are scored by the predicted stays minus the glue cost. Stops when no set of the next size
+    /// could beat the best so far (blocks − cost·size), when every contact is glued, or after <paramref name="patience"/>
+    /// rounds in a row without a better set (unlimited by default: glue that only helps together with more glue must
+    /// not be cut off). Returns every set scored, best first (ties: fewer glues, then the order of contacts).
+    /// </summary>
+    public static IReadOnlyList<(bool[] Glue, double Score)> Search(GlueQNetwork network, GlueTask task, int beam = 16, int patience = int.MaxValue)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(task);
+        double cost = task.Options.GlueCost;
+        var start = GlueState.Start(task);
+        var scored = new List<(GlueState State, double Score, int Size)> { (start, Dqn.PredictedStays(network, [start])[0], 0) };
+        double best = scored[0].Score;
+        var frontier = new List<GlueState> { start };
+        for (int size = 1, stale = 0; size <= task.Actions && stale < patience && task.Tower.Count - cost * size > best; size++)
+        {
+            var children = new SortedDictionary<string, GlueState>(StringComparer.Ordinal);
+            foreach (var state in frontier)
+                for (int k = 0; k < task.Actions; k++)
+                    if (!state.Glued[k])
+                    {
+                        var child = state.Glue(k);
+                        children.TryAdd(Key(child), child);
+                    }
+            if (children.Count == 0) break;
+            var candidates = children.Values.ToArray();
+            var stays = Dqn.PredictedStays(network, candidates);
+            var ranked = candidates.Select((c, i) => (State: c, Score: stays[i] - cost * size, Size: size)).OrderByDescending(c => c.Score).ToArray();
+            scored.AddRange(ranked);
+            if (ranked[0].Score > best + 1e-9) { best = ranked[0].Score; stale = 0; }
+            else stale++;
+            frontier = [.. ranked.Take(beam).Select(c => c.State)];
+        }
+        return [.. scored.OrderByDescending(c => c.Score).ThenBy(c => c.Size).Select(c => (c.State.Glued, c.Score))];
+    }
+
+    static string Key(GlueState state) => string.Concat(state.Glued.Select(g => g ? '1' : '0'));
 }
 
 /// <summary>How a policy did on a set of towers: means over the towers it could act on (<see cref="Scored"/>, positions

@@ -30,6 +30,12 @@ public sealed record GlueDemoOptions
     /// <summary>The agents to train: "gn" and/or "mlp".</summary>
     public IReadOnlyList<string> Agents { get; init; } = ["gn", "mlp"];
 
+    /// <summary>
+    /// When positive, each agent is also scored acting by planning (<see cref="GluePolicies.Planned"/>, a beam search of
+    /// this width over glue sets scored by the network's own stop value) as "{agent}_planned"; 0 scores the greedy agents only.
+    /// </summary>
+    public int PlanningBeam { get; init; }
+
     /// <summary>The optimum is computed for towers with at most this many contacts (2^n simulations at worst).</summary>
     public int OptimalMaxContacts { get; init; } = 16;
 
@@ -60,6 +66,7 @@ public sealed record GlueDemoOptions
             if (!(d.LearningRate > 0) || !double.IsFinite(d.LearningRate)) throw new ArgumentException($"--lr must be positive; got {d.LearningRate}.");
             if (d.BatchSize < 1 || d.BatchSize > 4096) throw new ArgumentException($"--batch-size must be in [1, 4096]; got {d.BatchSize}.");
         }
+        if (PlanningBeam < 0 || PlanningBeam > 1024) throw new ArgumentException($"--beam must be in [0, 1024]; got {PlanningBeam}.");
         foreach (var a in Agents)
             if (a is not ("gn" or "mlp")) throw new ArgumentException($"--agents: unknown agent '{a}' (expected gn, mlp).");
     }
@@ -106,6 +113,7 @@ public static class GlueDemo
             log?.Invoke($"  {agent}: best validation reward {result.BestValidationReward:F3} at episode {result.BestEpisode} ({result.Elapsed.TotalMinutes:F1} min)");
             training.Add(new GlueAgentTraining(agent, result, online.parameters().Sum(p => p.numel())));
             agents.Add(GluePolicies.Greedy(agent, online));
+            if (options.PlanningBeam > 0) agents.Add(GluePolicies.Planned(agent + "_planned", online, options.PlanningBeam));
         }
         var policies = agents.Concat([GluePolicies.Random(options.Seed), GluePolicies.NoGlue, GluePolicies.GlueAll, GluePolicies.GreedySimulation,
             GluePolicies.Optimal(options.OptimalMaxContacts)]).ToArray();
@@ -171,6 +179,12 @@ public static class GlueDemo
                       $"one at a time, then stops; the tower is simulated for 2 s and the reward is the number of blocks that end within 0.1 of their start " +
                       $"minus {DemoReport.F(o.GlueCost)} per glue. Agents are trained by double DQN for {o.Episodes:N0} episodes (seed {o.Seed}) and scored greedily " +
                       $"on {o.TestTowers:N0} held-out towers of the training sizes and {o.TestTowers:N0} larger ones ({o.TestBlocks.Min}-{o.TestBlocks.Max} blocks, never seen in training).");
+        if (o.PlanningBeam > 0)
+        {
+            md.AppendLine();
+            md.AppendLine($"`gn_planned` and `mlp_planned` are the same networks acting by planning: a beam search (width {o.PlanningBeam}) over glue sets, " +
+                          "each scored by the network's own prediction of the blocks that stay minus the glue cost; the simulator is never used.");
+        }
         md.AppendLine();
         foreach (var set in new[] { result.TrainSizes, result.TestSizes })
         {

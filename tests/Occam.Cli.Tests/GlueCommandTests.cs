@@ -17,6 +17,7 @@ public sealed class GlueCommandTests : IDisposable
     [InlineData("--glue-cost", "-0.5", "--glue-cost must be non-negative; got -0.5")]
     [InlineData("--episodes", "0", "--episodes must be in [1, 10^7]; got 0")]
     [InlineData("--agents", "gn,cnn", "--agents: unknown agent 'cnn'")]
+    [InlineData("--beam", "-1", "--beam must be in [0, 1024]; got -1")]
     public void Demo_glue_refuses_bad_settings_in_one_line_before_any_work(string option, string value, string expected)
     {
         var (code, _, error) = Run("demo", "glue", option, value, "--out", dir.File("out"));
@@ -32,18 +33,18 @@ public sealed class GlueCommandTests : IDisposable
     public void Demo_glue_writes_a_report_and_a_summary_with_every_agent_and_baseline()
     {
         var output = dir.File("glue");
-        var (code, stdout, error) = Run("demo", "glue", "--blocks", "3-4", "--test-blocks", "5", "--episodes", "30", "--test-towers", "6", "--out", output);
+        var (code, stdout, error) = Run("demo", "glue", "--blocks", "3-4", "--test-blocks", "5", "--episodes", "30", "--test-towers", "6", "--beam", "4", "--out", output);
         Assert.True(code == 0, error);
         Assert.Contains("report:", stdout);
         var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "summary.json")))!;
-        foreach (var agent in new[] { "gn", "mlp", "random", "no_glue", "glue_all", "greedy_sim", "optimal" })
+        foreach (var agent in new[] { "gn", "gn_planned", "mlp", "mlp_planned", "random", "no_glue", "glue_all", "greedy_sim", "optimal" })
         {
             Assert.NotNull(summary["agents"]![agent]!["reward_train_sizes"]);
             Assert.NotNull(summary["agents"]![agent]!["reward_test_sizes"]);
         }
         // The optimum is at least as good as any other policy on the same towers.
         double optimal = summary["agents"]!["optimal"]!["reward_train_sizes"]!.GetValue<double>();
-        foreach (var agent in new[] { "gn", "mlp", "random", "no_glue", "glue_all", "greedy_sim" })
+        foreach (var agent in new[] { "gn", "gn_planned", "mlp", "mlp_planned", "random", "no_glue", "glue_all", "greedy_sim" })
             Assert.True(summary["agents"]![agent]!["reward_train_sizes"]!.GetValue<double>() <= optimal + 1e-9, agent);
         Assert.True(File.Exists(Path.Combine(output, "glue.md")));
         Assert.True(File.Exists(Path.Combine(output, "glue-learning.png")));

@@ -80,6 +80,52 @@ public sealed class AgentTests
         Assert.Equal(task.Actions, glue.Length);
     }
 
+    /// <summary>A "network" that knows the physics: its block values are the simulator's outcome (1 = stays).</summary>
+    sealed class OracleNetwork() : GlueQNetwork("oracle")
+    {
+        public override (Tensor Q, Tensor Blocks) Evaluate(IReadOnlyList<GlueState> states)
+        {
+            var blocks = tensor(states.SelectMany(s => s.Task.Settle(s.Glued).Stayed.Select(b => b ? 1f : 0f)).ToArray());
+            return (Assemble(states, blocks, zeros(states.Sum(s => s.Task.Actions))), blocks);
+        }
+    }
+
+    [Fact]
+    public void The_planner_with_a_perfect_model_and_an_unbounded_beam_finds_the_exact_optimum()
+    {
+        // With a beam wider than the number of subsets and patience beyond the number of contacts, the search visits
+        // every glue set the optimum's bound leaves (blocks − cost·size must beat the best): it must score as the
+        // exhaustive optimum does, and its best set must settle to its score.
+        var oracle = new OracleNetwork();
+        for (int index = 0; index < 6; index++)
+        {
+            var task = Task(index, 5);
+            var optimum = task.Optimal()!.Value.Outcome.Reward;
+            var plan = GluePlanner.Search(oracle, task, beam: 1 << 16, patience: task.Actions + 1);
+            Assert.Equal(optimum, plan[0].Score, 9);
+            Assert.Equal(optimum, task.Settle(plan[0].Glue).Reward, 9);
+            Assert.Equal(optimum, task.Settle(GluePolicies.Planned("plan", oracle, 1 << 16).Choose(task, index)).Reward, 9);
+        }
+    }
+
+    [Fact]
+    public void The_planner_ranks_glue_sets_by_predicted_stays_minus_the_glue_cost()
+    {
+        var network = new GraphQNetwork(latent: 16, steps: 2, seed: 4);
+        var task = Task(2, 6);
+        var plan = GluePlanner.Search(network, task, beam: 3);
+        Assert.True(plan.Count > task.Actions, "the first round alone scores every single glue");
+        for (int i = 0; i < plan.Count; i++)
+        {
+            var (glue, score) = plan[i];
+            double predicted = Dqn.PredictedStays(network, [new GlueState(task, glue)])[0];
+            Assert.InRange(predicted, 0, task.Tower.Count);
+            Assert.Equal(predicted - task.Options.GlueCost * glue.Count(g => g), score, 4);
+            if (i > 0) Assert.True(plan[i - 1].Score >= score, "best first");
+        }
+        Assert.Equal(plan.Count, plan.Select(p => string.Concat(p.Glue.Select(g => g ? '1' : '0'))).Distinct().Count());
+    }
+
     [Fact]
     public void Training_is_reproducible_by_seed_and_leaves_no_tensors_behind()
     {

@@ -1,0 +1,110 @@
+// How good is the glue agent's learned outcome, and how far does planning with it go? (docs/construction.md)
+//   dotnet run --project bench/glue -c Release -- [samples=60000] [epochs=20] [steps=10] [beams=16] [towers=100] [seed=1]
+// Trains the graph network's block values alone, by supervised learning: `samples` random towers of 5-7 blocks, each
+// with a random glue set (each contact glued with a probability drawn per tower), settled once; every block labelled
+// 1 (stays) or 0 (falls); mean squared error, batches of 128, Adam at 1e-3, `epochs` passes. Then reports the per-block
+// accuracy (value > 0.5 against the label) on 2,000 + 1,000 fresh labelled towers of 5-7 and 9-12 blocks, and plans
+// with the model (GluePlanner, each beam width of `beams`) on `towers` held-out towers of each range, against the
+// exact optimum on the towers where it is computed (at most 16 contacts). No DQN: this is the ceiling the block-value
+// head can give the planning agent with this much labelled data.
+using System.Globalization;
+using Occam.Construction;
+using Occam.Graphs;
+using Occam.Physics;
+using static TorchSharp.torch;
+
+var settings = args.Select(a => a.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "");
+int Int(string key, int fallback) => settings.TryGetValue(key, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+int samples = Int("samples", 60_000), epochs = Int("epochs", 20), steps = Int("steps", 10), towerCount = Int("towers", 100), seed = Int("seed", 1);
+var beams = (settings.GetValueOrDefault("beams") ?? "16").Split(',').Select(b => int.Parse(b, CultureInfo.InvariantCulture)).ToArray();
+set_num_threads(1);
+var rules = new GlueTaskOptions();
+var small = new TowerGeneratorOptions { MinBlocks = 5, MaxBlocks = 7 };
+var large = new TowerGeneratorOptions { MinBlocks = 9, MaxBlocks = 12 };
+var clock = System.Diagnostics.Stopwatch.StartNew();
+
+(GlueState State, bool[] Stayed)[] Labelled(TowerGeneratorOptions towers, long stream, int count)
+{
+    var result = new (GlueState, bool[])[count];
+    Parallel.For(0, count, i =>
+    {
+        var task = new GlueTask(TowerGenerator.Generate(towers, seed, stream + i), rules);
+        var random = new SimulationRandom(seed, stream + i + (1L << 50)); // not the tower generator's stream
+        double p = random.NextDouble();
+        var glue = Enumerable.Range(0, task.Actions).Select(_ => random.NextDouble() < p).ToArray();
+        result[i] = (new GlueState(task, glue), task.Settle(glue).Stayed);
+    });
+    return result;
+}
+
+var train = Labelled(small, 5_000_000_000, samples);
+var smallCheck = Labelled(small, 6_000_000_000, 2000);
+var largeCheck = Labelled(large, 7_000_000_000, 1000);
+Console.WriteLine($"{samples:N0} labelled towers of 5-7 blocks settled in {clock.Elapsed.TotalSeconds:F0} s");
+var network = new GraphQNetwork(steps: steps, seed: seed);
+var optimizer = new FusedAdam(network.parameters(), 1e-3);
+var shuffle = new Random(seed);
+for (int epoch = 1; epoch <= epochs; epoch++)
+{
+    var order = Enumerable.Range(0, samples).OrderBy(_ => shuffle.Next()).ToArray();
+    double lossSum = 0;
+    int batches = 0;
+    for (int start = 0; start + 128 <= samples; start += 128, batches++)
+    {
+        using var scope = NewDisposeScope();
+        var batch = order.Skip(start).Take(128).Select(i => train[i]).ToArray();
+        optimizer.ZeroGrad();
+        var loss = nn.functional.mse_loss(network.Evaluate([.. batch.Select(b => b.State)]).Blocks, tensor(batch.SelectMany(b => b.Stayed.Select(s => s ? 1f : 0f)).ToArray()));
+        loss.backward();
+        optimizer.Step();
+        lossSum += loss.item<float>();
+    }
+    Console.WriteLine($"epoch {epoch}: loss {lossSum / batches:F4} [{clock.Elapsed.TotalSeconds:F0} s]");
+}
+
+Console.WriteLine();
+Console.WriteLine("| towers | per-block accuracy | towers with every block right |");
+Console.WriteLine("|---|---|---|");
+foreach (var (name, check) in new[] { ("5-7 blocks", smallCheck), ("9-12 blocks", largeCheck) })
+{
+    int right = 0, blocks = 0, towersRight = 0;
+    foreach (var chunk in check.Chunk(256))
+    {
+        float[] values;
+        using (no_grad())
+        using (var scope = NewDisposeScope())
+            values = network.Evaluate([.. chunk.Select(c => c.State)]).Blocks.data<float>().ToArray();
+        int b = 0;
+        foreach (var (_, stayed) in chunk)
+        {
+            bool all = true;
+            foreach (bool s in stayed)
+            {
+                bool ok = values[b++] > 0.5 == s;
+                right += ok ? 1 : 0;
+                all &= ok;
+            }
+            blocks += stayed.Length;
+            towersRight += all ? 1 : 0;
+        }
+    }
+    Console.WriteLine($"| {name} | {(double)right / blocks:P1} | {(double)towersRight / check.Length:P1} |");
+}
+
+Console.WriteLine();
+Console.WriteLine("| towers | beam | planned reward | optimum | of the optimum | glue per tower |");
+Console.WriteLine("|---|---|---|---|---|---|");
+foreach (var (name, towers, stream) in new[] { ("5-7 blocks", small, 2_000_000_000L), ("9-12 blocks", large, 3_000_000_000L) })
+{
+    var tasks = Enumerable.Range(0, towerCount).Select(k => new GlueTask(TowerGenerator.Generate(towers, seed, stream + k), rules)).ToArray();
+    var optimum = new double?[tasks.Length];
+    Parallel.For(0, tasks.Length, i => optimum[i] = tasks[i].Optimal()?.Outcome.Reward);
+    var known = Enumerable.Range(0, tasks.Length).Where(i => optimum[i] is not null).ToArray();
+    foreach (int beam in beams)
+    {
+        var outcomes = tasks.Select(t => t.Settle(GluePlanner.Search(network, t, beam)[0].Glue)).ToArray();
+        double planned = known.Average(i => outcomes[i].Reward), best = known.Average(i => optimum[i]!.Value);
+        Console.WriteLine($"| {name} ({known.Length} towers) | {beam} | {planned:F3} | {best:F3} | {planned / best:P1} | {known.Average(i => outcomes[i].Glues):F2} |");
+    }
+}
+Console.WriteLine($"\n{clock.Elapsed.TotalMinutes:F1} min");
