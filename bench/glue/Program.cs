@@ -9,8 +9,6 @@
 // head can give the planning agent with this much labelled data.
 using System.Globalization;
 using Occam.Construction;
-using Occam.Graphs;
-using Occam.Physics;
 using static TorchSharp.torch;
 
 var settings = args.Select(a => a.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "");
@@ -23,44 +21,14 @@ var small = new TowerGeneratorOptions { MinBlocks = 5, MaxBlocks = 7 };
 var large = new TowerGeneratorOptions { MinBlocks = 9, MaxBlocks = 12 };
 var clock = System.Diagnostics.Stopwatch.StartNew();
 
-(GlueState State, bool[] Stayed)[] Labelled(TowerGeneratorOptions towers, long stream, int count)
-{
-    var result = new (GlueState, bool[])[count];
-    Parallel.For(0, count, i =>
-    {
-        var task = new GlueTask(TowerGenerator.Generate(towers, seed, stream + i), rules);
-        var random = new SimulationRandom(seed, stream + i + (1L << 50)); // not the tower generator's stream
-        double p = random.NextDouble();
-        var glue = Enumerable.Range(0, task.Actions).Select(_ => random.NextDouble() < p).ToArray();
-        result[i] = (new GlueState(task, glue), task.Settle(glue).Stayed);
-    });
-    return result;
-}
+(GlueState State, bool[] Stayed)[] Labelled(TowerGeneratorOptions towers, long stream, int count) => Dqn.LabelRandomGlue(towers, rules, seed, stream, count);
 
-var train = Labelled(small, 5_000_000_000, samples);
+var train = Labelled(small, Dqn.PretrainStream, samples); // the towers `occam demo glue --pretrain` trains on
 var smallCheck = Labelled(small, 6_000_000_000, 2000);
 var largeCheck = Labelled(large, 7_000_000_000, 1000);
 Console.WriteLine($"{samples:N0} labelled towers of 5-7 blocks settled in {clock.Elapsed.TotalSeconds:F0} s");
 var network = new GraphQNetwork(steps: steps, seed: seed);
-var optimizer = new FusedAdam(network.parameters(), 1e-3);
-var shuffle = new Random(seed);
-for (int epoch = 1; epoch <= epochs; epoch++)
-{
-    var order = Enumerable.Range(0, samples).OrderBy(_ => shuffle.Next()).ToArray();
-    double lossSum = 0;
-    int batches = 0;
-    for (int start = 0; start + 128 <= samples; start += 128, batches++)
-    {
-        using var scope = NewDisposeScope();
-        var batch = order.Skip(start).Take(128).Select(i => train[i]).ToArray();
-        optimizer.ZeroGrad();
-        var loss = nn.functional.mse_loss(network.Evaluate([.. batch.Select(b => b.State)]).Blocks, tensor(batch.SelectMany(b => b.Stayed.Select(s => s ? 1f : 0f)).ToArray()));
-        loss.backward();
-        optimizer.Step();
-        lossSum += loss.item<float>();
-    }
-    Console.WriteLine($"epoch {epoch}: loss {lossSum / batches:F4} [{clock.Elapsed.TotalSeconds:F0} s]");
-}
+Dqn.TrainBlockValues(network, train, epochs, seed: seed, progress: (epoch, loss) => Console.WriteLine($"epoch {epoch}: loss {loss:F4} [{clock.Elapsed.TotalSeconds:F0} s]"));
 
 Console.WriteLine();
 Console.WriteLine("| towers | per-block accuracy | towers with every block right |");

@@ -51,6 +51,16 @@ public sealed record DqnOptions
     /// </summary>
     public double BlockLossWeight { get; init; } = 1.0;
 
+    /// <summary>
+    /// Random towers, each with a random glue set, settled and labelled before DQN starts, to train the block values
+    /// alone for <see cref="PretrainEpochs"/> passes (<see cref="Dqn.LabelRandomGlue"/>, <see cref="Dqn.TrainBlockValues"/>);
+    /// 0 (the default) starts DQN from the initial weights.
+    /// </summary>
+    public int PretrainTowers { get; init; }
+
+    /// <summary>Passes over the pretraining towers.</summary>
+    public int PretrainEpochs { get; init; } = 20;
+
     /// <summary>Seed of towers, exploration and replay sampling.</summary>
     public long Seed { get; init; } = 1;
 
@@ -61,6 +71,8 @@ public sealed record DqnOptions
         if (BatchSize < 1 || BatchSize > 4096) throw new ArgumentException($"batch size must be in [1, 4096]; got {BatchSize}.");
         if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) throw new ArgumentException($"learning rate must be positive; got {LearningRate}.");
         if (!(BlockLossWeight >= 0) || !double.IsFinite(BlockLossWeight)) throw new ArgumentException($"block loss weight must be non-negative; got {BlockLossWeight}.");
+        if (PretrainTowers < 0 || PretrainTowers > 1_000_000) throw new ArgumentException($"pretraining towers must be in [0, 10^6]; got {PretrainTowers}.");
+        if (PretrainEpochs < 1 || PretrainEpochs > 1000) throw new ArgumentException($"pretraining epochs must be in [1, 1000]; got {PretrainEpochs}.");
         if (ReplayCapacity < BatchSize) throw new ArgumentException($"the replay buffer ({ReplayCapacity}) must hold a batch ({BatchSize}).");
         if (UpdatesPerStep < 1 || UpdatesPerStep > 64) throw new ArgumentException($"updates per step must be in [1, 64]; got {UpdatesPerStep}.");
         if (TargetUpdateInterval < 1 || EvaluateEvery < 1 || ValidationTowers < 1 || Warmup < 0) throw new ArgumentException("target interval, evaluation interval and validation towers must be positive.");
@@ -99,6 +111,9 @@ public static class Dqn
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var explore = new SimulationRandom(options.Seed, 1L << 40);
         var sampler = new SimulationRandom(options.Seed, (1L << 40) + 1);
+        if (options.PretrainTowers > 0)
+            TrainBlockValues(online, LabelRandomGlue(towers, rules, options.Seed, PretrainStream, options.PretrainTowers), options.PretrainEpochs,
+                options.BatchSize, options.LearningRate, options.Seed);
         var validation = Enumerable.Range(0, options.ValidationTowers)
             .Select(k => (new GlueTask(TowerGenerator.Generate(towers, options.Seed, ValidationStream + k), rules), (long)(ValidationStream + k))).ToArray();
         var replay = new List<Transition>(Math.Min(options.ReplayCapacity, 1 << 16));
@@ -172,6 +187,64 @@ public static class Dqn
 
     /// <summary>Tower streams for validation (training uses 0, 1, …; evaluation sets use streams of their own).</summary>
     public const long ValidationStream = 1_000_000_000;
+
+    /// <summary>Tower streams for pretraining the block values.</summary>
+    public const long PretrainStream = 5_000_000_000;
+
+    /// <summary>
+    /// Towers <paramref name="stream"/>, <paramref name="stream"/> + 1, … of <paramref name="seed"/>, each with a random
+    /// glue set (each contact glued with a probability drawn per tower), settled once (in parallel: the labels do not
+    /// depend on the thread count): per tower the state and which blocks stayed.
+    /// </summary>
+    public static (GlueState State, bool[] Stayed)[] LabelRandomGlue(TowerGeneratorOptions towers, GlueTaskOptions rules, long seed, long stream, int count)
+    {
+        ArgumentNullException.ThrowIfNull(towers);
+        ArgumentNullException.ThrowIfNull(rules);
+        var result = new (GlueState, bool[])[count];
+        Parallel.For(0, count, i =>
+        {
+            var task = new GlueTask(TowerGenerator.Generate(towers, seed, stream + i), rules);
+            var random = new SimulationRandom(seed, stream + i + (1L << 50)); // not the tower generator's stream
+            double p = random.NextDouble();
+            var glue = Enumerable.Range(0, task.Actions).Select(_ => random.NextDouble() < p).ToArray();
+            result[i] = (new GlueState(task, glue), task.Settle(glue).Stayed);
+        });
+        return result;
+    }
+
+    /// <summary>
+    /// Supervised learning of the block values alone: the mean squared error between each block's value and its label
+    /// (1 = stays), shuffled batches from <paramref name="seed"/>, Adam. Returns the mean loss of each epoch.
+    /// </summary>
+    public static double[] TrainBlockValues(GlueQNetwork network, IReadOnlyList<(GlueState State, bool[] Stayed)> labelled, int epochs,
+        int batchSize = 128, double learningRate = 1e-3, long seed = 1, Action<int, double>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(labelled);
+        var optimizer = new FusedAdam(network.parameters(), learningRate);
+        var shuffle = new SimulationRandom(seed, (1L << 40) + 3);
+        var losses = new double[epochs];
+        for (int epoch = 0; epoch < epochs; epoch++)
+        {
+            var order = Enumerable.Range(0, labelled.Count).Select(i => (Key: shuffle.NextDouble(), Index: i)).OrderBy(p => p.Key).Select(p => p.Index).ToArray();
+            double sum = 0;
+            int batches = 0;
+            for (int start = 0; start + batchSize <= order.Length; start += batchSize, batches++)
+            {
+                using var scope = NewDisposeScope();
+                var batch = order.Skip(start).Take(batchSize).Select(i => labelled[i]).ToArray();
+                optimizer.ZeroGrad();
+                var loss = nn.functional.mse_loss(network.Evaluate([.. batch.Select(b => b.State)]).Blocks,
+                    tensor(batch.SelectMany(b => b.Stayed.Select(s => s ? 1f : 0f)).ToArray()));
+                loss.backward();
+                optimizer.Step();
+                sum += loss.item<float>();
+            }
+            losses[epoch] = batches > 0 ? sum / batches : double.NaN;
+            progress?.Invoke(epoch + 1, losses[epoch]);
+        }
+        return losses;
+    }
 
     static double Update(GlueQNetwork online, GlueQNetwork target, FusedAdam optimizer, List<Transition> replay, SimulationRandom sampler, DqnOptions options)
     {

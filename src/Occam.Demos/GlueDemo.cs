@@ -65,6 +65,7 @@ public sealed record GlueDemoOptions
         {
             if (!(d.LearningRate > 0) || !double.IsFinite(d.LearningRate)) throw new ArgumentException($"--lr must be positive; got {d.LearningRate}.");
             if (d.BatchSize < 1 || d.BatchSize > 4096) throw new ArgumentException($"--batch-size must be in [1, 4096]; got {d.BatchSize}.");
+            if (d.PretrainTowers < 0 || d.PretrainTowers > 1_000_000) throw new ArgumentException($"--pretrain must be in [0, 10^6]; got {d.PretrainTowers}.");
         }
         if (PlanningBeam < 0 || PlanningBeam > 1024) throw new ArgumentException($"--beam must be in [0, 1024]; got {PlanningBeam}.");
         foreach (var a in Agents)
@@ -108,6 +109,8 @@ public static class GlueDemo
             var online = Build();
             var target = Build();
             log?.Invoke($"training {agent} ({online.parameters().Sum(p => p.numel()):N0} parameters) for {options.Episodes:N0} episodes on towers of {options.TrainBlocks.Min}-{options.TrainBlocks.Max} blocks");
+            if (dqn.PretrainTowers > 0)
+                log?.Invoke($"  {agent}: first its block values alone, {dqn.PretrainEpochs} epochs on {dqn.PretrainTowers:N0} random towers with random glue, settled and labelled");
             var result = Dqn.Train(online, target, trainTowers, rules, dqn,
                 p => log?.Invoke($"  {agent} episode {p.Episode,6}: ε {p.Epsilon:F2}, loss {p.Loss:F4}, validation reward {p.ValidationReward:F3}"), cancellation);
             log?.Invoke($"  {agent}: best validation reward {result.BestValidationReward:F3} at episode {result.BestEpisode} ({result.Elapsed.TotalMinutes:F1} min)");

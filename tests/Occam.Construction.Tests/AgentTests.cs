@@ -127,6 +127,32 @@ public sealed class AgentTests
     }
 
     [Fact]
+    public void Random_glue_labels_are_the_settled_outcome_and_the_block_values_learn_them()
+    {
+        torch.set_num_threads(1);
+        var towers = new TowerGeneratorOptions { MinBlocks = 3, MaxBlocks = 4 };
+        var labelled = Dqn.LabelRandomGlue(towers, new GlueTaskOptions(), 3, 0, 300);
+        Assert.Equal(labelled.Select(l => l.Stayed), Dqn.LabelRandomGlue(towers, new GlueTaskOptions(), 3, 0, 300).Select(l => l.Stayed));
+        foreach (var (state, stayed) in labelled.Take(20)) Assert.Equal(state.Task.Settle(state.Glued).Stayed, stayed);
+        Assert.Contains(labelled, l => l.State.Glued.Any(g => g));
+        Assert.Contains(labelled, l => l.State.Glued.Any(g => !g));
+
+        // Learned block values must tell the labels apart better than always guessing the commoner outcome.
+        var network = new GraphQNetwork(latent: 32, steps: 4, seed: 1);
+        var losses = Dqn.TrainBlockValues(network, labelled, epochs: 60, batchSize: 32, learningRate: 3e-3, seed: 1);
+        Assert.Equal(60, losses.Length);
+        float[] values;
+        using (no_grad())
+        using (var scope = NewDisposeScope())
+            values = network.Evaluate([.. labelled.Select(l => l.State)]).Blocks.data<float>().ToArray();
+        var truth = labelled.SelectMany(l => l.Stayed).ToArray();
+        double accuracy = truth.Select((t, i) => values[i] > 0.5 == t ? 1.0 : 0.0).Average();
+        double majority = Math.Max(truth.Average(t => t ? 1.0 : 0.0), truth.Average(t => t ? 0.0 : 1.0));
+        Assert.True(accuracy > majority + 0.05, $"accuracy {accuracy:P1}, majority guess {majority:P1}");
+        Assert.True(losses[^1] < losses[0], $"loss {losses[0]:F4} → {losses[^1]:F4}");
+    }
+
+    [Fact]
     public void Training_is_reproducible_by_seed_and_leaves_no_tensors_behind()
     {
         // Same seed: the same learning curve, and weights equal to float32 rounding (libtorch's kernels may round a
@@ -160,5 +186,7 @@ public sealed class AgentTests
             Dqn.Train(network, new GraphQNetwork(latent: 8, steps: 1), new TowerGeneratorOptions(), new GlueTaskOptions(), new DqnOptions { Episodes = 0 })).Message);
         Assert.Contains("replay buffer", Assert.Throws<ArgumentException>(() =>
             Dqn.Train(network, new GraphQNetwork(latent: 8, steps: 1), new TowerGeneratorOptions(), new GlueTaskOptions(), new DqnOptions { ReplayCapacity = 4 })).Message);
+        Assert.Contains("pretraining towers", Assert.Throws<ArgumentException>(() =>
+            Dqn.Train(network, new GraphQNetwork(latent: 8, steps: 1), new TowerGeneratorOptions(), new GlueTaskOptions(), new DqnOptions { PretrainTowers = -1 })).Message);
     }
 }
