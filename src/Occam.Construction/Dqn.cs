@@ -99,9 +99,13 @@ public static class Dqn
     /// <summary>A step: the state, which of its blocks would stay on stop (settled once), the action, reward and next state.</summary>
     sealed record Transition(GlueState State, bool[] Stayed, int Action, double Reward, GlueState? Next);
 
-    /// <summary>Trains <paramref name="online"/> in place; <paramref name="target"/> must have the same architecture.</summary>
+    /// <summary>
+    /// Trains <paramref name="online"/> in place; <paramref name="target"/> must have the same architecture. With
+    /// <see cref="DqnOptions.PretrainTowers"/> set, <paramref name="pretrainLabels"/> (when given) are the labelled towers
+    /// to pretrain on — those <see cref="PretrainLabels"/> returns, computed once for several agents — else they are made here.
+    /// </summary>
     public static DqnResult Train(GlueQNetwork online, GlueQNetwork target, TowerGeneratorOptions towers, GlueTaskOptions rules, DqnOptions options,
-        Action<DqnCheckpoint>? progress = null, CancellationToken cancellation = default)
+        Action<DqnCheckpoint>? progress = null, CancellationToken cancellation = default, IReadOnlyList<(GlueState State, bool[] Stayed)>? pretrainLabels = null)
     {
         ArgumentNullException.ThrowIfNull(online);
         ArgumentNullException.ThrowIfNull(target);
@@ -112,8 +116,7 @@ public static class Dqn
         var explore = new SimulationRandom(options.Seed, 1L << 40);
         var sampler = new SimulationRandom(options.Seed, (1L << 40) + 1);
         if (options.PretrainTowers > 0)
-            TrainBlockValues(online, LabelRandomGlue(towers, rules, options.Seed, PretrainStream, options.PretrainTowers), options.PretrainEpochs,
-                options.BatchSize, options.LearningRate, options.Seed);
+            TrainBlockValues(online, pretrainLabels ?? PretrainLabels(towers, rules, options), options.PretrainEpochs, options.BatchSize, options.LearningRate, options.Seed);
         var validation = Enumerable.Range(0, options.ValidationTowers)
             .Select(k => (new GlueTask(TowerGenerator.Generate(towers, options.Seed, ValidationStream + k), rules), (long)(ValidationStream + k))).ToArray();
         var replay = new List<Transition>(Math.Min(options.ReplayCapacity, 1 << 16));
@@ -190,6 +193,13 @@ public static class Dqn
 
     /// <summary>Tower streams for pretraining the block values.</summary>
     public const long PretrainStream = 5_000_000_000;
+
+    /// <summary>The labelled towers <see cref="Train"/> pretrains on under these settings (none when <see cref="DqnOptions.PretrainTowers"/> is 0).</summary>
+    public static (GlueState State, bool[] Stayed)[] PretrainLabels(TowerGeneratorOptions towers, GlueTaskOptions rules, DqnOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return LabelRandomGlue(towers, rules, options.Seed, PretrainStream, options.PretrainTowers);
+    }
 
     /// <summary>
     /// Towers <paramref name="stream"/>, <paramref name="stream"/> + 1, … of <paramref name="seed"/>, each with a random

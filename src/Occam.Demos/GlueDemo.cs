@@ -103,6 +103,8 @@ public static class GlueDemo
         var dqn = (options.Dqn ?? new DqnOptions()) with { Episodes = options.Episodes, Seed = options.Seed, EvaluateEvery = Math.Max(1, Math.Min(250, options.Episodes / 6)) };
         var training = new List<GlueAgentTraining>();
         var agents = new List<IGluePolicy>();
+        if (dqn.PretrainTowers > 0) log?.Invoke($"settling {dqn.PretrainTowers:N0} random towers with random glue to pretrain the block values");
+        var pretrainLabels = dqn.PretrainTowers > 0 ? Dqn.PretrainLabels(trainTowers, rules, dqn) : null; // settled once, for every agent
         foreach (var agent in options.Agents)
         {
             GlueQNetwork Build() => agent == "gn" ? new GraphQNetwork(seed: options.Seed) : new MlpQNetwork(Math.Max(options.TrainBlocks.Max, options.TestBlocks.Max), seed: options.Seed);
@@ -112,7 +114,7 @@ public static class GlueDemo
             if (dqn.PretrainTowers > 0)
                 log?.Invoke($"  {agent}: first its block values alone, {dqn.PretrainEpochs} epochs on {dqn.PretrainTowers:N0} random towers with random glue, settled and labelled");
             var result = Dqn.Train(online, target, trainTowers, rules, dqn,
-                p => log?.Invoke($"  {agent} episode {p.Episode,6}: ε {p.Epsilon:F2}, loss {p.Loss:F4}, validation reward {p.ValidationReward:F3}"), cancellation);
+                p => log?.Invoke($"  {agent} episode {p.Episode,6}: ε {p.Epsilon:F2}, loss {p.Loss:F4}, validation reward {p.ValidationReward:F3}"), cancellation, pretrainLabels);
             log?.Invoke($"  {agent}: best validation reward {result.BestValidationReward:F3} at episode {result.BestEpisode} ({result.Elapsed.TotalMinutes:F1} min)");
             training.Add(new GlueAgentTraining(agent, result, online.parameters().Sum(p => p.numel())));
             agents.Add(GluePolicies.Greedy(agent, online));
