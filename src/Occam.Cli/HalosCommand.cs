@@ -27,10 +27,11 @@ internal static class HalosCommand
         public readonly Option<int?> MessageSize = new("--message-size") { Description = "Message components (default 8; the L1 prior should leave one significant)." };
         public readonly Option<int?> SymbolicRounds = OptionValues.SearchRounds("default 40");
         public readonly Option<double?> SymbolicSeconds = OptionValues.SearchSeconds("default 300 s; reached only on a busy machine");
+        public readonly Option<int?> PairSearches = new("--pair-searches") { Description = "Searches of the pair formula on the messages, each with its own seed; the judge chooses among their pooled fronts on the halos' δ (default 8, at most 100)." };
 
         public void AddTo(Command command)
         {
-            foreach (var o in new Option[] { Halos, Noise, Radius, HalosPerBatch, L1, MessageSize, SymbolicRounds, SymbolicSeconds }) command.Options.Add(o);
+            foreach (var o in new Option[] { Halos, Noise, Radius, HalosPerBatch, L1, MessageSize, SymbolicRounds, SymbolicSeconds, PairSearches }) command.Options.Add(o);
         }
 
         public HaloDiscoveryOptions Resolve(ParseResult parse, int seed, int? steps, int? threads)
@@ -50,6 +51,8 @@ internal static class HalosCommand
             if (messageSize is < 1) throw new UserInputException($"--message-size must be at least 1 (got {messageSize}).");
             if (steps is < 1) throw new UserInputException($"--steps must be at least 1 (got {steps}).");
             if (threads is < 1) throw new UserInputException($"--threads must be at least 1 (got {threads}).");
+            var pairSearches = parse.GetValue(PairSearches);
+            if (pairSearches is < 1 or > 100) throw new UserInputException($"--pair-searches must be between 1 and 100 (got {pairSearches}).");
             var options = new HaloDiscoveryOptions
             {
                 Catalogue = new HaloCatalogueOptions { Noise = noise, Seed = seed }.ScaledTo(halos),
@@ -61,6 +64,7 @@ internal static class HalosCommand
             if (l1 is double a) options = options with { L1 = a };
             if (messageSize is int ms) options = options with { MessageSize = ms };
             if (steps is int n) options = options with { Steps = n };
+            if (pairSearches is int ps) options = options with { PairSearches = ps };
             return options;
         }
     }

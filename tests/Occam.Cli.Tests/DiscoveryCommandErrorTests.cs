@@ -154,6 +154,8 @@ public sealed class DiscoveryCommandErrorTests : IDisposable
     [InlineData("--sr-seconds", "0", "--sr-seconds must be positive (got 0)")]
     [InlineData("--steps", "0", "--steps must be at least 1 (got 0)")]
     [InlineData("--threads", "0", "--threads must be at least 1 (got 0)")]
+    [InlineData("--pair-searches", "0", "--pair-searches must be between 1 and 100 (got 0)")]
+    [InlineData("--pair-searches", "101", "--pair-searches must be between 1 and 100 (got 101)")]
     public void Halos_refuses_impossible_settings_before_any_work(string option, string value, string expected)
     {
         Assert.Contains(expected, Fails("halos", option, value, "--out", dir.File("out")));

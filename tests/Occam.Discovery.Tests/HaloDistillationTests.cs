@@ -84,7 +84,7 @@ public sealed class HaloDistillationTests
         {
             Catalogue = new HaloCatalogueOptions { Count = 800, Clusters = 40, Seed = 4 },
             Steps = 300, L1 = 0.01, HalosPerBatch = 800, AnalysisEdges = 500, FreshPairs = 500, NodeFitHalos = 300,
-            SymbolicTimeLimit = TimeSpan.FromSeconds(2), Threads = 1, Seed = 1,
+            SymbolicTimeLimit = TimeSpan.FromSeconds(2), PairSearches = 2, Threads = 1, Seed = 1,
         };
         var result = HaloDistillation.Run(options);
         var c = HaloCatalogueGenerator.Generate(options.Catalogue).Catalogue;
