@@ -44,8 +44,8 @@ public sealed record HaloDiscoveryOptions
     /// Pair searches, each with its own seed; <see cref="HaloJudge"/> chooses among their pooled fronts. The messages fit a
     /// power-law fall-off and an exponential one about equally, so which a search's front holds is a matter of its seed:
     /// seeds 0–2 of the default catalogue, one search each, held the power law in 1 of 3; with three, none of seed 0's
-    /// fronts did, and its first front with the planted form was the eighth search's (docs/halos.md). With a chance of about a third
-    /// per search, eight leave the form out about once in twenty runs.
+    /// fronts did, and its first front with the planted form was the eighth search's (docs/halos.md). With a chance of
+    /// about a third per search, eight leave the form out about once in twenty runs.
     /// </summary>
     public int PairSearches { get; init; } = 8;
     /// <summary>Wall-clock cap of each symbolic regression; a search that reaches it stops early and its result then
