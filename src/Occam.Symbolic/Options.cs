@@ -111,6 +111,12 @@ public sealed record SymbolicRegressionOptions
     public double WarmupMaxSizeBy { get; init; }
     /// <summary>Number of islands. Fixed, so the result does not depend on the thread count.</summary>
     public int Populations { get; init; } = 12;
+    /// <summary>
+    /// At the end of the search, write each front member's quotients with a leading 1 in the denominator where that, after
+    /// pruning constants that do not matter, is no more complex: 6619830/(2206610 + (1485.47·x)²) becomes 3/(1 + x²). The
+    /// same function either way; on by default (the distillation searches turn it off: their measured tables predate it).
+    /// </summary>
+    public bool NormaliseQuotients { get; init; } = true;
     /// <summary>Members per island.</summary>
     public int PopulationSize { get; init; } = 33;
     /// <summary>Cycles per island per round (each cycle is PopulationSize/TournamentSize mutations, at least one).</summary>

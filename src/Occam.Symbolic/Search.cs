@@ -138,6 +138,7 @@ internal sealed class Search
         var ev = ctx.NewEvaluator();
         bool Acceptable(Member? sm, Member m) => sm is not null && sm.Cost <= m.Cost * (1 + 1e-6) + 1e-14;
         var prune = ctx.NewOptimizer(thresholds: true); // fits thresholds too, which the islands' optimisers leave alone
+        bool canNormalise = cfg.Binary.Any(n => n.Op == OpCode.Mul); // the normalised quotients multiply by 1/c
         foreach (var original in hof.Slots.ToArray())
         {
             if (original is null) continue;
@@ -149,6 +150,34 @@ internal sealed class Search
                 var sm = ctx.Evaluate(simple, ev, m.Birth, out _);
                 if (Acceptable(sm, m)) m = sm!;
             }
+            m = Prune(m, original);
+            if (o.NormaliseQuotients && canNormalise)
+            {
+                // The same law with each quotient's denominator led by 1, pruned in turn: kept when that makes it no larger.
+                if (Simplifier.NormaliseQuotients(m.Nodes) is { } quotients
+                    && Simplifier.Simplify(quotients, allowNeg) is var normal && cfg.IsValid(normal, int.MaxValue)
+                    && ctx.Evaluate(normal, ev, m.Birth, out _) is { } nm && Acceptable(nm, original)
+                    && Prune(nm, original) is var pruned && pruned.Complexity <= m.Complexity && cfg.IsValid(pruned.Nodes, o.MaxSize))
+                    m = pruned;
+                if (Simplifier.Tidy(m.Nodes, allowNeg) is { } tidy && cfg.IsValid(tidy, o.MaxSize)
+                    && ctx.Evaluate(tidy, ev, m.Birth, out _) is { } tm && Acceptable(tm, original) && tm.Complexity <= m.Complexity)
+                    m = tm;
+            }
+            if (m.Nodes.Any(n => n.Op is OpCode.Cond or OpCode.Greater) && m.Nodes.Any(n => n.Op == OpCode.Constant)
+                && ctx.WithFittedConstants(m.Nodes, prune, master, ev, m.Birth, 0, out _) is { } fitted && fitted.Cost < m.Cost)
+                m = fitted;
+            if (o.CustomLoss is not null) m = PolishUnderCustomLoss(m, ev);
+            if (!ReferenceEquals(m, original))
+            {
+                if (hof.Slots[original.Complexity] == original) hof.Slots[original.Complexity] = null;
+                hof.Update(m);
+            }
+        }
+
+        // Each constant in turn replaced by 0 or 1 (its neighbours refitted where that alone does not fit), while the
+        // equation shrinks and fits as well as the original.
+        Member Prune(Member m, Member original)
+        {
             for (bool changed = true; changed;)
             {
                 changed = false;
@@ -172,15 +201,7 @@ internal sealed class Search
                     }
                 }
             }
-            if (m.Nodes.Any(n => n.Op is OpCode.Cond or OpCode.Greater) && m.Nodes.Any(n => n.Op == OpCode.Constant)
-                && ctx.WithFittedConstants(m.Nodes, prune, master, ev, m.Birth, 0, out _) is { } fitted && fitted.Cost < m.Cost)
-                m = fitted;
-            if (o.CustomLoss is not null) m = PolishUnderCustomLoss(m, ev);
-            if (!ReferenceEquals(m, original))
-            {
-                if (hof.Slots[original.Complexity] == original) hof.Slots[original.Complexity] = null;
-                hof.Update(m);
-            }
+            return m;
         }
     }
 

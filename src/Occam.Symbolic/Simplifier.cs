@@ -24,6 +24,72 @@ internal static class Simplifier
         };
     }
 
+    /// <summary>
+    /// Divides every quotient's numerator and denominator by the denominator's constant term, n/(c + t) → (n/c)/(1 + t/c),
+    /// with 1/c taken into t's constant factors (and into k² for a term (k·x)²); null when no quotient has such a term.
+    /// The same function, written with a leading 1, so that constants the optimiser left as ratios of large numbers
+    /// (6619830/(2206610 + (1485.47·x)²) = 3/(1 + x²)) can be seen to be 1 and pruned. The result is not simplified.
+    /// </summary>
+    public static Node[]? NormaliseQuotients(ReadOnlySpan<Node> postfix)
+    {
+        bool changed = false;
+        var t = Normalise(Tree.FromPostfix(postfix));
+        return changed ? t.ToPostfix() : null;
+
+        Tree Normalise(Tree x)
+        {
+            if (x.A is not null) x.A = Normalise(x.A);
+            if (x.B is not null) x.B = Normalise(x.B);
+            if (x.Op != OpCode.Div || ConstantTerm(x.B!) is not double c || c is 0 or 1 || !double.IsFinite(1 / c)) return x;
+            changed = true;
+            return Tree.Bin(OpCode.Div, Tree.Bin(OpCode.Mul, C(1 / c), x.A!), Scale(x.B!, 1 / c));
+        }
+
+        // the constant term of a sum's top level (a + b, a − b with constants anywhere in the chain), if any
+        static double? ConstantTerm(Tree x) => x.Op switch
+        {
+            OpCode.Constant => x.Value,
+            OpCode.Add => ConstantTerm(x.A!) ?? ConstantTerm(x.B!),
+            OpCode.Sub => ConstantTerm(x.A!) ?? -ConstantTerm(x.B!),
+            _ => null,
+        };
+
+        // each term of the sum times s; a term (k·y)² becomes (k²·s)·y²
+        static Tree Scale(Tree x, double s)
+        {
+            if (x.Op == OpCode.Constant) return C(x.Value * s);
+            if (x.Op is OpCode.Add or OpCode.Sub) return Tree.Bin(x.Op, Scale(x.A!, s), Scale(x.B!, s));
+            if (x.Op == OpCode.Square && x.A!.Op == OpCode.Mul && (x.A.A!.IsConst || x.A.B!.IsConst))
+            {
+                var (k, y) = x.A.A.IsConst ? (x.A.A.Value, x.A.B!) : (x.A.B!.Value, x.A.A);
+                return Tree.Bin(OpCode.Mul, C(k * k * s), Tree.U(OpCode.Square, y));
+            }
+            return Tree.Bin(OpCode.Mul, C(s), x);
+        }
+    }
+
+    /// <summary>
+    /// c·(0 − y) → (−c)·y wherever a pruned constant left a subtraction from zero (the search's own rules keep 0 − y when
+    /// the unary minus is not an operator); then simplified. Null when there is none.
+    /// </summary>
+    public static Node[]? Tidy(ReadOnlySpan<Node> postfix, bool allowNeg)
+    {
+        bool changed = false;
+        var t = Walk(Tree.FromPostfix(postfix));
+        return changed ? Simplify(t, allowNeg).ToPostfix() : null;
+
+        Tree Walk(Tree x)
+        {
+            if (x.A is not null) x.A = Walk(x.A);
+            if (x.B is not null) x.B = Walk(x.B);
+            if (x.Op != OpCode.Mul) return x;
+            var (c, y) = x.A!.IsConst ? (x.A, x.B!) : x.B!.IsConst ? (x.B, x.A) : (null, null);
+            if (c is null || y!.Op != OpCode.Sub || !y.A!.IsConstValue(0)) return x;
+            changed = true;
+            return Tree.Bin(OpCode.Mul, C(-c.Value), y.B!);
+        }
+    }
+
     /// <summary>Flattens a chain of × and ÷, multiplies its constants into one, and rebuilds c·(num)/(den) when that is smaller.</summary>
     static Tree MergeProduct(Tree t)
     {

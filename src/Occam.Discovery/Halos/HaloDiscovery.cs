@@ -360,6 +360,7 @@ public static class HaloDistillation
             ["^"] = new Dictionary<string, int> { ["exp"] = 0, ["^"] = 0 },
         },
         MaxSize = options.SymbolicMaxSize,
+        NormaliseQuotients = false, // docs/halos.md's runs were measured without it
         Seed = options.Seed * 31 + which,
         MaxRounds = options.SymbolicRounds,
         TimeLimit = options.SymbolicTimeLimit,
