@@ -351,8 +351,11 @@ public static class Dqn
         foreach (var (p, w) in module.parameters().Zip(weights.Values)) p.copy_(w);
     }
 
-    static void Copy(nn.Module from, nn.Module to)
+    /// <summary>Copies <paramref name="from"/>'s weights into <paramref name="to"/> (the same architecture).</summary>
+    public static void Copy(nn.Module from, nn.Module to)
     {
+        ArgumentNullException.ThrowIfNull(from);
+        ArgumentNullException.ThrowIfNull(to);
         using var noGrad = no_grad();
         foreach (var (p, q) in to.parameters().Zip(from.parameters())) p.copy_(q);
     }

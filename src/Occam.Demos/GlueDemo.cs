@@ -113,12 +113,23 @@ public static class GlueDemo
             log?.Invoke($"training {agent} ({online.parameters().Sum(p => p.numel()):N0} parameters) for {options.Episodes:N0} episodes on towers of {options.TrainBlocks.Min}-{options.TrainBlocks.Max} blocks");
             if (dqn.PretrainTowers > 0)
                 log?.Invoke($"  {agent}: first its block values alone, {dqn.PretrainEpochs} epochs on {dqn.PretrainTowers:N0} random towers with random glue, settled and labelled");
-            var result = Dqn.Train(online, target, trainTowers, rules, dqn,
-                p => log?.Invoke($"  {agent} episode {p.Episode,6}: ε {p.Epsilon:F2}, loss {p.Loss:F4}, validation reward {p.ValidationReward:F3}"), cancellation, pretrainLabels);
+            // With pretraining, the planner keeps the block values as pretraining left them: DQN's Q-loss on the training
+            // sizes reshapes them, and planning with the fine-tuned ones collapses on larger towers (docs/construction.md).
+            GlueQNetwork planner = online;
+            var pretraining = System.Diagnostics.Stopwatch.StartNew();
+            if (pretrainLabels is not null)
+            {
+                Dqn.TrainBlockValues(online, pretrainLabels, dqn.PretrainEpochs, dqn.BatchSize, dqn.LearningRate, dqn.Seed);
+                if (options.PlanningBeam > 0) Dqn.Copy(online, planner = Build());
+            }
+            var pretrained = pretraining.Elapsed;
+            var result = Dqn.Train(online, target, trainTowers, rules, dqn with { PretrainTowers = 0 },
+                p => log?.Invoke($"  {agent} episode {p.Episode,6}: ε {p.Epsilon:F2}, loss {p.Loss:F4}, validation reward {p.ValidationReward:F3}"), cancellation);
+            result = result with { Elapsed = result.Elapsed + pretrained };
             log?.Invoke($"  {agent}: best validation reward {result.BestValidationReward:F3} at episode {result.BestEpisode} ({result.Elapsed.TotalMinutes:F1} min)");
             training.Add(new GlueAgentTraining(agent, result, online.parameters().Sum(p => p.numel())));
             agents.Add(GluePolicies.Greedy(agent, online));
-            if (options.PlanningBeam > 0) agents.Add(GluePolicies.Planned(agent + "_planned", online, options.PlanningBeam));
+            if (options.PlanningBeam > 0) agents.Add(GluePolicies.Planned(agent + "_planned", planner, options.PlanningBeam));
         }
         var policies = agents.Concat([GluePolicies.Random(options.Seed), GluePolicies.NoGlue, GluePolicies.GlueAll, GluePolicies.GreedySimulation,
             GluePolicies.Optimal(options.OptimalMaxContacts)]).ToArray();
@@ -188,7 +199,8 @@ public static class GlueDemo
         {
             md.AppendLine();
             md.AppendLine($"`gn_planned` and `mlp_planned` are the same networks acting by planning: a beam search (width {o.PlanningBeam}) over glue sets, " +
-                          "each scored by the network's own prediction of the blocks that stay minus the glue cost; the simulator is never used.");
+                          "each scored by the network's own prediction of the blocks that stay minus the glue cost; the simulator is never used." +
+                          ((o.Dqn?.PretrainTowers ?? 0) > 0 ? " They plan with the block values as pretraining left them, before DQN." : ""));
         }
         md.AppendLine();
         foreach (var set in new[] { result.TrainSizes, result.TestSizes })

@@ -179,6 +179,35 @@ public sealed class AgentTests
     }
 
     [Fact]
+    public void Pretraining_before_the_call_is_the_same_as_pretraining_inside_it_and_a_copy_keeps_the_pretrained_weights()
+    {
+        // The demo pretrains the block values itself, keeps a copy for the planner, then runs DQN without pretraining:
+        // the DQN agent must come out as when Dqn.Train pretrains (same labels, same seed), and the copy as pretraining
+        // left it. Weights to float32 rounding (libtorch may round a sum differently at the last bit).
+        torch.set_num_threads(1);
+        var towers = new TowerGeneratorOptions { MinBlocks = 3, MaxBlocks = 4 };
+        var rules = new GlueTaskOptions();
+        var options = new DqnOptions { Episodes = 30, Warmup = 16, BatchSize = 8, EvaluateEvery = 15, ValidationTowers = 4, TargetUpdateInterval = 10, Seed = 2, PretrainTowers = 40, PretrainEpochs = 3 };
+        var labels = Dqn.PretrainLabels(towers, rules, options);
+        static float[] Weights(GlueQNetwork n) => [.. n.parameters().SelectMany(p => p.data<float>().ToArray())];
+        static GraphQNetwork Net() => new(latent: 16, steps: 2, seed: 7);
+
+        var inside = Net();
+        Dqn.Train(inside, Net(), towers, rules, options, pretrainLabels: labels);
+
+        var outside = Net();
+        Dqn.TrainBlockValues(outside, labels, options.PretrainEpochs, options.BatchSize, options.LearningRate, options.Seed);
+        var copy = Net();
+        Dqn.Copy(outside, copy);
+        var pretrained = Weights(outside);
+        Dqn.Train(outside, Net(), towers, rules, options with { PretrainTowers = 0 });
+
+        Assert.All(Weights(inside).Zip(Weights(outside)), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-6 * (1 + Math.Abs(p.First)), $"{p.First} against {p.Second}"));
+        Assert.Equal(pretrained, Weights(copy));
+        Assert.NotEqual(pretrained, Weights(outside)); // DQN moved the agent, not the copy
+    }
+
+    [Fact]
     public void Dqn_refuses_impossible_settings()
     {
         var network = new GraphQNetwork(latent: 8, steps: 1);
