@@ -86,7 +86,9 @@ public static class MassSpringDemo
         var model = EncodeProcessDecode.Create(
             new FeatureWidths(MassSpringChain.NodeStateSize, MassSpringChain.EdgeFeatureSize, 2), options.Latent,
             new FeatureWidths(2, 0, 0), [options.Latent], options.ProcessingSteps, Activation.ReLU, new Generator((ulong)options.Seed));
-        var optimizer = optim.Adam(model.parameters(), options.LearningRate);
+        // FusedAdam, not TorchSharp's Adam, whose step now and then lost a scalar to the garbage collector mid-call
+        // ("Expected false to be true" from c10::Scalar::toFloat; docs/performance.md).
+        var optimizer = new FusedAdam(model.parameters(), options.LearningRate);
         log($"mass-spring: {model.parameters().Sum(p => p.numel()):N0} parameters; train on {options.MinMasses}–{options.MaxMasses} masses, " +
             $"rollouts of {options.TimeSteps} steps on {string.Join(" and ", options.TestMasses)} masses");
         var history = new List<MassSpringEpoch>();
@@ -100,13 +102,13 @@ public static class MassSpringDemo
             var batch = GraphTensors.Batch(inputs, MassSpringChain.NodeStateSize, MassSpringChain.EdgeFeatureSize, 2);
             var target = tensor(targets).reshape(-1, 2);
             model.train();
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             var outputs = model.ForwardSteps(batch);
             Tensor loss = zeros(1);
             foreach (var o in outputs) loss = loss + nn.functional.mse_loss(o.Nodes!, target);
             loss = loss / outputs.Count;
             loss.backward();
-            optimizer.step();
+            optimizer.Step();
             if (iteration % options.EvaluateEvery == 0 || iteration == options.Iterations)
             {
                 double validation = ValidationMse(model, validationInputs, validationTargets);
