@@ -102,10 +102,12 @@ public static class Dqn
     /// <summary>
     /// Trains <paramref name="online"/> in place; <paramref name="target"/> must have the same architecture. With
     /// <see cref="DqnOptions.PretrainTowers"/> set, <paramref name="pretrainLabels"/> (when given) are the labelled towers
-    /// to pretrain on — those <see cref="PretrainLabels"/> returns, computed once for several agents — else they are made here.
+    /// to pretrain on — those <see cref="PretrainLabels"/> returns, computed once for several agents — else they are made here;
+    /// <paramref name="pretrained"/> sees the network once pretraining is done, before DQN changes it (to keep a copy).
     /// </summary>
     public static DqnResult Train(GlueQNetwork online, GlueQNetwork target, TowerGeneratorOptions towers, GlueTaskOptions rules, DqnOptions options,
-        Action<DqnCheckpoint>? progress = null, CancellationToken cancellation = default, IReadOnlyList<(GlueState State, bool[] Stayed)>? pretrainLabels = null)
+        Action<DqnCheckpoint>? progress = null, CancellationToken cancellation = default, IReadOnlyList<(GlueState State, bool[] Stayed)>? pretrainLabels = null,
+        Action<GlueQNetwork>? pretrained = null)
     {
         ArgumentNullException.ThrowIfNull(online);
         ArgumentNullException.ThrowIfNull(target);
@@ -116,7 +118,10 @@ public static class Dqn
         var explore = new SimulationRandom(options.Seed, 1L << 40);
         var sampler = new SimulationRandom(options.Seed, (1L << 40) + 1);
         if (options.PretrainTowers > 0)
+        {
             TrainBlockValues(online, pretrainLabels ?? PretrainLabels(towers, rules, options), options.PretrainEpochs, options.BatchSize, options.LearningRate, options.Seed);
+            pretrained?.Invoke(online);
+        }
         var validation = Enumerable.Range(0, options.ValidationTowers)
             .Select(k => (new GlueTask(TowerGenerator.Generate(towers, options.Seed, ValidationStream + k), rules), (long)(ValidationStream + k))).ToArray();
         var replay = new List<Transition>(Math.Min(options.ReplayCapacity, 1 << 16));

@@ -116,16 +116,9 @@ public static class GlueDemo
             // With pretraining, the planner keeps the block values as pretraining left them: DQN's Q-loss on the training
             // sizes reshapes them, and planning with the fine-tuned ones collapses on larger towers (docs/construction.md).
             GlueQNetwork planner = online;
-            var pretraining = System.Diagnostics.Stopwatch.StartNew();
-            if (pretrainLabels is not null)
-            {
-                Dqn.TrainBlockValues(online, pretrainLabels, dqn.PretrainEpochs, dqn.BatchSize, dqn.LearningRate, dqn.Seed);
-                if (options.PlanningBeam > 0) Dqn.Copy(online, planner = Build());
-            }
-            var pretrained = pretraining.Elapsed;
-            var result = Dqn.Train(online, target, trainTowers, rules, dqn with { PretrainTowers = 0 },
-                p => log?.Invoke($"  {agent} episode {p.Episode,6}: ε {p.Epsilon:F2}, loss {p.Loss:F4}, validation reward {p.ValidationReward:F3}"), cancellation);
-            result = result with { Elapsed = result.Elapsed + pretrained };
+            var result = Dqn.Train(online, target, trainTowers, rules, dqn,
+                p => log?.Invoke($"  {agent} episode {p.Episode,6}: ε {p.Epsilon:F2}, loss {p.Loss:F4}, validation reward {p.ValidationReward:F3}"), cancellation,
+                pretrainLabels, pretrained: options.PlanningBeam > 0 ? n => Dqn.Copy(n, planner = Build()) : null);
             log?.Invoke($"  {agent}: best validation reward {result.BestValidationReward:F3} at episode {result.BestEpisode} ({result.Elapsed.TotalMinutes:F1} min)");
             training.Add(new GlueAgentTraining(agent, result, online.parameters().Sum(p => p.numel())));
             agents.Add(GluePolicies.Greedy(agent, online));

@@ -181,9 +181,10 @@ public sealed class AgentTests
     [Fact]
     public void Pretraining_before_the_call_is_the_same_as_pretraining_inside_it_and_a_copy_keeps_the_pretrained_weights()
     {
-        // The demo pretrains the block values itself, keeps a copy for the planner, then runs DQN without pretraining:
-        // the DQN agent must come out as when Dqn.Train pretrains (same labels, same seed), and the copy as pretraining
-        // left it. Weights to float32 rounding (libtorch may round a sum differently at the last bit).
+        // Pretraining inside Dqn.Train is TrainBlockValues and nothing more: pretrained by hand and then trained without
+        // pretraining, the DQN agent comes out the same (same labels, same seed), and a copy keeps the pretrained weights;
+        // the copy the demo's planner takes through Train's `pretrained` callback is that same copy. Weights to float32
+        // rounding (libtorch may round a sum differently at the last bit).
         torch.set_num_threads(1);
         var towers = new TowerGeneratorOptions { MinBlocks = 3, MaxBlocks = 4 };
         var rules = new GlueTaskOptions();
@@ -193,7 +194,8 @@ public sealed class AgentTests
         static GraphQNetwork Net() => new(latent: 16, steps: 2, seed: 7);
 
         var inside = Net();
-        Dqn.Train(inside, Net(), towers, rules, options, pretrainLabels: labels);
+        var handedOut = Net();
+        Dqn.Train(inside, Net(), towers, rules, options, pretrainLabels: labels, pretrained: n => Dqn.Copy(n, handedOut));
 
         var outside = Net();
         Dqn.TrainBlockValues(outside, labels, options.PretrainEpochs, options.BatchSize, options.LearningRate, options.Seed);
@@ -205,6 +207,7 @@ public sealed class AgentTests
         Assert.All(Weights(inside).Zip(Weights(outside)), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-6 * (1 + Math.Abs(p.First)), $"{p.First} against {p.Second}"));
         Assert.Equal(pretrained, Weights(copy));
         Assert.NotEqual(pretrained, Weights(outside)); // DQN moved the agent, not the copy
+        Assert.All(pretrained.Zip(Weights(handedOut)), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-6 * (1 + Math.Abs(p.First)), $"{p.First} against {p.Second}"));
     }
 
     [Fact]
