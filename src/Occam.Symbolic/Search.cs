@@ -34,6 +34,7 @@ internal sealed class Search
         islands = new Island[o.Populations];
         for (int i = 0; i < islands.Length; i++) islands[i] = new Island(ctx, i);
         stop = StopLevels.Of(ctx);
+        collapseRng = new Rng(Rng.Mix((ulong)(uint)o.Seed, 0x7A710));
     }
 
     /// <summary>The losses at which the search stops early (<see cref="SymbolicRegressionOptions.EarlyStop"/>; −1: never).
@@ -91,6 +92,7 @@ internal sealed class Search
                 foreach (var m in isl.Best.Slots) if (m is not null && hof.Update(m)) improved = true;
                 for (int c = 0; c < frequency.Length; c++) { frequency[c] += isl.SizeCounts[c]; isl.SizeCounts[c] = 0; }
             }
+            if (o.TaylorCollapse && OfferTaylorCollapses()) improved = true;
             // decay so that the frequencies follow the recent population (PySR uses a moving window)
             double total = frequency.Sum();
             if (total > 1e5) for (int c = 0; c < frequency.Length; c++) frequency[c] *= 0.5;
@@ -126,6 +128,35 @@ internal sealed class Search
         };
     }
 
+    readonly Rng collapseRng; // its own generator, so that a run with nothing to collapse is the run without it
+    readonly HashSet<Member> collapseSeen = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Offers the hall of fame the <see cref="TaylorCollapse"/> variants of the front members it has not looked at
+    /// yet, constants refitted; true when one entered.</summary>
+    bool OfferTaylorCollapses()
+    {
+        bool entered = false;
+        Evaluator<double>? ev = null;
+        ConstantOptimizer? fit = null;
+        foreach (var m in hof.Front())
+        {
+            if (!collapseSeen.Add(m) || !m.Nodes.Any(n => n.Op is OpCode.Sin or OpCode.Cos or OpCode.Exp or OpCode.Tanh or OpCode.Log or OpCode.Sqrt))
+                continue;
+            ev ??= ctx.NewEvaluator();
+            fit ??= ctx.NewOptimizer(thresholds: false);
+            foreach (var variant in TaylorCollapse.Variants(m.Nodes, data, ev, cfg))
+            {
+                var simple = Simplifier.Simplify(variant, allowNeg);
+                if (!cfg.IsValid(simple, o.MaxSize)) continue;
+                var vm = ctx.WithFittedConstants(simple, fit, collapseRng, ev, m.Birth, o.OptimizerRestarts, out long e);
+                evaluations += e + 1;
+                // the polynomial's constants and those around it are redundant (a − b·(c + d·u²)): prune them away
+                if (vm is not null && hof.Update(Prune(vm, vm, ev, fit, collapseRng))) entered = true;
+            }
+        }
+        return entered;
+    }
+
     /// <summary>
     /// Simplifies every hall-of-fame member once more (members enter it between simplification passes) and prunes
     /// constants that do not matter: each constant in turn is replaced by 0 or 1 and the result simplified (and, if that alone does
@@ -136,7 +167,6 @@ internal sealed class Search
     void FinalSimplify(Func<bool> outOfTime)
     {
         var ev = ctx.NewEvaluator();
-        bool Acceptable(Member? sm, Member m) => sm is not null && sm.Cost <= m.Cost * (1 + 1e-6) + 1e-14;
         var prune = ctx.NewOptimizer(thresholds: true); // fits thresholds too, which the islands' optimisers leave alone
         bool canNormalise = cfg.Binary.Any(n => n.Op == OpCode.Mul); // the normalised quotients multiply by 1/c
         foreach (var original in hof.Slots.ToArray())
@@ -150,15 +180,21 @@ internal sealed class Search
                 var sm = ctx.Evaluate(simple, ev, m.Birth, out _);
                 if (Acceptable(sm, m)) m = sm!;
             }
-            m = Prune(m, original);
+            m = Prune(m, original, ev, prune, master);
             if (o.NormaliseQuotients && canNormalise)
             {
+                if (Simplifier.Tidy(m.Nodes, allowNeg) is { } signs && cfg.IsValid(signs, o.MaxSize)
+                    && ctx.Evaluate(signs, ev, m.Birth, out _) is { } sm && Acceptable(sm, original) && sm.Complexity <= m.Complexity)
+                    m = sm;
                 // The same law with each quotient's denominator led by 1, pruned in turn: kept when that makes it no larger.
-                if (Simplifier.NormaliseQuotients(m.Nodes) is { } quotients
-                    && Simplifier.Simplify(quotients, allowNeg) is var normal && cfg.IsValid(normal, int.MaxValue)
-                    && ctx.Evaluate(normal, ev, m.Birth, out _) is { } nm && Acceptable(nm, original)
-                    && Prune(nm, original) is var pruned && pruned.Complexity <= m.Complexity && cfg.IsValid(pruned.Nodes, o.MaxSize))
-                    m = pruned;
+                // A second pass normalises what the pruning refitted (x0/(0.33 + 0.33·x1²) from a longer form).
+                for (int pass = 0; pass < 2; pass++)
+                    if (Simplifier.NormaliseQuotients(m.Nodes) is { } quotients
+                        && Simplifier.Simplify(quotients, allowNeg) is var divided && (Simplifier.Tidy(divided, allowNeg) ?? divided) is var normal
+                        && cfg.IsValid(normal, int.MaxValue)
+                        && ctx.Evaluate(normal, ev, m.Birth, out _) is { } nm && Acceptable(nm, original)
+                        && Prune(nm, original, ev, prune, master) is var pruned && pruned.Complexity <= m.Complexity && cfg.IsValid(pruned.Nodes, o.MaxSize))
+                        m = pruned;
                 if (Simplifier.Tidy(m.Nodes, allowNeg) is { } tidy && cfg.IsValid(tidy, o.MaxSize)
                     && ctx.Evaluate(tidy, ev, m.Birth, out _) is { } tm && Acceptable(tm, original) && tm.Complexity <= m.Complexity)
                     m = tm;
@@ -173,36 +209,39 @@ internal sealed class Search
                 hof.Update(m);
             }
         }
+    }
 
-        // Each constant in turn replaced by 0 or 1 (its neighbours refitted where that alone does not fit), while the
-        // equation shrinks and fits as well as the original.
-        Member Prune(Member m, Member original)
+    /// <summary>Whether <paramref name="sm"/> fits as well as <paramref name="m"/> (its cost at most relative 1e-6 higher).</summary>
+    static bool Acceptable(Member? sm, Member m) => sm is not null && sm.Cost <= m.Cost * (1 + 1e-6) + 1e-14;
+
+    /// <summary>Each constant in turn replaced by 0 or 1 (its neighbours refitted by <paramref name="fit"/> where that
+    /// alone does not fit), while the equation shrinks and fits as well as <paramref name="original"/>.</summary>
+    Member Prune(Member m, Member original, Evaluator<double> ev, ConstantOptimizer fit, Rng rng)
+    {
+        for (bool changed = true; changed;)
         {
-            for (bool changed = true; changed;)
+            changed = false;
+            for (int i = 0; i < m.Nodes.Length && !changed; i++)
             {
-                changed = false;
-                for (int i = 0; i < m.Nodes.Length && !changed; i++)
+                if (m.Nodes[i].Op != OpCode.Constant) continue;
+                foreach (double v in (ReadOnlySpan<double>)[0.0, 1.0])
                 {
-                    if (m.Nodes[i].Op != OpCode.Constant) continue;
-                    foreach (double v in (ReadOnlySpan<double>)[0.0, 1.0])
+                    var trial = (Node[])m.Nodes.Clone();
+                    trial[i] = Node.Const(v);
+                    trial = Simplifier.Simplify(trial, allowNeg);
+                    if (trial.Length >= m.Nodes.Length || !cfg.IsValid(trial, o.MaxSize)) continue;
+                    var tm = ctx.Evaluate(trial, ev, m.Birth, out _);
+                    if (!Acceptable(tm, original) && trial.Any(t => t.Op == OpCode.Constant))
                     {
-                        var trial = (Node[])m.Nodes.Clone();
-                        trial[i] = Node.Const(v);
-                        trial = Simplifier.Simplify(trial, allowNeg);
-                        if (trial.Length >= m.Nodes.Length || !cfg.IsValid(trial, o.MaxSize)) continue;
-                        var tm = ctx.Evaluate(trial, ev, m.Birth, out _);
-                        if (!Acceptable(tm, original) && trial.Any(t => t.Op == OpCode.Constant))
-                        {
-                            // the other constants may compensate (c·x·(C − C/r) → x·(1 − 1/r)): refit them
-                            prune.Optimize(trial, master, 30, 0, out _);
-                            tm = ctx.Evaluate(Simplifier.Simplify(trial, allowNeg), ev, m.Birth, out _);
-                        }
-                        if (Acceptable(tm, original)) { m = tm!; changed = true; break; }
+                        // the other constants may compensate (c·x·(C − C/r) → x·(1 − 1/r)): refit them
+                        fit.Optimize(trial, rng, 30, 0, out _);
+                        tm = ctx.Evaluate(Simplifier.Simplify(trial, allowNeg), ev, m.Birth, out _);
                     }
+                    if (Acceptable(tm, original)) { m = tm!; changed = true; break; }
                 }
             }
-            return m;
         }
+        return m;
     }
 
     /// <summary>Passes of <see cref="PolishUnderCustomLoss"/> over the constants.</summary>

@@ -70,7 +70,9 @@ internal static class Simplifier
 
     /// <summary>
     /// c·(0 − y) → (−c)·y wherever a pruned constant left a subtraction from zero (the search's own rules keep 0 − y when
-    /// the unary minus is not an operator); then simplified. Null when there is none.
+    /// the unary minus is not an operator), a ∓ c·y → a ± (−c)·y for a negative constant c (the sign taken into the
+    /// operator: 0.33 − −0.33·y² reads 0.33 + 0.33·y²), and 1·y → y (the search keeps a factor 1 as a constant to tune;
+    /// a final equation does not need it); then simplified. Null when there is none.
     /// </summary>
     public static Node[]? Tidy(ReadOnlySpan<Node> postfix, bool allowNeg)
     {
@@ -82,8 +84,15 @@ internal static class Simplifier
         {
             if (x.A is not null) x.A = Walk(x.A);
             if (x.B is not null) x.B = Walk(x.B);
+            if (x.Op is OpCode.Add or OpCode.Sub && x.B!.Op == OpCode.Mul && (x.B.A!.IsConst ? x.B.A : x.B.B!.IsConst ? x.B.B : null) is { Value: < 0 } k)
+            {
+                changed = true;
+                var rest = ReferenceEquals(k, x.B.A) ? x.B.B! : x.B.A!;
+                return Tree.Bin(x.Op == OpCode.Add ? OpCode.Sub : OpCode.Add, x.A!, Tree.Bin(OpCode.Mul, C(-k.Value), rest));
+            }
             if (x.Op != OpCode.Mul) return x;
             var (c, y) = x.A!.IsConst ? (x.A, x.B!) : x.B!.IsConst ? (x.B, x.A) : (null, null);
+            if (c is not null && c.IsConstValue(1)) { changed = true; return y!; }
             if (c is null || y!.Op != OpCode.Sub || !y.A!.IsConstValue(0)) return x;
             changed = true;
             return Tree.Bin(OpCode.Mul, C(-c.Value), y.B!);

@@ -226,6 +226,82 @@ public sealed class SearchDeterminismAndFeatureTests
     }
 
     [Fact]
+    public void Tidy_takes_a_negative_factor_into_the_sign_and_drops_a_factor_of_one()
+    {
+        string[] names = ["x0", "x1"];
+        var tidy = Simplifier.Tidy(Expression.Parse("x0 / (0.5 - -0.25 * square(x1))", names).NodeArray, allowNeg: false);
+        Assert.NotNull(tidy);
+        Assert.Equal("x0 / (0.5 + 0.25 * square(x1))", new Expression(tidy, names).ToInfix());
+        tidy = Simplifier.Tidy(Expression.Parse("3 * x0 / (1 + 1 * square(x1))", names).NodeArray, allowNeg: false);
+        Assert.NotNull(tidy);
+        Assert.Equal("3 * x0 / (1 + square(x1))", new Expression(tidy, names).ToInfix());
+    }
+
+    [Theory]
+    [InlineData(OpCode.Cos, 3.14, 0.004)]
+    [InlineData(OpCode.Sin, -0.3, 0.05)]
+    [InlineData(OpCode.Exp, 2.0, 0.04)]
+    [InlineData(OpCode.Tanh, 0.7, 0.02)]
+    [InlineData(OpCode.Log, 50.0, 2.0)]
+    [InlineData(OpCode.Sqrt, 9.0, 0.4)]
+    public void Taylor_collapse_expands_a_function_about_the_mean_of_a_narrow_argument(OpCode f, double centre, double halfWidth)
+    {
+        // Reference: the function itself (Math.*); a second-order expansion about the mean m is off by at most
+        // max|f‴|·|u − m|³/6 on the interval, bounded here by the third derivative's size at the centre, doubled.
+        var u = Enumerable.Range(0, 101).Select(i => centre - halfWidth + 2 * halfWidth * i / 100.0).ToArray();
+        var (c0, c1, c2) = TaylorCollapse.Expansion(f, u) ?? throw new Xunit.Sdk.XunitException("no expansion");
+        Func<double, double> exact = f switch
+        {
+            OpCode.Cos => Math.Cos, OpCode.Sin => Math.Sin, OpCode.Exp => Math.Exp, OpCode.Tanh => Math.Tanh,
+            OpCode.Log => Math.Log, _ => Math.Sqrt,
+        };
+        double third = f switch
+        {
+            OpCode.Cos or OpCode.Sin => 1, OpCode.Exp => Math.Exp(centre + halfWidth), OpCode.Tanh => 2,
+            OpCode.Log => 2 / Math.Pow(centre - halfWidth, 3), _ => 3.0 / 8 / Math.Pow(centre - halfWidth, 2.5),
+        };
+        double bound = 2 * third * Math.Pow(2 * halfWidth, 3) / 6 + 1e-12 * (1 + Math.Abs(exact(centre)));
+        foreach (double v in u) Assert.Equal(exact(v), c0 + c1 * v + c2 * v * v, bound);
+    }
+
+    [Fact]
+    public void Taylor_collapse_refuses_wide_or_invalid_arguments()
+    {
+        double[] wide = [0, 0.5], negative = [-1e-3, 1e-3], narrow = [1, 1.05];
+        Assert.Null(TaylorCollapse.Expansion(OpCode.Cos, wide));
+        Assert.Null(TaylorCollapse.Expansion(OpCode.Log, negative));
+        Assert.Null(TaylorCollapse.Expansion(OpCode.Exp, [0, double.NaN]));
+        Assert.NotNull(TaylorCollapse.Expansion(OpCode.Sqrt, narrow));
+        Assert.Null(TaylorCollapse.Expansion(OpCode.Sqrt, [1e-3, 1.05e-3 + 1e-3])); // 105 % relative
+    }
+
+    [Fact]
+    public void A_cosine_of_a_tiny_frequency_gives_way_to_the_rational_law_it_approximates()
+    {
+        // The hall of fame starts with x0/(45600.17 − 45599.84·cos(0.0038236·x1)), which `occam regress` found for
+        // 3·x0/(1 + x1²) (seed 1) and stopped on as an exact fit: cos(εx) = 1 − ε²x²/2 + O(ε⁴x⁴) makes it that law to
+        // 1e-13 of its loss scale. One round with no evolution to speak of: the collapsed variant (the cosine replaced
+        // by its expansion, refitted) is the law exactly, and the final pass writes it as 3·x0/(1 + x1²). Without the
+        // collapse the front keeps the cosine.
+        static double Law(double[] v) => 3 * v[0] / (1 + v[1] * v[1]);
+        var (x, y) = Data(300, 2, Law, 5, -3, 3);
+        var seed = Expression.Parse("x0 / (45600.17311594468 - 45599.83978275153 * cos(0.003823608488455156 * x1))", ["x0", "x1"]);
+        var tiny = new SymbolicRegressionOptions
+        {
+            Seed = 3, MaxRounds = 1, CyclesPerRound = 1, Populations = 1, PopulationSize = 20, Threads = 1,
+            BinaryOperators = ["+", "-", "*", "/"], UnaryOperators = ["square", "cos"], WarmStart = [seed],
+            OptimizerRestarts = 0, OptimizeProbability = 0, OptimizeChildProbability = 0,
+        };
+        var with = SymbolicRegression.Fit(x, y, tiny);
+        var best = with.Pareto.Where(e => e.Loss < 1e-20).MinBy(e => e.Complexity);
+        Assert.NotNull(best);
+        Assert.DoesNotContain(best.Expression.NodeArray, n => n.Op == OpCode.Cos);
+        Assert.Equal("3 * x0 / (1 + square(x1))", best.Expression.ToInfix());
+        var without = SymbolicRegression.Fit(x, y, tiny with { TaylorCollapse = false });
+        Assert.DoesNotContain(without.Pareto, e => e.Loss < 1e-20 && !e.Expression.NodeArray.Any(n => n.Op == OpCode.Cos));
+    }
+
+    [Fact]
     public void Dimensional_analysis_penalises_adding_a_length_to_a_time()
     {
         var units = new SymbolicRegressionOptions { VariableUnits = ["m", "s"], OutputUnits = "m/s" };

@@ -360,7 +360,7 @@ public static class HaloDistillation
             ["^"] = new Dictionary<string, int> { ["exp"] = 0, ["^"] = 0 },
         },
         MaxSize = options.SymbolicMaxSize,
-        NormaliseQuotients = false, // docs/halos.md's runs were measured without it
+        NormaliseQuotients = false, TaylorCollapse = false, // docs/halos.md's runs were measured without them
         Seed = options.Seed * 31 + which,
         MaxRounds = options.SymbolicRounds,
         TimeLimit = options.SymbolicTimeLimit,

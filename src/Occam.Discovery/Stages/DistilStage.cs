@@ -37,7 +37,7 @@ public static class DistilStage
             // minimum, which excludes the law whenever larger forms fit the network's own imperfections (softened 1/r²
             // near r = 0, receiver-mass blends) by more than that: then it selected them over m2/r² and q1·q2/r².
             ModelSelection = ModelSelection.Score,
-            NormaliseQuotients = false, // the tables of docs/discover.md were measured without it
+            NormaliseQuotients = false, TaylorCollapse = false, // the tables of docs/discover.md were measured without them
         };
         search = search.WithOperators(operators ?? options.SymbolicOperators ?? system?.BinaryOperators ?? ["+", "-", "*", "/"]);
         return search with { NestedConstraints = SymbolicRegressionOptions.TranscendentalNesting(search.UnaryOperators) };
