@@ -198,11 +198,18 @@ internal sealed class ConstantOptimizer
         for (int i = 0; i < nodes.Length; i++) if (nodes[i].Op == OpCode.Constant) nodes[i] = Node.Const(p[j++]);
     }
 
+    /// <summary>
+    /// Levenberg–Marquardt from p (in place); returns the loss reached. Each trial step is evaluated with its Jacobian,
+    /// which is the next iteration's when the step is taken (most are), in place of a plain evaluation followed by one with
+    /// the Jacobian at the accepted point: the same numbers, fewer passes. Evaluations are counted as the two passes.
+    /// </summary>
     double Run(Node[] nodes, double[] p, int iterations, ref long evaluations)
     {
         int k = p.Length;
         var a = new double[k * k];
         var g = new double[k];
+        var a2 = new double[k * k];
+        var g2 = new double[k];
         var m = new double[k * k];
         var delta = new double[k];
         var trial = new double[k];
@@ -220,7 +227,8 @@ internal sealed class ConstantOptimizer
                 for (int i = 0; i < k; i++) delta[i] = -g[i];
                 if (!Solve(m, delta, k)) { lambda *= 10; continue; }
                 for (int i = 0; i < k; i++) trial[i] = p[i] + delta[i];
-                double l = Accumulate(nodes, trial, null, null, false);
+                Accumulate(nodes, trial, a2, g2, true);
+                double l = plainLoss; // the loss alone, finite even where the Jacobian is not
                 evaluations++;
                 if (double.IsFinite(l) && l < loss)
                 {
@@ -230,12 +238,13 @@ internal sealed class ConstantOptimizer
                     lambda = Math.Max(lambda * 0.3, 1e-12);
                     improved = true;
                     if (rel < 1e-12) return loss;
+                    (a, a2) = (a2, a);
+                    (g, g2) = (g2, g);
                 }
                 else lambda *= 10;
             }
             if (!improved) break;
-            Accumulate(nodes, p, a, g, true);
-            evaluations++;
+            evaluations++; // the Jacobian at the new point, computed with the trial
         }
         return loss;
     }
@@ -391,6 +400,7 @@ internal sealed class ConstantOptimizer
             if (jac) AddRows(nb, k, kp, res, wb);
         }
         double loss = total / Math.Max(wsum, 1e-300);
+        plainLoss = double.IsFinite(loss) ? loss : double.PositiveInfinity;
         if (jac)
         {
             for (int c = 0; c < k; c++) gram.AsSpan(c * kp, k).CopyTo(jtj.AsSpan(c * k, k));
@@ -402,6 +412,7 @@ internal sealed class ConstantOptimizer
     }
 
     readonly double[] blockResiduals = new double[Block];
+    double plainLoss; // the last Accumulate's loss, whatever its Jacobian
     double[] gram = [], gradient = [], rowTangents = []; // JᵀWJ and JᵀWr padded to whole vectors; a block's tangents row by row
 
     /// <summary>
