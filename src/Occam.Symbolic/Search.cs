@@ -183,9 +183,8 @@ internal sealed class Search
             m = Prune(m, original, ev, prune, master);
             if (o.NormaliseQuotients && canNormalise)
             {
-                if (Simplifier.Tidy(m.Nodes, allowNeg) is { } signs && cfg.IsValid(signs, o.MaxSize)
-                    && ctx.Evaluate(signs, ev, m.Birth, out _) is { } sm && Acceptable(sm, original) && sm.Complexity <= m.Complexity)
-                    m = sm;
+                m = Rewritten(m, Simplifier.Cancel(m.Nodes, allowNeg));
+                m = Rewritten(m, Simplifier.Tidy(m.Nodes, allowNeg));
                 // The same law with each quotient's denominator led by 1, pruned in turn: kept when that makes it no larger.
                 // A second pass normalises what the pruning refitted (x0/(0.33 + 0.33·x1²) from a longer form).
                 for (int pass = 0; pass < 2; pass++)
@@ -195,9 +194,8 @@ internal sealed class Search
                         && ctx.Evaluate(normal, ev, m.Birth, out _) is { } nm && Acceptable(nm, original)
                         && Prune(nm, original, ev, prune, master) is var pruned && pruned.Complexity <= m.Complexity && cfg.IsValid(pruned.Nodes, o.MaxSize))
                         m = pruned;
-                if (Simplifier.Tidy(m.Nodes, allowNeg) is { } tidy && cfg.IsValid(tidy, o.MaxSize)
-                    && ctx.Evaluate(tidy, ev, m.Birth, out _) is { } tm && Acceptable(tm, original) && tm.Complexity <= m.Complexity)
-                    m = tm;
+                m = Rewritten(m, Simplifier.Cancel(m.Nodes, allowNeg));
+                m = Rewritten(m, Simplifier.Tidy(m.Nodes, allowNeg));
             }
             if (m.Nodes.Any(n => n.Op is OpCode.Cond or OpCode.Greater) && m.Nodes.Any(n => n.Op == OpCode.Constant)
                 && ctx.WithFittedConstants(m.Nodes, prune, master, ev, m.Birth, 0, out _) is { } fitted && fitted.Cost < m.Cost)
@@ -208,6 +206,11 @@ internal sealed class Search
                 if (hof.Slots[original.Complexity] == original) hof.Slots[original.Complexity] = null;
                 hof.Update(m);
             }
+
+            // the rewritten equation where it is valid, fits as well as the original and is no larger
+            Member Rewritten(Member m, Node[]? rewrite) =>
+                rewrite is not null && cfg.IsValid(rewrite, o.MaxSize) && ctx.Evaluate(rewrite, ev, m.Birth, out _) is { } rm
+                && Acceptable(rm, original) && rm.Complexity <= m.Complexity ? rm : m;
         }
     }
 

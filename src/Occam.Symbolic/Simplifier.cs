@@ -99,6 +99,59 @@ internal static class Simplifier
         }
     }
 
+    /// <summary>
+    /// Cancels a term that a sum both adds and subtracts (x0 + q − x0 → q) and a factor that a product both multiplies
+    /// and divides by (x1·x0/x1 → x0; the quotient's value where that factor is 0 aside), matching subtrees exactly; then
+    /// simplified. For the final equations: the search's own rules leave such pairs to mutation. Null when none cancels.
+    /// </summary>
+    public static Node[]? Cancel(ReadOnlySpan<Node> postfix, bool allowNeg)
+    {
+        bool changed = false;
+        var t = Walk(Tree.FromPostfix(postfix));
+        return changed ? Simplify(t, allowNeg).ToPostfix() : null;
+
+        Tree Walk(Tree x)
+        {
+            if (x.A is not null) x.A = Walk(x.A);
+            if (x.B is not null) x.B = Walk(x.B);
+            bool sum = x.Op is OpCode.Add or OpCode.Sub;
+            if (!sum && x.Op is not (OpCode.Mul or OpCode.Div)) return x;
+            // the chain's operands, each with whether it is subtracted (sum) or divided by (product)
+            var parts = new List<(Tree Part, bool Inverse)>();
+            void Flatten(Tree y, bool inverse)
+            {
+                if (sum ? y.Op is OpCode.Add or OpCode.Sub : y.Op is OpCode.Mul or OpCode.Div)
+                {
+                    Flatten(y.A!, inverse);
+                    Flatten(y.B!, inverse ^ (y.Op is OpCode.Sub or OpCode.Div));
+                }
+                else parts.Add((y, inverse));
+            }
+            Flatten(x, false);
+            var keys = parts.Select(p => p.Part.ToPostfix()).ToList();
+            bool cancelled = false;
+            for (int i = 0; i < parts.Count; i++)
+                for (int j = i + 1; j < parts.Count; j++)
+                    if (parts[i].Inverse != parts[j].Inverse && keys[i].AsSpan().SequenceEqual(keys[j]))
+                    {
+                        parts.RemoveAt(j); keys.RemoveAt(j);
+                        parts.RemoveAt(i); keys.RemoveAt(i);
+                        cancelled = true;
+                        i--;
+                        break;
+                    }
+            if (!cancelled) return x;
+            changed = true;
+            var (join, split, unit) = sum ? (OpCode.Add, OpCode.Sub, 0.0) : (OpCode.Mul, OpCode.Div, 1.0);
+            Tree? kept = null, removed = null;
+            foreach (var (part, inverse) in parts)
+                if (inverse) removed = removed is null ? part : Tree.Bin(join, removed, part);
+                else kept = kept is null ? part : Tree.Bin(join, kept, part);
+            kept ??= C(unit);
+            return removed is null ? kept : Tree.Bin(split, kept, removed);
+        }
+    }
+
     /// <summary>Flattens a chain of × and ÷, multiplies its constants into one, and rebuilds c·(num)/(den) when that is smaller.</summary>
     static Tree MergeProduct(Tree t)
     {

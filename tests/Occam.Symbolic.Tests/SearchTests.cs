@@ -238,6 +238,28 @@ public sealed class SearchDeterminismAndFeatureTests
     }
 
     [Theory]
+    [InlineData("x0 + 3 * square(x0) / (x0 + x1) - x0", "3 * square(x0) / (x0 + x1)")]
+    [InlineData("exp(-1 * square(x1 * x0 / x1)) * x1", "exp(-1 * square(x0)) * x1")]
+    [InlineData("x1 - (x0 - (2 - x1))", "2 - x0")]
+    [InlineData("sqrt(x0) * x1 / (x1 * sqrt(x0))", "1")]
+    public void Cancel_removes_a_term_added_and_subtracted_and_a_factor_multiplied_and_divided(string infix, string expected)
+    {
+        // Reference: the expression as parsed, on random rows away from zero (where x/x is 1).
+        string[] names = ["x0", "x1"];
+        var e = Expression.Parse(infix, names);
+        var cancelled = Simplifier.Cancel(e.NodeArray, allowNeg: false);
+        Assert.NotNull(cancelled);
+        var c = new Expression(cancelled, names);
+        Assert.Equal(expected, c.ToInfix());
+        var rng = new Random(8);
+        var x = new double[100, 2];
+        for (int i = 0; i < 100; i++) { x[i, 0] = 0.5 + 2 * rng.NextDouble(); x[i, 1] = 0.5 + 2 * rng.NextDouble(); }
+        var (want, got) = (e.Evaluate(x), c.Evaluate(x));
+        for (int i = 0; i < 100; i++) Assert.Equal(want[i], got[i], 1e-12 * (1 + Math.Abs(want[i])));
+        Assert.Null(Simplifier.Cancel(Expression.Parse("x0 * x1 - x1 / x0", names).NodeArray, allowNeg: false));
+    }
+
+    [Theory]
     [InlineData(OpCode.Cos, 3.14, 0.004)]
     [InlineData(OpCode.Sin, -0.3, 0.05)]
     [InlineData(OpCode.Exp, 2.0, 0.04)]
