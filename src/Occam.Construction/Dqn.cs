@@ -338,6 +338,26 @@ public static class Dqn
         return result;
     }
 
+    /// <summary>
+    /// An ensemble's predicted stays: per state, the mean over the networks of <see cref="PredictedStays(GlueQNetwork,
+    /// IReadOnlyList{GlueState})"/> less <paramref name="pessimism"/> times their standard deviation, so that a planner
+    /// trusts a glue set less where the networks disagree about it.
+    /// </summary>
+    public static double[] PredictedStays(IReadOnlyList<GlueQNetwork> ensemble, IReadOnlyList<GlueState> states, double pessimism = 0)
+    {
+        ArgumentNullException.ThrowIfNull(ensemble);
+        if (ensemble.Count == 0) throw new ArgumentException("the ensemble has no network");
+        var each = ensemble.Select(n => PredictedStays(n, states)).ToArray();
+        var result = new double[states.Count];
+        for (int i = 0; i < result.Length; i++)
+        {
+            double mean = each.Average(e => e[i]);
+            double variance = each.Sum(e => (e[i] - mean) * (e[i] - mean)) / each.Length;
+            result[i] = mean - pessimism * Math.Sqrt(variance);
+        }
+        return result;
+    }
+
     sealed class Weights(Tensor[] values) : IDisposable
     {
         public Tensor[] Values => values;

@@ -145,10 +145,19 @@ public static class GluePlanner
     public static IReadOnlyList<(bool[] Glue, double Score)> Search(GlueQNetwork network, GlueTask task, int beam = 16, int patience = int.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(network);
+        return Search(states => Dqn.PredictedStays(network, states), task, beam, patience);
+    }
+
+    /// <summary>The same search with the predicted stays of each state from <paramref name="predictedStays"/> (an
+    /// ensemble's, say: <see cref="Dqn.PredictedStays(IReadOnlyList{GlueQNetwork}, IReadOnlyList{GlueState}, double)"/>).</summary>
+    public static IReadOnlyList<(bool[] Glue, double Score)> Search(Func<IReadOnlyList<GlueState>, double[]> predictedStays, GlueTask task,
+        int beam = 16, int patience = int.MaxValue)
+    {
+        ArgumentNullException.ThrowIfNull(predictedStays);
         ArgumentNullException.ThrowIfNull(task);
         double cost = task.Options.GlueCost;
         var start = GlueState.Start(task);
-        var scored = new List<(GlueState State, double Score, int Size)> { (start, Dqn.PredictedStays(network, [start])[0], 0) };
+        var scored = new List<(GlueState State, double Score, int Size)> { (start, predictedStays([start])[0], 0) };
         double best = scored[0].Score;
         var frontier = new List<GlueState> { start };
         for (int size = 1, stale = 0; size <= task.Actions && stale < patience && task.Tower.Count - cost * size > best; size++)
@@ -163,7 +172,7 @@ public static class GluePlanner
                     }
             if (children.Count == 0) break;
             var candidates = children.Values.ToArray();
-            var stays = Dqn.PredictedStays(network, candidates);
+            var stays = predictedStays(candidates);
             var ranked = candidates.Select((c, i) => (State: c, Score: stays[i] - cost * size, Size: size)).OrderByDescending(c => c.Score).ToArray();
             scored.AddRange(ranked);
             if (ranked[0].Score > best + 1e-9) { best = ranked[0].Score; stale = 0; }

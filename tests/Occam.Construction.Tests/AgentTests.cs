@@ -127,6 +127,29 @@ public sealed class AgentTests
     }
 
     [Fact]
+    public void An_ensemble_predicts_the_mean_stays_less_the_pessimism_times_their_spread()
+    {
+        // Reference: each network's own predicted stays, combined by hand (population standard deviation); an ensemble of
+        // one is that network; an ensemble of the oracle twice plans the exact optimum, as the oracle does alone.
+        var networks = new GlueQNetwork[] { new GraphQNetwork(latent: 16, steps: 2, seed: 4), new GraphQNetwork(latent: 16, steps: 2, seed: 5), new GraphQNetwork(latent: 16, steps: 2, seed: 6) };
+        var task = Task(2, 6);
+        var states = Enumerable.Range(0, task.Actions).Select(k => GlueState.Start(task).Glue(k)).ToArray();
+        var each = networks.Select(n => Dqn.PredictedStays(n, states)).ToArray();
+        var combined = Dqn.PredictedStays(networks, states, pessimism: 1.5);
+        for (int i = 0; i < states.Length; i++)
+        {
+            double mean = (each[0][i] + each[1][i] + each[2][i]) / 3;
+            double sd = Math.Sqrt(each.Sum(e => (e[i] - mean) * (e[i] - mean)) / 3);
+            Assert.Equal(mean - 1.5 * sd, combined[i], 9);
+        }
+        Assert.Equal(each[0], Dqn.PredictedStays(networks[..1], states, pessimism: 2));
+        var oracle = new OracleNetwork();
+        var small = Task(1, 5);
+        var plan = GluePlanner.Search(s => Dqn.PredictedStays([oracle, oracle], s, pessimism: 1), small, beam: 1 << 16, patience: small.Actions + 1);
+        Assert.Equal(small.Optimal()!.Value.Outcome.Reward, small.Settle(plan[0].Glue).Reward, 9);
+    }
+
+    [Fact]
     public void Random_glue_labels_are_the_settled_outcome_and_the_block_values_learn_them()
     {
         torch.set_num_threads(1);
