@@ -74,7 +74,23 @@ internal static class Simplifier
     /// operator: 0.33 − −0.33·y² reads 0.33 + 0.33·y²), and 1·y → y (the search keeps a factor 1 as a constant to tune;
     /// a final equation does not need it); then simplified. Null when there is none.
     /// </summary>
-    public static Node[]? Tidy(ReadOnlySpan<Node> postfix, bool allowNeg)
+    public static Node[]? Tidy(ReadOnlySpan<Node> postfix, bool allowNeg) => Rewrite(postfix, allowNeg, x =>
+    {
+        if (x.Op is OpCode.Add or OpCode.Sub && x.B!.Op == OpCode.Mul && (x.B.A!.IsConst ? x.B.A : x.B.B!.IsConst ? x.B.B : null) is { Value: < 0 } k)
+        {
+            var rest = ReferenceEquals(k, x.B.A) ? x.B.B! : x.B.A!;
+            return Tree.Bin(x.Op == OpCode.Add ? OpCode.Sub : OpCode.Add, x.A!, Tree.Bin(OpCode.Mul, C(-k.Value), rest));
+        }
+        if (x.Op != OpCode.Mul) return null;
+        var (c, y) = x.A!.IsConst ? (x.A, x.B!) : x.B!.IsConst ? (x.B, x.A) : (null, null);
+        if (c is not null && c.IsConstValue(1)) return y;
+        if (c is null || y!.Op != OpCode.Sub || !y.A!.IsConstValue(0)) return null;
+        return Tree.Bin(OpCode.Mul, C(-c.Value), y.B!);
+    });
+
+    /// <summary>Applies <paramref name="rule"/> to every node, operands first (it returns the node's replacement, or null to
+    /// keep it), then simplifies; null when the rule replaced nothing.</summary>
+    static Node[]? Rewrite(ReadOnlySpan<Node> postfix, bool allowNeg, Func<Tree, Tree?> rule)
     {
         bool changed = false;
         var t = Walk(Tree.FromPostfix(postfix));
@@ -84,18 +100,9 @@ internal static class Simplifier
         {
             if (x.A is not null) x.A = Walk(x.A);
             if (x.B is not null) x.B = Walk(x.B);
-            if (x.Op is OpCode.Add or OpCode.Sub && x.B!.Op == OpCode.Mul && (x.B.A!.IsConst ? x.B.A : x.B.B!.IsConst ? x.B.B : null) is { Value: < 0 } k)
-            {
-                changed = true;
-                var rest = ReferenceEquals(k, x.B.A) ? x.B.B! : x.B.A!;
-                return Tree.Bin(x.Op == OpCode.Add ? OpCode.Sub : OpCode.Add, x.A!, Tree.Bin(OpCode.Mul, C(-k.Value), rest));
-            }
-            if (x.Op != OpCode.Mul) return x;
-            var (c, y) = x.A!.IsConst ? (x.A, x.B!) : x.B!.IsConst ? (x.B, x.A) : (null, null);
-            if (c is not null && c.IsConstValue(1)) { changed = true; return y!; }
-            if (c is null || y!.Op != OpCode.Sub || !y.A!.IsConstValue(0)) return x;
+            if (rule(x) is not { } replacement) return x;
             changed = true;
-            return Tree.Bin(OpCode.Mul, C(-c.Value), y.B!);
+            return replacement;
         }
     }
 
@@ -104,53 +111,43 @@ internal static class Simplifier
     /// and divides by (x1·x0/x1 → x0; the quotient's value where that factor is 0 aside), matching subtrees exactly; then
     /// simplified. For the final equations: the search's own rules leave such pairs to mutation. Null when none cancels.
     /// </summary>
-    public static Node[]? Cancel(ReadOnlySpan<Node> postfix, bool allowNeg)
+    public static Node[]? Cancel(ReadOnlySpan<Node> postfix, bool allowNeg) => Rewrite(postfix, allowNeg, x =>
     {
-        bool changed = false;
-        var t = Walk(Tree.FromPostfix(postfix));
-        return changed ? Simplify(t, allowNeg).ToPostfix() : null;
-
-        Tree Walk(Tree x)
+        bool sum = x.Op is OpCode.Add or OpCode.Sub;
+        if (!sum && x.Op is not (OpCode.Mul or OpCode.Div)) return null;
+        // the chain's operands, each with whether it is subtracted (sum) or divided by (product)
+        var parts = new List<(Tree Part, bool Inverse)>();
+        void Flatten(Tree y, bool inverse)
         {
-            if (x.A is not null) x.A = Walk(x.A);
-            if (x.B is not null) x.B = Walk(x.B);
-            bool sum = x.Op is OpCode.Add or OpCode.Sub;
-            if (!sum && x.Op is not (OpCode.Mul or OpCode.Div)) return x;
-            // the chain's operands, each with whether it is subtracted (sum) or divided by (product)
-            var parts = new List<(Tree Part, bool Inverse)>();
-            void Flatten(Tree y, bool inverse)
+            if (sum ? y.Op is OpCode.Add or OpCode.Sub : y.Op is OpCode.Mul or OpCode.Div)
             {
-                if (sum ? y.Op is OpCode.Add or OpCode.Sub : y.Op is OpCode.Mul or OpCode.Div)
-                {
-                    Flatten(y.A!, inverse);
-                    Flatten(y.B!, inverse ^ (y.Op is OpCode.Sub or OpCode.Div));
-                }
-                else parts.Add((y, inverse));
+                Flatten(y.A!, inverse);
+                Flatten(y.B!, inverse ^ (y.Op is OpCode.Sub or OpCode.Div));
             }
-            Flatten(x, false);
-            var keys = parts.Select(p => p.Part.ToPostfix()).ToList();
-            bool cancelled = false;
-            for (int i = 0; i < parts.Count; i++)
-                for (int j = i + 1; j < parts.Count; j++)
-                    if (parts[i].Inverse != parts[j].Inverse && keys[i].AsSpan().SequenceEqual(keys[j]))
-                    {
-                        parts.RemoveAt(j); keys.RemoveAt(j);
-                        parts.RemoveAt(i); keys.RemoveAt(i);
-                        cancelled = true;
-                        i--;
-                        break;
-                    }
-            if (!cancelled) return x;
-            changed = true;
-            var (join, split, unit) = sum ? (OpCode.Add, OpCode.Sub, 0.0) : (OpCode.Mul, OpCode.Div, 1.0);
-            Tree? kept = null, removed = null;
-            foreach (var (part, inverse) in parts)
-                if (inverse) removed = removed is null ? part : Tree.Bin(join, removed, part);
-                else kept = kept is null ? part : Tree.Bin(join, kept, part);
-            kept ??= C(unit);
-            return removed is null ? kept : Tree.Bin(split, kept, removed);
+            else parts.Add((y, inverse));
         }
-    }
+        Flatten(x, false);
+        var keys = parts.Select(p => p.Part.ToPostfix()).ToList();
+        bool cancelled = false;
+        for (int i = 0; i < parts.Count; i++)
+            for (int j = i + 1; j < parts.Count; j++)
+                if (parts[i].Inverse != parts[j].Inverse && keys[i].AsSpan().SequenceEqual(keys[j]))
+                {
+                    parts.RemoveAt(j); keys.RemoveAt(j);
+                    parts.RemoveAt(i); keys.RemoveAt(i);
+                    cancelled = true;
+                    i--;
+                    break;
+                }
+        if (!cancelled) return null;
+        var (join, split, unit) = sum ? (OpCode.Add, OpCode.Sub, 0.0) : (OpCode.Mul, OpCode.Div, 1.0);
+        Tree? kept = null, removed = null;
+        foreach (var (part, inverse) in parts)
+            if (inverse) removed = removed is null ? part : Tree.Bin(join, removed, part);
+            else kept = kept is null ? part : Tree.Bin(join, kept, part);
+        kept ??= C(unit);
+        return removed is null ? kept : Tree.Bin(split, kept, removed);
+    });
 
     /// <summary>Flattens a chain of × and ÷, multiplies its constants into one, and rebuilds c·(num)/(den) when that is smaller.</summary>
     static Tree MergeProduct(Tree t)
