@@ -47,7 +47,11 @@ public static class GluePolicies
     /// blocks that stay, each block's value clipped to [0, 1] — minus the glue cost; returns the best set seen. Gluing
     /// is a known, trivial transition (a flag), so no simulator is used: only the network judges the physics.
     /// </summary>
-    public static IGluePolicy Planned(string name, GlueQNetwork network, int beam = 16) => new PlanningPolicy(name, network, beam);
+    public static IGluePolicy Planned(string name, GlueQNetwork network, int beam = 16) => new PlanningPolicy(name, [network], beam);
+
+    /// <summary>The same planning with an ensemble's mean predicted stays (<see cref="Dqn.PredictedStays(IReadOnlyList{GlueQNetwork},
+    /// IReadOnlyList{GlueState}, double)"/>, no pessimism): their errors partly cancel, and the search exploits fewer of them.</summary>
+    public static IGluePolicy Planned(string name, IReadOnlyList<GlueQNetwork> ensemble, int beam = 16) => new PlanningPolicy(name, [.. ensemble], beam);
 
     sealed class Fixed(string name, Func<GlueTask, bool[]> choose) : IGluePolicy
     {
@@ -125,11 +129,13 @@ public static class GluePolicies
     }
 }
 
-sealed class PlanningPolicy(string name, GlueQNetwork network, int beam) : IGluePolicy
+sealed class PlanningPolicy(string name, GlueQNetwork[] ensemble, int beam) : IGluePolicy
 {
     public string Name => name;
-    public bool Accepts(GlueTask task) => network.Accepts(task.Tower.Count);
-    public bool[] Choose(GlueTask task, long index) => GluePlanner.Search(network, task, beam)[0].Glue;
+    public bool Accepts(GlueTask task) => ensemble.All(n => n.Accepts(task.Tower.Count));
+    public bool[] Choose(GlueTask task, long index) => ensemble.Length == 1
+        ? GluePlanner.Search(ensemble[0], task, beam)[0].Glue
+        : GluePlanner.Search(states => Dqn.PredictedStays(ensemble, states), task, beam)[0].Glue;
 }
 
 /// <summary>Search over glue sets with a network's predicted outcome (<see cref="Dqn.PredictedStays"/>).</summary>

@@ -36,6 +36,13 @@ public sealed record GlueDemoOptions
     /// </summary>
     public int PlanningBeam { get; init; }
 
+    /// <summary>
+    /// With pretraining and planning: the planner plans with the mean block values of this many networks, the agent's
+    /// pretrained copy and more of the same architecture (seeds Seed + 1, …) trained alone on the same labelled towers
+    /// (<see cref="GluePolicies.Planned(string, IReadOnlyList{GlueQNetwork}, int)"/>); 1 (the default) plans with the copy alone.
+    /// </summary>
+    public int PlanningEnsemble { get; init; } = 1;
+
     /// <summary>The optimum is computed for towers with at most this many contacts (2^n simulations at worst).</summary>
     public int OptimalMaxContacts { get; init; } = 16;
 
@@ -68,6 +75,9 @@ public sealed record GlueDemoOptions
             if (d.PretrainTowers < 0 || d.PretrainTowers > 1_000_000) throw new ArgumentException($"--pretrain must be in [0, 10^6]; got {d.PretrainTowers}.");
         }
         if (PlanningBeam < 0 || PlanningBeam > 1024) throw new ArgumentException($"--beam must be in [0, 1024]; got {PlanningBeam}.");
+        if (PlanningEnsemble < 1 || PlanningEnsemble > 16) throw new ArgumentException($"--ensemble must be in [1, 16]; got {PlanningEnsemble}.");
+        if (PlanningEnsemble > 1 && (PlanningBeam == 0 || (Dqn?.PretrainTowers ?? 0) == 0))
+            throw new ArgumentException("--ensemble needs --pretrain and --beam: the ensemble's networks are pretrained block values that the planner uses.");
         foreach (var a in Agents)
             if (a is not ("gn" or "mlp")) throw new ArgumentException($"--agents: unknown agent '{a}' (expected gn, mlp).");
     }
@@ -107,9 +117,9 @@ public static class GlueDemo
         var pretrainLabels = dqn.PretrainTowers > 0 ? Dqn.PretrainLabels(trainTowers, rules, dqn) : null; // settled once, for every agent
         foreach (var agent in options.Agents)
         {
-            GlueQNetwork Build() => agent == "gn" ? new GraphQNetwork(seed: options.Seed) : new MlpQNetwork(Math.Max(options.TrainBlocks.Max, options.TestBlocks.Max), seed: options.Seed);
-            var online = Build();
-            var target = Build();
+            GlueQNetwork Build(int seed) => agent == "gn" ? new GraphQNetwork(seed: seed) : new MlpQNetwork(Math.Max(options.TrainBlocks.Max, options.TestBlocks.Max), seed: seed);
+            var online = Build(options.Seed);
+            var target = Build(options.Seed);
             log?.Invoke($"training {agent} ({online.parameters().Sum(p => p.numel()):N0} parameters) for {options.Episodes:N0} episodes on towers of {options.TrainBlocks.Min}-{options.TrainBlocks.Max} blocks");
             if (dqn.PretrainTowers > 0)
                 log?.Invoke($"  {agent}: first its block values alone, {dqn.PretrainEpochs} epochs on {dqn.PretrainTowers:N0} random towers with random glue, settled and labelled");
@@ -118,11 +128,25 @@ public static class GlueDemo
             GlueQNetwork planner = online;
             var result = Dqn.Train(online, target, trainTowers, rules, dqn,
                 p => log?.Invoke($"  {agent} episode {p.Episode,6}: ε {p.Epsilon:F2}, loss {p.Loss:F4}, validation reward {p.ValidationReward:F3}"), cancellation,
-                pretrainLabels, pretrained: options.PlanningBeam > 0 ? n => Dqn.Copy(n, planner = Build()) : null);
+                pretrainLabels, pretrained: options.PlanningBeam > 0 ? n => Dqn.Copy(n, planner = Build(options.Seed)) : null);
             log?.Invoke($"  {agent}: best validation reward {result.BestValidationReward:F3} at episode {result.BestEpisode} ({result.Elapsed.TotalMinutes:F1} min)");
             training.Add(new GlueAgentTraining(agent, result, online.parameters().Sum(p => p.numel())));
             agents.Add(GluePolicies.Greedy(agent, online));
-            if (options.PlanningBeam > 0) agents.Add(GluePolicies.Planned(agent + "_planned", planner, options.PlanningBeam));
+            if (options.PlanningBeam == 0) continue;
+            var ensemble = new GlueQNetwork[options.PlanningEnsemble];
+            ensemble[0] = planner;
+            if (ensemble.Length > 1)
+            {
+                log?.Invoke($"  {agent}: {ensemble.Length - 1} more networks' block values for the planner, {dqn.PretrainEpochs} epochs each on the same towers");
+                // each depends only on its seed, so training two at a time does not change what they learn
+                Parallel.For(1, ensemble.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(2, Environment.ProcessorCount) }, m =>
+                {
+                    var extra = Build(options.Seed + m);
+                    Dqn.TrainBlockValues(extra, pretrainLabels!, dqn.PretrainEpochs, dqn.BatchSize, dqn.LearningRate, dqn.Seed + m);
+                    ensemble[m] = extra;
+                });
+            }
+            agents.Add(GluePolicies.Planned(agent + "_planned", ensemble, options.PlanningBeam));
         }
         var policies = agents.Concat([GluePolicies.Random(options.Seed), GluePolicies.NoGlue, GluePolicies.GlueAll, GluePolicies.GreedySimulation,
             GluePolicies.Optimal(options.OptimalMaxContacts)]).ToArray();
@@ -193,7 +217,8 @@ public static class GlueDemo
             md.AppendLine();
             md.AppendLine($"`gn_planned` and `mlp_planned` are the same networks acting by planning: a beam search (width {o.PlanningBeam}) over glue sets, " +
                           "each scored by the network's own prediction of the blocks that stay minus the glue cost; the simulator is never used." +
-                          ((o.Dqn?.PretrainTowers ?? 0) > 0 ? " They plan with the block values as pretraining left them, before DQN." : ""));
+                          ((o.Dqn?.PretrainTowers ?? 0) > 0 ? " They plan with the block values as pretraining left them, before DQN." : "") +
+                          (o.PlanningEnsemble > 1 ? $" The prediction is the mean of {o.PlanningEnsemble} such networks (seeds {o.Seed} to {o.Seed + o.PlanningEnsemble - 1}), trained alone on the same labelled towers." : ""));
         }
         md.AppendLine();
         foreach (var set in new[] { result.TrainSizes, result.TestSizes })

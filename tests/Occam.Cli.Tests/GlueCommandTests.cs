@@ -19,6 +19,8 @@ public sealed class GlueCommandTests : IDisposable
     [InlineData("--agents", "gn,cnn", "--agents: unknown agent 'cnn'")]
     [InlineData("--beam", "-1", "--beam must be in [0, 1024]; got -1")]
     [InlineData("--pretrain", "-5", "--pretrain must be in [0, 10^6]; got -5")]
+    [InlineData("--ensemble", "0", "--ensemble must be in [1, 16]; got 0")]
+    [InlineData("--ensemble", "2", "--ensemble needs --pretrain and --beam")]
     public void Demo_glue_refuses_bad_settings_in_one_line_before_any_work(string option, string value, string expected)
     {
         var (code, _, error) = Run("demo", "glue", option, value, "--out", dir.File("out"));
@@ -34,7 +36,7 @@ public sealed class GlueCommandTests : IDisposable
     public void Demo_glue_writes_a_report_and_a_summary_with_every_agent_and_baseline()
     {
         var output = dir.File("glue");
-        var (code, stdout, error) = Run("demo", "glue", "--blocks", "3-4", "--test-blocks", "5", "--episodes", "30", "--test-towers", "6", "--beam", "4", "--pretrain", "40", "--out", output);
+        var (code, stdout, error) = Run("demo", "glue", "--blocks", "3-4", "--test-blocks", "5", "--episodes", "30", "--test-towers", "6", "--beam", "4", "--pretrain", "40", "--ensemble", "2", "--out", output);
         Assert.True(code == 0, error);
         Assert.Contains("report:", stdout);
         var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "summary.json")))!;
