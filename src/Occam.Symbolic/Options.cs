@@ -119,10 +119,10 @@ public sealed record SymbolicRegressionOptions
     public bool NormaliseQuotients { get; init; } = true;
     /// <summary>
     /// After each round, every new front member with a sin, cos, exp, tanh, log or sqrt whose argument barely moves over
-    /// the data (spans less than 0.1) is tried with that function replaced by its second-order Taylor polynomial in the
-    /// argument, constants refitted, and the variant enters the hall of fame where it fits better: c/(1.0000042 −
-    /// cos(0.0029·x)) is 3/(1 + x²) in disguise. On by default (the distillation searches turn it off: their measured
-    /// tables predate it).
+    /// the data (spans less than 0.5) is tried with that function replaced by its second- and by its first-order Taylor
+    /// polynomial in the argument, constants refitted, and a variant enters the hall of fame where it fits better:
+    /// c/(1.0000042 − cos(0.0029·x)) is 3/(1 + x²) in disguise. On by default (the distillation searches turn it off:
+    /// their measured tables predate it).
     /// </summary>
     public bool TaylorCollapse { get; init; } = true;
     /// <summary>Members per island.</summary>

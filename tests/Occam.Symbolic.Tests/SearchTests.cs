@@ -289,12 +289,36 @@ public sealed class SearchDeterminismAndFeatureTests
     [Fact]
     public void Taylor_collapse_refuses_wide_or_invalid_arguments()
     {
-        double[] wide = [0, 0.5], negative = [-1e-3, 1e-3], narrow = [1, 1.05];
+        double[] wide = [0, 0.8], negative = [-1e-3, 1e-3], narrow = [1, 1.05];
         Assert.Null(TaylorCollapse.Expansion(OpCode.Cos, wide));
         Assert.Null(TaylorCollapse.Expansion(OpCode.Log, negative));
         Assert.Null(TaylorCollapse.Expansion(OpCode.Exp, [0, double.NaN]));
         Assert.NotNull(TaylorCollapse.Expansion(OpCode.Sqrt, narrow));
         Assert.Null(TaylorCollapse.Expansion(OpCode.Sqrt, [1e-3, 1.05e-3 + 1e-3])); // 105 % relative
+    }
+
+    [Fact]
+    public void Taylor_collapse_offers_the_second_and_the_first_order_polynomial_of_a_narrow_argument()
+    {
+        // x1·cos(0.05·x0 + 1) on x0 ∈ [−3, 3]: the argument spans 0.3. Reference: the expansions written out by hand about
+        // the argument's mean m, cos(m) − sin(m)·d − cos(m)·d²/2 and cos(m) − sin(m)·d with d = u − m, evaluated directly.
+        string[] names = ["x0", "x1"];
+        var (x, y) = Data(200, 2, v => v[1] * Math.Cos(0.05 * v[0] + 1), 3, -3, 3);
+        var data = Dataset<double>.FromRows(x, y, null);
+        var options = new SymbolicRegressionOptions { BinaryOperators = ["+", "-", "*", "/"], UnaryOperators = ["cos", "square"] };
+        var tree = Expression.Parse("x1 * cos(0.05 * x0 + 1)", names).NodeArray;
+        var variants = TaylorCollapse.Variants(tree, data, new Evaluator<double>(), new SearchConfig(options, 2));
+        Assert.Equal(2, variants.Count);
+        double m = Enumerable.Range(0, 200).Average(r => 0.05 * x[r, 0] + 1);
+        var second = new Expression(variants[0], names).Evaluate(x);
+        var first = new Expression(variants[1], names).Evaluate(x);
+        for (int r = 0; r < 200; r++)
+        {
+            double d = 0.05 * x[r, 0] + 1 - m;
+            Assert.Equal(x[r, 1] * (Math.Cos(m) - Math.Sin(m) * d - Math.Cos(m) * d * d / 2), second[r], 1e-9);
+            Assert.Equal(x[r, 1] * (Math.Cos(m) - Math.Sin(m) * d), first[r], 1e-9);
+        }
+        Assert.Empty(TaylorCollapse.Variants(Expression.Parse("x1 * cos(3 * x0)", names).NodeArray, data, new Evaluator<double>(), new SearchConfig(options, 2)));
     }
 
     [Fact]
