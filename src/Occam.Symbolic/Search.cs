@@ -195,6 +195,7 @@ internal sealed class Search
                         && Prune(nm, original, ev, prune, master) is var pruned && pruned.Complexity <= m.Complexity && cfg.IsValid(pruned.Nodes, o.MaxSize))
                         m = pruned;
                 m = Rewritten(m, Simplifier.Cancel(m.Nodes, allowNeg));
+                m = Rewritten(m, Simplifier.SnapIntegers(m.Nodes));
                 m = Rewritten(m, Simplifier.Tidy(m.Nodes, allowNeg));
             }
             if (m.Nodes.Any(n => n.Op is OpCode.Cond or OpCode.Greater) && m.Nodes.Any(n => n.Op == OpCode.Constant)

@@ -53,29 +53,55 @@ internal static class Simplifier
             OpCode.Sub => ConstantTerm(x.A!) ?? -ConstantTerm(x.B!),
             _ => null,
         };
+    }
 
-        // each term of the sum times s; a term (k·y)² becomes (k²·s)·y²
-        static Tree Scale(Tree x, double s)
+    /// <summary>Each term of a sum times s (the tree itself times s when it is not a sum); a term (k·y)² becomes (k²·s)·y².</summary>
+    static Tree Scale(Tree x, double s)
+    {
+        if (x.Op == OpCode.Constant) return C(x.Value * s);
+        if (x.Op is OpCode.Add or OpCode.Sub) return Tree.Bin(x.Op, Scale(x.A!, s), Scale(x.B!, s));
+        if (x.Op == OpCode.Square && x.A!.Op == OpCode.Mul && (x.A.A!.IsConst || x.A.B!.IsConst))
         {
-            if (x.Op == OpCode.Constant) return C(x.Value * s);
-            if (x.Op is OpCode.Add or OpCode.Sub) return Tree.Bin(x.Op, Scale(x.A!, s), Scale(x.B!, s));
-            if (x.Op == OpCode.Square && x.A!.Op == OpCode.Mul && (x.A.A!.IsConst || x.A.B!.IsConst))
-            {
-                var (k, y) = x.A.A.IsConst ? (x.A.A.Value, x.A.B!) : (x.A.B!.Value, x.A.A);
-                return Tree.Bin(OpCode.Mul, C(k * k * s), Tree.U(OpCode.Square, y));
-            }
-            return Tree.Bin(OpCode.Mul, C(s), x);
+            var (k, y) = x.A.A.IsConst ? (x.A.A.Value, x.A.B!) : (x.A.B!.Value, x.A.A);
+            return Tree.Bin(OpCode.Mul, C(k * k * s), Tree.U(OpCode.Square, y));
         }
+        return Tree.Bin(OpCode.Mul, C(s), x);
+    }
+
+    /// <summary>
+    /// Every constant within 10⁻⁹ (relative) of an integer, and not one already, set to that integer: the optimiser leaves
+    /// 2.9999999999999996 for 3 and −0.9999999999999996 for −1. Null when there is none. Not simplified; a caller keeps
+    /// the result only where it fits as well.
+    /// </summary>
+    public static Node[]? SnapIntegers(ReadOnlySpan<Node> postfix)
+    {
+        var nodes = postfix.ToArray();
+        bool changed = false;
+        for (int i = 0; i < nodes.Length; i++)
+        {
+            if (nodes[i].Op != OpCode.Constant) continue;
+            double v = nodes[i].Value, r = Math.Round(v) + 0.0; // + 0.0: −0 becomes 0
+            if (r == v || !(Math.Abs(v - r) <= 1e-9 * Math.Max(1, Math.Abs(v)))) continue;
+            nodes[i] = Node.Const(r);
+            changed = true;
+        }
+        return changed ? nodes : null;
     }
 
     /// <summary>
     /// c·(0 − y) → (−c)·y wherever a pruned constant left a subtraction from zero (the search's own rules keep 0 − y when
     /// the unary minus is not an operator), a ∓ c·y → a ± (−c)·y for a negative constant c (the sign taken into the
-    /// operator: 0.33 − −0.33·y² reads 0.33 + 0.33·y²), and 1·y → y (the search keeps a factor 1 as a constant to tune;
-    /// a final equation does not need it); then simplified. Null when there is none.
+    /// operator: 0.33 − −0.33·y² reads 0.33 + 0.33·y²), 1·y → y (the search keeps a factor 1 as a constant to tune;
+    /// a final equation does not need it), a positive factor taken under a root, c·sqrt(a + b·y) → sqrt(c²a + c²b·y)
+    /// (0.0012·sqrt(2663845 + 665961·x²) reads sqrt(4 + x²)), and sqrt(y²) → y (where y is negative that changes the value;
+    /// a caller keeps the result only where it fits as well); then simplified. Null when there is none.
     /// </summary>
     public static Node[]? Tidy(ReadOnlySpan<Node> postfix, bool allowNeg) => Rewrite(postfix, allowNeg, x =>
     {
+        if (x.Op == OpCode.Sqrt && x.A!.Op == OpCode.Square) return x.A.A!;
+        if (x.Op == OpCode.Mul && (x.A!.IsConst ? (x.A, x.B!) : x.B!.IsConst ? (x.B, x.A) : (null, null)) is ({ Value: > 0 and not 1 } f, { Op: OpCode.Sqrt } root)
+            && root.A!.Op is OpCode.Add or OpCode.Sub)
+            return Tree.U(OpCode.Sqrt, Simplify(Scale(root.A, f.Value * f.Value), allowNeg)); // folded, so that a factor 1 shows
         if (x.Op is OpCode.Add or OpCode.Sub && x.B!.Op == OpCode.Mul && (x.B.A!.IsConst ? x.B.A : x.B.B!.IsConst ? x.B.B : null) is { Value: < 0 } k)
         {
             var rest = ReferenceEquals(k, x.B.A) ? x.B.B! : x.B.A!;
@@ -89,7 +115,7 @@ internal static class Simplifier
     });
 
     /// <summary>Applies <paramref name="rule"/> to every node, operands first (it returns the node's replacement, or null to
-    /// keep it), then simplifies; null when the rule replaced nothing.</summary>
+    /// keep it; a replacement is walked again), then simplifies; null when the rule replaced nothing.</summary>
     static Node[]? Rewrite(ReadOnlySpan<Node> postfix, bool allowNeg, Func<Tree, Tree?> rule)
     {
         bool changed = false;
@@ -102,7 +128,7 @@ internal static class Simplifier
             if (x.B is not null) x.B = Walk(x.B);
             if (rule(x) is not { } replacement) return x;
             changed = true;
-            return replacement;
+            return Walk(replacement); // every rule shrinks or settles what it matched, so this ends
         }
     }
 

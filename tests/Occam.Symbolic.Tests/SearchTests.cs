@@ -238,6 +238,39 @@ public sealed class SearchDeterminismAndFeatureTests
     }
 
     [Theory]
+    [InlineData("x1 * sqrt(square(exp(0 - x0 * x0)))", "x1 * exp(0 - x0 * x0)")]
+    [InlineData("0.5 * sqrt(16 + 4 * square(x0)) / (1 + x1)", "sqrt(4 + square(x0)) / (1 + x1)")]
+    [InlineData("sqrt(16 + square(2 * x0)) * 0.5", "sqrt(4 + square(x0))")]
+    public void Tidy_takes_a_factor_under_a_root_and_a_root_of_a_square(string infix, string expected)
+    {
+        // Reference: the expression as parsed, on random rows (x0 of both signs: the roots' arguments stay positive).
+        string[] names = ["x0", "x1"];
+        var e = Expression.Parse(infix, names);
+        var tidy = Simplifier.Tidy(e.NodeArray, allowNeg: false);
+        Assert.NotNull(tidy);
+        var t = new Expression(tidy, names);
+        Assert.Equal(expected, t.ToInfix());
+        var rng = new Random(9);
+        var x = new double[100, 2];
+        for (int i = 0; i < 100; i++) { x[i, 0] = -3 + 6 * rng.NextDouble(); x[i, 1] = 0.5 + 2 * rng.NextDouble(); }
+        var (want, got) = (e.Evaluate(x), t.Evaluate(x));
+        for (int i = 0; i < 100; i++) Assert.Equal(want[i], got[i], 1e-12 * (1 + Math.Abs(want[i])));
+    }
+
+    [Fact]
+    public void Constants_within_a_billionth_of_an_integer_snap_to_it()
+    {
+        string[] names = ["x0"];
+        var snapped = Simplifier.SnapIntegers(Expression.Parse("2.9999999999999996 * x0 - 0.9999999999999996 + 0.25", names).NodeArray);
+        Assert.NotNull(snapped);
+        Assert.Equal("3 * x0 - 1 + 0.25", new Expression(snapped, names).ToInfix());
+        Assert.Null(Simplifier.SnapIntegers(Expression.Parse("2.99999 * x0 - 1", names).NodeArray));
+        snapped = Simplifier.SnapIntegers(Expression.Parse("exp(-3.2e-18 - x0 * x0)", names).NodeArray);
+        Assert.NotNull(snapped);
+        Assert.Equal("exp(0 - x0 * x0)", new Expression(snapped, names).ToInfix());
+    }
+
+    [Theory]
     [InlineData("x0 + 3 * square(x0) / (x0 + x1) - x0", "3 * square(x0) / (x0 + x1)")]
     [InlineData("exp(-1 * square(x1 * x0 / x1)) * x1", "exp(-1 * square(x0)) * x1")]
     [InlineData("x1 - (x0 - (2 - x1))", "2 - x0")]
