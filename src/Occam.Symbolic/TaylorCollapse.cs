@@ -31,7 +31,7 @@ internal static class TaylorCollapse
             if (nodes[i].Op is not (OpCode.Sin or OpCode.Cos or OpCode.Exp or OpCode.Tanh or OpCode.Log or OpCode.Sqrt)) continue;
             int len = Postfix.SubtreeLength(nodes, i - 1);
             var argument = nodes.AsSpan(i - len, len);
-            if (!argument.ToArray().Any(n => n.Op == OpCode.Variable)) continue;
+            if (!nodes.Skip(i - len).Take(len).Any(n => n.Op == OpCode.Variable)) continue; // a constant argument is the optimiser's
             ev.Evaluate(argument, data, u);
             if (Expansion(nodes[i].Op, u) is not var (c0, c1, c2)) continue;
             var replacement = new List<Node>();
