@@ -33,7 +33,7 @@ internal static class TaylorCollapse
             var argument = nodes.AsSpan(i - len, len);
             if (!nodes.Skip(i - len).Take(len).Any(n => n.Op == OpCode.Variable)) continue; // a constant argument is the optimiser's
             ev.Evaluate(argument, data, u);
-            if (Expansion(nodes[i].Op, u) is not var (c0, c1, c2)) continue;
+            if (Expansion(nodes[i].Op, u) is not var (c0, c1, c2, m)) continue;
             var replacement = new List<Node>();
             replacement.Add(Node.Const(c0));
             replacement.Add(Node.Const(c1));
@@ -52,23 +52,15 @@ internal static class TaylorCollapse
             replacement.Add(Node.Of(OpCode.Add));
             variants.Add([.. nodes.AsSpan(0, i - len), .. replacement, .. nodes.AsSpan(i + 1)]);
             // first order: c₀ + c₁·u with the tangent's constants (f(m) − f′(m)·m, f′(m))
-            double m = Mean(u);
             var (d0, d1) = (c0 - c2 * m * m, c1 + 2 * c2 * m);
             variants.Add([.. nodes.AsSpan(0, i - len), Node.Const(d0), Node.Const(d1), .. argument, Node.Of(OpCode.Mul), Node.Of(OpCode.Add), .. nodes.AsSpan(i + 1)]);
         }
         return variants;
     }
 
-    static double Mean(ReadOnlySpan<double> u)
-    {
-        double sum = 0;
-        foreach (double v in u) sum += v;
-        return sum / u.Length;
-    }
-
-    /// <summary>The coefficients of f's second-order expansion about the mean of <paramref name="u"/>, in powers of u; null
-    /// when u spans too much, leaves f's domain or is not finite.</summary>
-    internal static (double, double, double)? Expansion(OpCode f, ReadOnlySpan<double> u)
+    /// <summary>The coefficients of f's second-order expansion about the mean of <paramref name="u"/>, in powers of u, and
+    /// that mean; null when u spans too much, leaves f's domain or is not finite.</summary>
+    internal static (double C0, double C1, double C2, double Mean)? Expansion(OpCode f, ReadOnlySpan<double> u)
     {
         double min = double.PositiveInfinity, max = double.NegativeInfinity, sum = 0;
         foreach (double v in u)
@@ -94,6 +86,6 @@ internal static class TaylorCollapse
         };
         // d0 + d1·(u − m) + d2/2·(u − m)² in powers of u
         double c2 = 0.5 * d2, c1 = d1 - d2 * m, c0 = d0 - d1 * m + c2 * m * m;
-        return double.IsFinite(c0) && double.IsFinite(c1) && double.IsFinite(c2) ? (c0, c1, c2) : null;
+        return double.IsFinite(c0) && double.IsFinite(c1) && double.IsFinite(c2) ? (c0, c1, c2, m) : null;
     }
 }
