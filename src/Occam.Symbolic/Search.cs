@@ -140,7 +140,7 @@ internal sealed class Search
         ConstantOptimizer? fit = null;
         foreach (var m in hof.Front())
         {
-            if (!collapseSeen.Add(m) || !m.Nodes.Any(n => n.Op is OpCode.Sin or OpCode.Cos or OpCode.Exp or OpCode.Tanh or OpCode.Log or OpCode.Sqrt))
+            if (!collapseSeen.Add(m) || !m.Nodes.Any(n => TaylorCollapse.Expandable(n.Op)))
                 continue;
             ev ??= ctx.NewEvaluator();
             fit ??= ctx.NewOptimizer(thresholds: false);

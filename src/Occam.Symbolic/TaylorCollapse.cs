@@ -28,7 +28,7 @@ internal static class TaylorCollapse
         var u = new double[data.Rows];
         for (int i = 0; i < nodes.Length; i++)
         {
-            if (nodes[i].Op is not (OpCode.Sin or OpCode.Cos or OpCode.Exp or OpCode.Tanh or OpCode.Log or OpCode.Sqrt)) continue;
+            if (!Expandable(nodes[i].Op)) continue;
             int len = Postfix.SubtreeLength(nodes, i - 1);
             var argument = nodes.AsSpan(i - len, len);
             if (!nodes.Skip(i - len).Take(len).Any(n => n.Op == OpCode.Variable)) continue; // a constant argument is the optimiser's
@@ -57,6 +57,9 @@ internal static class TaylorCollapse
         }
         return variants;
     }
+
+    /// <summary>The functions this expands: sin, cos, exp, tanh, log and sqrt.</summary>
+    public static bool Expandable(OpCode f) => f is OpCode.Sin or OpCode.Cos or OpCode.Exp or OpCode.Tanh or OpCode.Log or OpCode.Sqrt;
 
     /// <summary>The coefficients of f's second-order expansion about the mean of <paramref name="u"/>, in powers of u, and
     /// that mean; null when u spans too much, leaves f's domain or is not finite.</summary>
