@@ -1,6 +1,6 @@
 // How good is the glue agent's learned outcome, and how far does planning with it go? (docs/construction.md)
 //   dotnet run --project bench/glue -c Release -- [samples=60000] [epochs=20] [steps=10] [beams=16] [towers=100] [seed=1]
-//                                                  [ensemble=1] [pessimism=0]
+//                                                  [ensemble=1] [pessimism=0] [checks=1]
 // Trains the graph network's block values alone, by supervised learning: `samples` random towers of 5-7 blocks, each
 // with a random glue set (each contact glued with a probability drawn per tower), settled once; every block labelled
 // 1 (stays) or 0 (falls); mean squared error, batches of 128, Adam at 1e-3, `epochs` passes. Then reports the per-block
@@ -10,6 +10,9 @@
 // head can give the planning agent with this much labelled data. With ensemble=K, K networks (seeds seed, seed+1, …) are
 // trained on the same towers, two at a time, and the accuracy and the planning use their mean block values; each value
 // of `pessimism` (a list) plans with the mean predicted stays less that many standard deviations over the networks.
+// Each K of `checks` (a list) settles the search's K best glue sets in the simulator and keeps the best
+// (GluePolicies.Checked; 1: the search's best alone), beside the same number of random glue sets simulated
+// (GluePolicies.SampledSimulation), what the simulator gives with that budget and no network.
 using System.Globalization;
 using Occam.Construction;
 using static TorchSharp.torch;
@@ -20,6 +23,7 @@ int samples = Int("samples", 60_000), epochs = Int("epochs", 20), steps = Int("s
 var beams = (settings.GetValueOrDefault("beams") ?? "16").Split(',').Select(b => int.Parse(b, CultureInfo.InvariantCulture)).ToArray();
 int ensembleSize = Int("ensemble", 1);
 var pessimisms = (settings.GetValueOrDefault("pessimism") ?? "0").Split(',').Select(b => double.Parse(b, CultureInfo.InvariantCulture)).ToArray();
+var checks = (settings.GetValueOrDefault("checks") ?? "1").Split(',').Select(b => int.Parse(b, CultureInfo.InvariantCulture)).ToArray();
 set_num_threads(1);
 var rules = new GlueTaskOptions();
 var small = new TowerGeneratorOptions { MinBlocks = 5, MaxBlocks = 7 };
@@ -83,21 +87,28 @@ foreach (var members in networks.Length > 1 ? [networks[..1], networks] : new[] 
 }
 
 Console.WriteLine();
-Console.WriteLine("| towers | beam | ensemble's pessimism | planned reward | optimum | of the optimum | glue per tower |");
-Console.WriteLine("|---|---|---|---|---|---|---|");
+Console.WriteLine("| towers | beam | ensemble's pessimism | sets simulated | planned reward | optimum | of the optimum | glue per tower | random sets simulated: reward | of the optimum |");
+Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
 foreach (var (name, towers, stream) in new[] { ("5-7 blocks", small, 2_000_000_000L), ("9-12 blocks", large, 3_000_000_000L) })
 {
     var tasks = Enumerable.Range(0, towerCount).Select(k => new GlueTask(TowerGenerator.Generate(towers, seed, stream + k), rules)).ToArray();
     var optimum = new double?[tasks.Length];
     Parallel.For(0, tasks.Length, i => optimum[i] = tasks[i].Optimal()?.Outcome.Reward);
     var known = Enumerable.Range(0, tasks.Length).Where(i => optimum[i] is not null).ToArray();
+    double best = known.Average(i => optimum[i]!.Value);
     foreach (int beam in beams)
         foreach (var (label, members, pessimism) in (networks.Length > 1 ? [("first network alone", networks[..1], 0.0)] : Array.Empty<(string, GraphQNetwork[], double)>())
                      .Concat(pessimisms.Select(p => (networks.Length > 1 ? $"{p}" : "-", networks, p))))
         {
-            var outcomes = tasks.Select(t => t.Settle(GluePlanner.Search(states => Dqn.PredictedStays(members, states, pessimism), t, beam)[0].Glue)).ToArray();
-            double planned = known.Average(i => outcomes[i].Reward), best = known.Average(i => optimum[i]!.Value);
-            Console.WriteLine($"| {name} ({known.Length} towers) | {beam} | {label} | {planned:F3} | {best:F3} | {planned / best:P1} | {known.Average(i => outcomes[i].Glues):F2} |");
+            var plans = tasks.Select(t => GluePlanner.Search(states => Dqn.PredictedStays(members, states, pessimism), t, beam)).ToArray();
+            foreach (int k in checks)
+            {
+                var outcomes = tasks.Select((t, i) => t.Settle(k == 1 ? plans[i][0].Glue : GluePlanner.BestSimulated(t, [.. plans[i].Take(k).Select(p => p.Glue)]))).ToArray();
+                var sampled = GluePolicies.SampledSimulation(seed, k);
+                double planned = known.Average(i => outcomes[i].Reward);
+                double random = known.Average(i => tasks[i].Settle(sampled.Choose(tasks[i], stream + i)).Reward);
+                Console.WriteLine($"| {name} ({known.Length} towers) | {beam} | {label} | {k} | {planned:F3} | {best:F3} | {planned / best:P1} | {known.Average(i => outcomes[i].Glues):F2} | {random:F3} | {random / best:P1} |");
+            }
         }
 }
 Console.WriteLine($"\n{clock.Elapsed.TotalMinutes:F1} min");

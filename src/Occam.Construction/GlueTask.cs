@@ -62,10 +62,16 @@ public sealed class GlueTask
     /// <summary>Number of glue actions (the tower's contacts); action index <c>Actions</c> is stop.</summary>
     public int Actions => Tower.Contacts.Count;
 
+    long simulations;
+
+    /// <summary>How many times <see cref="Settle"/> has run on this task (from any thread).</summary>
+    public long Simulations => Interlocked.Read(ref simulations);
+
     /// <summary>Simulates the tower with the given glue and scores it.</summary>
     public GlueOutcome Settle(IReadOnlyList<bool> glued)
     {
         ArgumentNullException.ThrowIfNull(glued);
+        Interlocked.Increment(ref simulations);
         var world = Tower.BuildWorld(Options.Physics, glued, Options.Friction, out var placement);
         world.Advance(Options.SettleTime);
         var stayed = new bool[Tower.Count];

@@ -47,11 +47,35 @@ public static class GluePolicies
     /// blocks that stay, each block's value clipped to [0, 1] — minus the glue cost; returns the best set seen. Gluing
     /// is a known, trivial transition (a flag), so no simulator is used: only the network judges the physics.
     /// </summary>
-    public static IGluePolicy Planned(string name, GlueQNetwork network, int beam = 16) => new PlanningPolicy(name, [network], beam);
+    public static IGluePolicy Planned(string name, GlueQNetwork network, int beam = 16) => new PlanningPolicy(name, [network], beam, 1);
 
     /// <summary>The same planning with an ensemble's mean predicted stays (<see cref="Dqn.PredictedStays(IReadOnlyList{GlueQNetwork},
     /// IReadOnlyList{GlueState}, double)"/>, no pessimism): their errors partly cancel, and the search exploits fewer of them.</summary>
-    public static IGluePolicy Planned(string name, IReadOnlyList<GlueQNetwork> ensemble, int beam = 16) => new PlanningPolicy(name, [.. ensemble], beam);
+    public static IGluePolicy Planned(string name, IReadOnlyList<GlueQNetwork> ensemble, int beam = 16) => new PlanningPolicy(name, [.. ensemble], beam, 1);
+
+    /// <summary>
+    /// Plans as <see cref="Planned(string, IReadOnlyList{GlueQNetwork}, int)"/>, then tries the <paramref name="candidates"/>
+    /// best glue sets of the search in the simulator and keeps the one that does best (<see cref="GluePlanner.BestSimulated"/>):
+    /// the network proposes, the physics decides, as model-based agents with a simulator do (the MCTS agents of Bapst et
+    /// al. 2019 use one to expand their search). It costs at most <paramref name="candidates"/> simulations per tower, where
+    /// the optimum tries every subset and <see cref="GreedySimulation"/> every contact per glue.
+    /// </summary>
+    public static IGluePolicy Checked(string name, IReadOnlyList<GlueQNetwork> ensemble, int beam = 16, int candidates = 16)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(candidates, 1);
+        return new PlanningPolicy(name, [.. ensemble], beam, candidates);
+    }
+
+    /// <summary>
+    /// The same number of simulations without a network: the empty set and <paramref name="candidates"/> − 1 random glue
+    /// sets (each contact glued with a probability drawn per set, as the pretraining towers are glued), keeping the one that
+    /// does best. The yardstick for <see cref="Checked"/>: what the simulator alone gives with that budget.
+    /// </summary>
+    public static IGluePolicy SampledSimulation(long seed, int candidates = 16)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(candidates, 1);
+        return new SampledSimulationPolicy(seed, candidates);
+    }
 
     sealed class Fixed(string name, Func<GlueTask, bool[]> choose) : IGluePolicy
     {
@@ -112,6 +136,22 @@ public static class GluePolicies
             task.Optimal(maxContacts)?.Glue ?? throw new ArgumentException($"The optimum over {task.Actions} contacts is not computed (limit {maxContacts}).");
     }
 
+    sealed class SampledSimulationPolicy(long seed, int candidates) : IGluePolicy
+    {
+        public string Name => "sampled_sim";
+        public bool[] Choose(GlueTask task, long index)
+        {
+            var random = new SimulationRandom(seed, index);
+            var sets = new List<bool[]> { new bool[task.Actions] };
+            while (sets.Count < candidates)
+            {
+                double p = random.NextDouble();
+                sets.Add([.. Enumerable.Range(0, task.Actions).Select(_ => random.NextDouble() < p)]);
+            }
+            return GluePlanner.BestSimulated(task, sets);
+        }
+    }
+
     sealed class GreedyPolicy(string name, GlueQNetwork network) : IGluePolicy
     {
         public string Name => name;
@@ -129,13 +169,17 @@ public static class GluePolicies
     }
 }
 
-sealed class PlanningPolicy(string name, GlueQNetwork[] ensemble, int beam) : IGluePolicy
+sealed class PlanningPolicy(string name, GlueQNetwork[] ensemble, int beam, int candidates) : IGluePolicy
 {
     public string Name => name;
     public bool Accepts(GlueTask task) => ensemble.All(n => n.Accepts(task.Tower.Count));
-    public bool[] Choose(GlueTask task, long index) => ensemble.Length == 1
-        ? GluePlanner.Search(ensemble[0], task, beam)[0].Glue
-        : GluePlanner.Search(states => Dqn.PredictedStays(ensemble, states), task, beam)[0].Glue;
+    public bool[] Choose(GlueTask task, long index)
+    {
+        var plan = ensemble.Length == 1
+            ? GluePlanner.Search(ensemble[0], task, beam)
+            : GluePlanner.Search(states => Dqn.PredictedStays(ensemble, states), task, beam);
+        return candidates == 1 ? plan[0].Glue : GluePlanner.BestSimulated(task, plan.Take(candidates).Select(p => p.Glue).ToArray());
+    }
 }
 
 /// <summary>Search over glue sets with a network's predicted outcome (<see cref="Dqn.PredictedStays"/>).</summary>
@@ -188,12 +232,31 @@ public static class GluePlanner
         return [.. scored.OrderByDescending(c => c.Score).ThenBy(c => c.Size).Select(c => (c.State.Glued, c.Score))];
     }
 
+    /// <summary>
+    /// Settles every candidate glue set (in parallel; each run is independent) and returns the one with the highest reward;
+    /// ties go to the earlier candidate, so the result does not depend on the thread count.
+    /// </summary>
+    public static bool[] BestSimulated(GlueTask task, IReadOnlyList<bool[]> candidates)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(candidates);
+        if (candidates.Count == 0) throw new ArgumentException("no candidate glue set", nameof(candidates));
+        var rewards = new double[candidates.Count];
+        Parallel.For(0, candidates.Count, i => rewards[i] = task.Settle(candidates[i]).Reward);
+        int best = 0;
+        for (int i = 1; i < rewards.Length; i++)
+            if (rewards[i] > rewards[best] + 1e-12) best = i;
+        return candidates[best];
+    }
+
     static string Key(GlueState state) => string.Concat(state.Glued.Select(g => g ? '1' : '0'));
 }
 
 /// <summary>How a policy did on a set of towers: means over the towers it could act on (<see cref="Scored"/>, positions
-/// in the evaluated list), and per such tower its glue and outcome.</summary>
-public sealed record GlueScore(string Policy, int[] Scored, double MeanReward, double Standing, double MeanGlue, GlueOutcome[] Outcomes, bool[][] Glue)
+/// in the evaluated list), and per such tower its glue and outcome. <see cref="Simulations"/> is the mean number of
+/// settling runs the policy made to choose its glue (0 for the networks' own planning; not counting the run that scores it).</summary>
+public sealed record GlueScore(string Policy, int[] Scored, double MeanReward, double Standing, double MeanGlue, GlueOutcome[] Outcomes, bool[][] Glue,
+    double Simulations = 0)
 {
     /// <summary>Number of towers scored.</summary>
     public int Towers => Scored.Length;
@@ -221,11 +284,15 @@ public static class GlueEvaluation
         var accepted = scored.Select(i => tasks[i]).ToArray();
         if (accepted.Length == 0) return null;
         var glue = new bool[accepted.Length][];
+        var distinct = accepted.Select(t => t.Task).Distinct().ToArray();
+        long simulated = distinct.Sum(t => t.Simulations);
         if (parallelChoice) Parallel.For(0, accepted.Length, i => glue[i] = policy.Choose(accepted[i].Task, accepted[i].Index));
         else for (int i = 0; i < accepted.Length; i++) glue[i] = policy.Choose(accepted[i].Task, accepted[i].Index);
+        simulated = distinct.Sum(t => t.Simulations) - simulated;
         var outcomes = new GlueOutcome[accepted.Length];
         Parallel.For(0, accepted.Length, i => outcomes[i] = accepted[i].Task.Settle(glue[i]));
         return new GlueScore(policy.Name, scored, outcomes.Average(o => o.Reward),
-            outcomes.Average(o => o.StayedCount == o.Stayed.Length ? 1.0 : 0.0), outcomes.Average(o => (double)o.Glues), outcomes, glue);
+            outcomes.Average(o => o.StayedCount == o.Stayed.Length ? 1.0 : 0.0), outcomes.Average(o => (double)o.Glues), outcomes, glue,
+            (double)simulated / accepted.Length);
     }
 }

@@ -43,6 +43,13 @@ public sealed record GlueDemoOptions
     /// </summary>
     public int PlanningEnsemble { get; init; } = 1;
 
+    /// <summary>
+    /// With planning: when positive, each agent is also scored as "{agent}_checked" (<see cref="GluePolicies.Checked"/>: the
+    /// planner's this-many best glue sets are settled in the simulator and the best kept), beside "sampled_sim", the same
+    /// number of random glue sets simulated (<see cref="GluePolicies.SampledSimulation"/>); 0 (the default) scores neither.
+    /// </summary>
+    public int CheckedSets { get; init; }
+
     /// <summary>The optimum is computed for towers with at most this many contacts (2^n simulations at worst).</summary>
     public int OptimalMaxContacts { get; init; } = 16;
 
@@ -78,6 +85,9 @@ public sealed record GlueDemoOptions
         if (PlanningEnsemble < 1 || PlanningEnsemble > 16) throw new ArgumentException($"--ensemble must be in [1, 16]; got {PlanningEnsemble}.");
         if (PlanningEnsemble > 1 && (PlanningBeam == 0 || (Dqn?.PretrainTowers ?? 0) == 0))
             throw new ArgumentException("--ensemble needs --pretrain and --beam: the ensemble's networks are pretrained block values that the planner uses.");
+        if (CheckedSets < 0 || CheckedSets > 4096) throw new ArgumentException($"--check must be in [0, 4096]; got {CheckedSets}.");
+        if (CheckedSets > 0 && PlanningBeam == 0)
+            throw new ArgumentException("--check needs --beam: the glue sets it settles are the planner's best.");
         foreach (var a in Agents)
             if (a is not ("gn" or "mlp")) throw new ArgumentException($"--agents: unknown agent '{a}' (expected gn, mlp).");
     }
@@ -147,9 +157,11 @@ public static class GlueDemo
                 });
             }
             agents.Add(GluePolicies.Planned(agent + "_planned", ensemble, options.PlanningBeam));
+            if (options.CheckedSets > 0) agents.Add(GluePolicies.Checked(agent + "_checked", ensemble, options.PlanningBeam, options.CheckedSets));
         }
-        var policies = agents.Concat([GluePolicies.Random(options.Seed), GluePolicies.NoGlue, GluePolicies.GlueAll, GluePolicies.GreedySimulation,
-            GluePolicies.Optimal(options.OptimalMaxContacts)]).ToArray();
+        IGluePolicy[] baselines = [GluePolicies.Random(options.Seed), GluePolicies.NoGlue, GluePolicies.GlueAll, GluePolicies.GreedySimulation];
+        if (options.CheckedSets > 0) baselines = [.. baselines, GluePolicies.SampledSimulation(options.Seed, options.CheckedSets)];
+        var policies = agents.Concat([.. baselines, GluePolicies.Optimal(options.OptimalMaxContacts)]).ToArray();
         var trainSet = TestSet("training sizes", options.TrainBlocks, TrainSizeStream, options, rules, policies, log, cancellation);
         var testSet = TestSet("larger sizes", options.TestBlocks, TestSizeStream, options, rules, policies, log, cancellation);
         return new GlueDemoResult(options, training, trainSet, testSet, clock.Elapsed);
@@ -165,7 +177,7 @@ public static class GlueDemo
         {
             cancellation.ThrowIfCancellationRequested();
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var score = GlueEvaluation.Evaluate(policy, tasks, parallelChoice: policy.Name is "optimal" or "greedy_sim"); // no network: towers in parallel
+            var score = GlueEvaluation.Evaluate(policy, tasks, parallelChoice: policy.Name is "optimal" or "greedy_sim" or "sampled_sim"); // no network: towers in parallel
             if (score is null)
             {
                 log?.Invoke($"{name} ({blocks.Min}-{blocks.Max} blocks): {policy.Name} cannot act on these towers");
@@ -219,19 +231,26 @@ public static class GlueDemo
                           "each scored by the network's own prediction of the blocks that stay minus the glue cost; the simulator is never used." +
                           ((o.Dqn?.PretrainTowers ?? 0) > 0 ? " They plan with the block values as pretraining left them, before DQN." : "") +
                           (o.PlanningEnsemble > 1 ? $" The prediction is the mean of {o.PlanningEnsemble} such networks (seeds {o.Seed} to {o.Seed + o.PlanningEnsemble - 1}), trained alone on the same labelled towers." : ""));
+            if (o.CheckedSets > 0)
+            {
+                md.AppendLine();
+                md.AppendLine($"`gn_checked` and `mlp_checked` plan in the same way, then settle the planner's {o.CheckedSets} best glue sets in the simulator and keep the one " +
+                              "that does best: the network proposes, the physics decides. `sampled_sim` settles as many sets without a network (no glue and random " +
+                              "glue sets) and keeps the best: what that simulator budget gives alone.");
+            }
         }
         md.AppendLine();
         foreach (var set in new[] { result.TrainSizes, result.TestSizes })
         {
             md.AppendLine($"## Towers of {set.Blocks.Min}-{set.Blocks.Max} blocks ({set.Name})");
             md.AppendLine();
-            md.AppendLine("| policy | towers | mean reward | of the optimum | all blocks standing | glue per tower |");
-            md.AppendLine("|---|---|---|---|---|---|");
+            md.AppendLine("| policy | towers | mean reward | of the optimum | all blocks standing | glue per tower | simulations per tower |");
+            md.AppendLine("|---|---|---|---|---|---|---|");
             foreach (var s in set.Scores)
             {
                 var against = AgainstOptimum(set, s.Policy);
                 string fraction = against is { } a && a.Optimal > 0 ? $"{a.Policy / a.Optimal:P1}{(a.Towers < set.Tasks.Count ? $" (on {a.Towers})" : "")}" : "–";
-                md.AppendLine($"| {s.Policy} | {s.Towers} | {s.MeanReward:F3} | {fraction} | {s.Standing:P1} | {s.MeanGlue:F2} |");
+                md.AppendLine($"| {s.Policy} | {s.Towers} | {s.MeanReward:F3} | {fraction} | {s.Standing:P1} | {s.MeanGlue:F2} | {s.Simulations:F1} |");
             }
             var missing = new[] { "gn", "mlp", "optimal" }.Where(p => set.Scores.All(s => s.Policy != p) && (p == "optimal" || o.Agents.Contains(p)));
             foreach (var p in missing)
@@ -279,6 +298,7 @@ public static class GlueDemo
                 entry[$"standing_{suffix}"] = s is null ? null : Math.Round(s.Standing, 4);
                 entry[$"glue_{suffix}"] = s is null ? null : Math.Round(s.MeanGlue, 4);
                 entry[$"towers_{suffix}"] = s?.Towers ?? 0;
+                entry[$"simulations_{suffix}"] = s is null ? null : Math.Round(s.Simulations, 2);
                 var against = AgainstOptimum(set, name);
                 entry[$"fraction_of_optimal_{suffix}"] = against is { } a && a.Optimal > 0 ? Math.Round(a.Policy / a.Optimal, 4) : null;
             }

@@ -21,6 +21,8 @@ public sealed class GlueCommandTests : IDisposable
     [InlineData("--pretrain", "-5", "--pretrain must be in [0, 10^6]; got -5")]
     [InlineData("--ensemble", "0", "--ensemble must be in [1, 16]; got 0")]
     [InlineData("--ensemble", "2", "--ensemble needs --pretrain and --beam")]
+    [InlineData("--check", "-3", "--check must be in [0, 4096]; got -3")]
+    [InlineData("--check", "8", "--check needs --beam")]
     public void Demo_glue_refuses_bad_settings_in_one_line_before_any_work(string option, string value, string expected)
     {
         var (code, _, error) = Run("demo", "glue", option, value, "--out", dir.File("out"));
@@ -36,19 +38,22 @@ public sealed class GlueCommandTests : IDisposable
     public void Demo_glue_writes_a_report_and_a_summary_with_every_agent_and_baseline()
     {
         var output = dir.File("glue");
-        var (code, stdout, error) = Run("demo", "glue", "--blocks", "3-4", "--test-blocks", "5", "--episodes", "30", "--test-towers", "6", "--beam", "4", "--pretrain", "40", "--ensemble", "2", "--out", output);
+        var (code, stdout, error) = Run("demo", "glue", "--blocks", "3-4", "--test-blocks", "5", "--episodes", "30", "--test-towers", "6", "--beam", "4", "--pretrain", "40", "--ensemble", "2", "--check", "3", "--out", output);
         Assert.True(code == 0, error);
         Assert.Contains("report:", stdout);
         var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "summary.json")))!;
-        foreach (var agent in new[] { "gn", "gn_planned", "mlp", "mlp_planned", "random", "no_glue", "glue_all", "greedy_sim", "optimal" })
+        foreach (var agent in new[] { "gn", "gn_planned", "gn_checked", "mlp", "mlp_planned", "mlp_checked", "random", "no_glue", "glue_all", "greedy_sim", "sampled_sim", "optimal" })
         {
             Assert.NotNull(summary["agents"]![agent]!["reward_train_sizes"]);
             Assert.NotNull(summary["agents"]![agent]!["reward_test_sizes"]);
         }
         // The optimum is at least as good as any other policy on the same towers.
         double optimal = summary["agents"]!["optimal"]!["reward_train_sizes"]!.GetValue<double>();
-        foreach (var agent in new[] { "gn", "gn_planned", "mlp", "mlp_planned", "random", "no_glue", "glue_all", "greedy_sim" })
+        foreach (var agent in new[] { "gn", "gn_planned", "gn_checked", "mlp", "mlp_planned", "mlp_checked", "random", "no_glue", "glue_all", "greedy_sim", "sampled_sim" })
             Assert.True(summary["agents"]![agent]!["reward_train_sizes"]!.GetValue<double>() <= optimal + 1e-9, agent);
+        // Checking at most 3 of the planner's sets in the simulator costs 1 to 3 simulations per tower; sampling costs 3.
+        Assert.InRange(summary["agents"]!["gn_checked"]!["simulations_train_sizes"]!.GetValue<double>(), 1, 3);
+        Assert.Equal(3, summary["agents"]!["sampled_sim"]!["simulations_train_sizes"]!.GetValue<double>());
         Assert.True(File.Exists(Path.Combine(output, "glue.md")));
         Assert.True(File.Exists(Path.Combine(output, "glue-learning.png")));
     }

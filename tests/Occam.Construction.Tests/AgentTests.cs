@@ -109,6 +109,46 @@ public sealed class AgentTests
     }
 
     [Fact]
+    public void Checking_the_planners_best_sets_keeps_the_one_that_settles_best_and_counts_its_simulations()
+    {
+        // An untrained network proposes; the checked agent must return, of the search's K best sets, the one with the
+        // highest settled reward (the first on ties), found here by settling each by hand; so it is never worse than
+        // the search's own best, and it spends at most K simulations per tower.
+        var network = new GraphQNetwork(latent: 16, steps: 2, seed: 6);
+        const int k = 5;
+        var tasks = Enumerable.Range(0, 4).Select(i => (Task: Task(i, 6), Index: (long)i)).ToArray();
+        var checkedAgent = GluePolicies.Checked("gn_checked", [network], beam: 4, candidates: k);
+        foreach (var (task, index) in tasks)
+        {
+            var plan = GluePlanner.Search(network, task, beam: 4);
+            var top = plan.Take(k).Select(p => p.Glue).ToArray();
+            var rewards = top.Select(g => task.Settle(g).Reward).ToArray();
+            int best = Array.IndexOf(rewards, rewards.Max());
+            Assert.Equal(top[best], checkedAgent.Choose(task, index));
+            Assert.True(task.Settle(checkedAgent.Choose(task, index)).Reward >= task.Settle(plan[0].Glue).Reward);
+        }
+        var fresh = tasks.Select(t => (new GlueTask(t.Task.Tower, t.Task.Options), t.Index)).ToArray();
+        var score = GlueEvaluation.Evaluate(checkedAgent, fresh)!;
+        Assert.InRange(score.Simulations, 1, k);
+        Assert.Equal(0, GlueEvaluation.Evaluate(GluePolicies.Planned("gn_planned", network, 4), fresh)!.Simulations);
+        Assert.Equal(0, GlueEvaluation.Evaluate(GluePolicies.NoGlue, fresh)!.Simulations);
+    }
+
+    [Fact]
+    public void Sampled_simulation_settles_no_glue_and_random_sets_and_keeps_the_best()
+    {
+        // It tries the empty set among its K, so it can do no worse than gluing nothing; it makes exactly K
+        // simulations per tower; and the same seed gives the same glue.
+        var tasks = Enumerable.Range(0, 6).Select(i => (Task: Task(i, 6), Index: (long)i)).ToArray();
+        var sampled = GluePolicies.SampledSimulation(seed: 3, candidates: 8);
+        var score = GlueEvaluation.Evaluate(sampled, tasks, parallelChoice: true)!;
+        Assert.Equal(8, score.Simulations);
+        var none = GlueEvaluation.Evaluate(GluePolicies.NoGlue, tasks)!;
+        for (int i = 0; i < tasks.Length; i++) Assert.True(score.Outcomes[i].Reward >= none.Outcomes[i].Reward);
+        foreach (var (task, index) in tasks) Assert.Equal(sampled.Choose(task, index), GluePolicies.SampledSimulation(3, 8).Choose(task, index));
+    }
+
+    [Fact]
     public void The_planner_ranks_glue_sets_by_predicted_stays_minus_the_glue_cost()
     {
         var network = new GraphQNetwork(latent: 16, steps: 2, seed: 4);
