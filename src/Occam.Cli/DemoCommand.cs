@@ -184,15 +184,15 @@ internal static class DemoCommand
         var agents = new Option<string>("--agents") { Description = "Comma-separated agents to train: gn (graph network), mlp (padded list).", DefaultValueFactory = _ => "gn,mlp" };
         var lr = new Option<double>("--lr") { Description = "Adam learning rate of the Q-networks.", DefaultValueFactory = _ => 1e-3 };
         var batch = new Option<int>("--batch-size") { Description = "Replayed transitions per gradient step.", DefaultValueFactory = _ => 128 };
-        var beam = new Option<int>("--beam") { Description = "Also score each agent acting by planning (gn_planned, mlp_planned): a beam search of this width over glue sets scored by the network's own stop value (0: greedy agents only).", DefaultValueFactory = _ => 0 };
+        var beam = new Option<int>("--beam") { Description = "Agents act by planning: a beam search of this width over glue sets scored by the network's own predicted outcome; their Q-networks acting greedily are scored as gn_greedy, mlp_greedy (0: the agents act greedily).", DefaultValueFactory = _ => 16 };
         var ensemble = new Option<int>("--ensemble") { Description = "With --pretrain and --beam: plan with the mean block values of this many pretrained networks (the agent's and more seeds, trained alone on the same towers).", DefaultValueFactory = _ => 1 };
-        var check = new Option<int>("--check") { Description = "With --beam: also score each agent settling its planner's K best glue sets in the simulator and keeping the best (gn_checked, mlp_checked), beside sampled_sim, K random glue sets simulated (0: neither).", DefaultValueFactory = _ => 0 };
-        var pretrain = new Option<int>("--pretrain") { Description = "Random towers with random glue, settled and labelled, on which each agent's block values are trained alone (20 epochs) before DQN (0: none).", DefaultValueFactory = _ => 0 };
+        var check = new Option<int?>("--check") { Description = "With --beam: agents settle their planner's K best glue sets in the simulator and keep the best (the planners alone are scored as gn_planned, mlp_planned), beside the baseline sampled_sim, K random glue sets settled (default 16, or 0 with --beam 0; 0: agents plan with their network alone)." };
+        var pretrain = new Option<int?>("--pretrain") { Description = "Random towers with random glue, settled and labelled, on which each agent's block values are trained alone (20 epochs) before DQN (default 60,000; 20,000 with --quick; 0: none)." };
         var quick = QuickOption();
         var seed = SeedOption();
         var threads = ThreadsOption();
         var output = OutOption("glue");
-        var command = new Command("glue", "Glue a tower so it stands (Hamrick et al. 2018): graph-network and MLP Q-agents trained by DQN against no glue, glue everything, random, one-step lookahead in the simulator and the exact optimum, on held-out and larger towers.")
+        var command = new Command("glue", "Glue a tower so it stands (Hamrick et al. 2018): graph-network and MLP agents (Q-networks trained by DQN that plan with their learned outcome and check their best plans in the simulator) against no glue, glue everything, random, one-step lookahead and random sets in the simulator, and the exact optimum, on held-out and larger towers.")
         {
             blocks, testBlocks, episodes, testTowers, glueCost, agents, lr, batch, beam, ensemble, check, pretrain, quick, seed, threads, output,
         };
@@ -210,13 +210,19 @@ internal static class DemoCommand
             if (parse.GetValue(quick)) options = options.AsQuick();
             if (parse.GetValue(episodes) is { } e) options = options with { Episodes = e };
             if (parse.GetValue(testTowers) is { } t) options = options with { TestTowers = t };
-            options = options with { Dqn = new Occam.Construction.DqnOptions { LearningRate = parse.GetValue(lr), BatchSize = parse.GetValue(batch), PretrainTowers = parse.GetValue(pretrain) }, PlanningBeam = parse.GetValue(beam), PlanningEnsemble = parse.GetValue(ensemble), CheckedSets = parse.GetValue(check) };
+            var dqn = options.Dqn ?? new Occam.Construction.DqnOptions();
+            options = options with
+            {
+                Dqn = dqn with { LearningRate = parse.GetValue(lr), BatchSize = parse.GetValue(batch), PretrainTowers = parse.GetValue(pretrain) ?? dqn.PretrainTowers },
+                PlanningBeam = parse.GetValue(beam), PlanningEnsemble = parse.GetValue(ensemble),
+                CheckedSets = parse.GetValue(check) ?? (parse.GetValue(beam) > 0 ? options.CheckedSets : 0),
+            };
             options.Validate();
             var writer = parse.InvocationConfiguration.Output;
             var result = GlueDemo.Run(options, line => writer.WriteLine(line), cancellation);
             var report = GlueDemo.WriteReport(result, parse.GetValue(output)!);
             foreach (var set in new[] { result.TrainSizes, result.TestSizes })
-                foreach (var agent in options.Agents.SelectMany(a => new[] { a, a + "_planned", a + "_checked" }))
+                foreach (var agent in options.Agents.SelectMany(a => new[] { a, a + "_planned", a + "_greedy" }))
                     if (GlueDemo.AgainstOptimum(set, agent) is { } a && a.Optimal > 0)
                         writer.WriteLine($"{agent} on {set.Blocks.Min}-{set.Blocks.Max} blocks: reward {a.Policy:F3}, {a.Policy / a.Optimal:P1} of the optimum's {a.Optimal:F3} ({a.Towers} towers)");
             writer.WriteLine($"report: {report}");

@@ -31,10 +31,11 @@ public sealed record GlueDemoOptions
     public IReadOnlyList<string> Agents { get; init; } = ["gn", "mlp"];
 
     /// <summary>
-    /// When positive, each agent is also scored acting by planning (<see cref="GluePolicies.Planned"/>, a beam search of
-    /// this width over glue sets scored by the network's own stop value) as "{agent}_planned"; 0 scores the greedy agents only.
+    /// When positive (default 16), each agent acts by planning (<see cref="GluePolicies.Planned"/>, a beam search of this
+    /// width over glue sets scored by the network's own predicted outcome), and its Q-network acting greedily is scored as
+    /// "{agent}_greedy"; 0: the agent is its Q-network acting greedily.
     /// </summary>
-    public int PlanningBeam { get; init; }
+    public int PlanningBeam { get; init; } = 16;
 
     /// <summary>
     /// With pretraining and planning: the planner plans with the mean block values of this many networks, the agent's
@@ -44,23 +45,31 @@ public sealed record GlueDemoOptions
     public int PlanningEnsemble { get; init; } = 1;
 
     /// <summary>
-    /// With planning: when positive, each agent is also scored as "{agent}_checked" (<see cref="GluePolicies.Checked"/>: the
-    /// planner's this-many best glue sets are settled in the simulator and the best kept), beside "sampled_sim", the same
-    /// number of random glue sets simulated (<see cref="GluePolicies.SampledSimulation"/>); 0 (the default) scores neither.
+    /// With planning: when positive (default 16), each agent checks its plans (<see cref="GluePolicies.Checked"/>: the
+    /// planner's this-many best glue sets are settled in the simulator and the best kept), its planner alone is scored as
+    /// "{agent}_planned", and the baseline "sampled_sim" spends as many simulations on random glue sets
+    /// (<see cref="GluePolicies.SampledSimulation"/>); 0: the agent plans with its network alone.
     /// </summary>
-    public int CheckedSets { get; init; }
+    public int CheckedSets { get; init; } = 16;
 
     /// <summary>The optimum is computed for towers with at most this many contacts (2^n simulations at worst).</summary>
     public int OptimalMaxContacts { get; init; } = 16;
 
-    /// <summary>DQN settings other than episodes and seed (defaults when null).</summary>
-    public DqnOptions? Dqn { get; init; }
+    /// <summary>DQN settings other than episodes and seed (defaults when null): by default 60,000 labelled random towers
+    /// pretrain the block values (20,000 in the quick setting).</summary>
+    public DqnOptions? Dqn { get; init; } = new() { PretrainTowers = 60_000 };
 
     /// <summary>Whether this is the quick setting (for the report).</summary>
     public bool Quick { get; init; }
 
-    /// <summary>The quick setting: 1,500 episodes, 100 held-out towers per size range.</summary>
-    public GlueDemoOptions AsQuick() => this with { Episodes = 1500, TestTowers = 100, Quick = true };
+    /// <summary>The quick setting: 1,500 episodes, 100 held-out towers per size range, 20,000 pretraining towers.</summary>
+    public GlueDemoOptions AsQuick() => this with
+    {
+        Episodes = 1500, TestTowers = 100, Quick = true, Dqn = (Dqn ?? new DqnOptions()) with { PretrainTowers = QuickPretrainTowers },
+    };
+
+    /// <summary>Pretraining towers of the quick setting.</summary>
+    public const int QuickPretrainTowers = 20_000;
 
     internal TowerGeneratorOptions Towers((int Min, int Max) blocks) => new() { MinBlocks = blocks.Min, MaxBlocks = blocks.Max };
 
@@ -141,8 +150,12 @@ public static class GlueDemo
                 pretrainLabels, pretrained: options.PlanningBeam > 0 ? n => Dqn.Copy(n, planner = Build(options.Seed)) : null);
             log?.Invoke($"  {agent}: best validation reward {result.BestValidationReward:F3} at episode {result.BestEpisode} ({result.Elapsed.TotalMinutes:F1} min)");
             training.Add(new GlueAgentTraining(agent, result, online.parameters().Sum(p => p.numel())));
-            agents.Add(GluePolicies.Greedy(agent, online));
-            if (options.PlanningBeam == 0) continue;
+            var greedy = GluePolicies.Greedy(options.PlanningBeam > 0 ? agent + "_greedy" : agent, online);
+            if (options.PlanningBeam == 0)
+            {
+                agents.Add(greedy);
+                continue;
+            }
             var ensemble = new GlueQNetwork[options.PlanningEnsemble];
             ensemble[0] = planner;
             if (ensemble.Length > 1)
@@ -156,8 +169,11 @@ public static class GlueDemo
                     ensemble[m] = extra;
                 });
             }
-            agents.Add(GluePolicies.Planned(agent + "_planned", ensemble, options.PlanningBeam));
-            if (options.CheckedSets > 0) agents.Add(GluePolicies.Checked(agent + "_checked", ensemble, options.PlanningBeam, options.CheckedSets));
+            if (options.CheckedSets > 0)
+                agents.AddRange([GluePolicies.Checked(agent, ensemble, options.PlanningBeam, options.CheckedSets), GluePolicies.Planned(agent + "_planned", ensemble, options.PlanningBeam)]);
+            else
+                agents.Add(GluePolicies.Planned(agent, ensemble, options.PlanningBeam));
+            agents.Add(greedy);
         }
         IGluePolicy[] baselines = [GluePolicies.Random(options.Seed), GluePolicies.NoGlue, GluePolicies.GlueAll, GluePolicies.GreedySimulation];
         if (options.CheckedSets > 0) baselines = [.. baselines, GluePolicies.SampledSimulation(options.Seed, options.CheckedSets)];
@@ -221,24 +237,23 @@ public static class GlueDemo
         md.AppendLine($"# Glue the tower{(o.Quick ? " (quick setting)" : "")}");
         md.AppendLine();
         md.AppendLine($"Random towers of {o.TrainBlocks.Min}-{o.TrainBlocks.Max} blocks stand on the ground before gravity acts. An agent glues touching pairs, " +
-                      $"one at a time, then stops; the tower is simulated for 2 s and the reward is the number of blocks that end within 0.1 of their start " +
-                      $"minus {DemoReport.F(o.GlueCost)} per glue. Agents are trained by double DQN for {o.Episodes:N0} episodes (seed {o.Seed}) and scored greedily " +
-                      $"on {o.TestTowers:N0} held-out towers of the training sizes and {o.TestTowers:N0} larger ones ({o.TestBlocks.Min}-{o.TestBlocks.Max} blocks, never seen in training).");
-        if (o.PlanningBeam > 0)
-        {
-            md.AppendLine();
-            md.AppendLine($"`gn_planned` and `mlp_planned` are the same networks acting by planning: a beam search (width {o.PlanningBeam}) over glue sets, " +
-                          "each scored by the network's own prediction of the blocks that stay minus the glue cost; the simulator is never used." +
-                          ((o.Dqn?.PretrainTowers ?? 0) > 0 ? " They plan with the block values as pretraining left them, before DQN." : "") +
-                          (o.PlanningEnsemble > 1 ? $" The prediction is the mean of {o.PlanningEnsemble} such networks (seeds {o.Seed} to {o.Seed + o.PlanningEnsemble - 1}), trained alone on the same labelled towers." : ""));
-            if (o.CheckedSets > 0)
-            {
-                md.AppendLine();
-                md.AppendLine($"`gn_checked` and `mlp_checked` plan in the same way, then settle the planner's {o.CheckedSets} best glue sets in the simulator and keep the one " +
-                              "that does best: the network proposes, the physics decides. `sampled_sim` settles as many sets without a network (no glue and random " +
-                              "glue sets) and keeps the best: what that simulator budget gives alone.");
-            }
-        }
+                      $"then stops; the tower is simulated for 2 s and the reward is the number of blocks that end within 0.1 of their start " +
+                      $"minus {DemoReport.F(o.GlueCost)} per glue. Each agent's Q-network is trained by double DQN for {o.Episodes:N0} episodes (seed {o.Seed})" +
+                      ((o.Dqn?.PretrainTowers ?? 0) > 0 ? $", after its block values are trained alone on {o.Dqn!.PretrainTowers:N0} random towers with random glue, settled and labelled" : "") +
+                      $". The agents are scored on {o.TestTowers:N0} held-out towers of the training sizes and {o.TestTowers:N0} larger ones " +
+                      $"({o.TestBlocks.Min}-{o.TestBlocks.Max} blocks, never seen in training).");
+        md.AppendLine();
+        md.AppendLine(o.PlanningBeam == 0
+            ? "`gn` and `mlp` act greedily on their Q-networks: glue the best contact while that beats stopping."
+            : $"`gn` and `mlp` plan: a beam search (width {o.PlanningBeam}) over glue sets, each scored by the network's prediction of the blocks that stay " +
+              "minus the glue cost" + ((o.Dqn?.PretrainTowers ?? 0) > 0 ? ", with the block values as pretraining left them (before DQN)" : "") +
+              (o.PlanningEnsemble > 1 ? $", averaged over {o.PlanningEnsemble} such networks (seeds {o.Seed} to {o.Seed + o.PlanningEnsemble - 1}) trained alone on the same labelled towers" : "") +
+              (o.CheckedSets > 0
+                  ? $"; then they settle the planner's {o.CheckedSets} best glue sets in the simulator and keep the one that does best: the network proposes, " +
+                    "the physics decides. `gn_planned` and `mlp_planned` are the planners alone (the simulator never used); `sampled_sim` settles as many " +
+                    "sets without a network (no glue and random glue sets) and keeps the best, what that simulator budget gives alone."
+                  : "; the simulator is never used.") +
+              " `gn_greedy` and `mlp_greedy` are the Q-networks after DQN acting greedily.");
         md.AppendLine();
         foreach (var set in new[] { result.TrainSizes, result.TestSizes })
         {
