@@ -1,10 +1,12 @@
 // Training speed of the Cranmer et al. (2020) particle network (docs/performance.md).
 //
 //   dotnet run --project bench/training -c Release -- [--hidden 128] [--layers 3] [--batch 64] [--bodies 4] [--dim 2]
-//       [--threads 1] [--mode step|loop|parts|peak] [--precision auto|fp32|bf16] [--steps 400] [--window 20] [--warmup 30]
+//       [--threads 1] [--mode step|loop|parts|peak] [--precision auto|fp32|bf16] [--gradients handwritten|autograd]
+//       [--steps 400] [--window 20] [--warmup 30]
 //
 // step: the bare step, as the PyTorch reference (bench/training/compare.sh) times it: one fixed batch of random graphs,
-//       forward, L1 loss (α = 1e-2), backward, Adam (lr 1e-3; Occam's FusedAdam, as training uses).
+//       forward, L1 loss (α = 1e-2), backward, Adam (lr 1e-3; Occam's FusedAdam, as training uses); the gradients written
+//       out by hand (ParticleNetwork.LossAndGradients, as training uses), or with --gradients autograd recorded by autograd.
 // loop: Occam's whole training loop (Trainer.TrainStep): a random batch drawn from a data set of random graphs, one random
 //       translation, the one-cycle schedule, the loss curve, a checkpoint every --checkpoint-every steps (default 1,000).
 // parts: the bare step's forward, backward and optimiser times (medians over steps), with TorchSharp's Adam alternating
@@ -54,11 +56,18 @@ var matmul = trainer.Precision == TrainingPrecision.BFloat16 ? ScalarType.BFloat
 void BareStep()
 {
     using var scope = NewDisposeScope();
-    adam.ZeroGrad();
     network.MatmulType = matmul;
-    using var output = network.Forward(batch);
-    var loss = Trainer.Loss(output, target, 1e-2);
-    loss.backward();
+    if (settings.Gradients == "handwritten")
+    {
+        network.LossAndGradients(batch, target, 1e-2);
+    }
+    else
+    {
+        adam.ZeroGrad();
+        using var output = network.Forward(batch);
+        var loss = Trainer.Loss(output, target, 1e-2);
+        loss.backward();
+    }
     adam.Step();
     network.MatmulType = null;
 }
@@ -108,7 +117,7 @@ for (int w = 0; w < Math.Max(1, settings.Steps / settings.Window); w++)
 if (Directory.Exists(checkpoints)) Directory.Delete(checkpoints, recursive: true);
 double ms = Median(times) * 1e3;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"occam {settings.Mode} threads={settings.Threads} batch={b} hidden={settings.Hidden} n={n} dim={dim} precision={trainer.Precision.Name()}: " +
+    $"occam {settings.Mode}{(settings.Mode == "step" && settings.Gradients == "autograd" ? " (autograd)" : "")} threads={settings.Threads} batch={b} hidden={settings.Hidden} n={n} dim={dim} precision={trainer.Precision.Name()}: " +
     $"{b / (ms / 1e3):N0} graphs/s, {ms:F2} ms/step (median of {times.Count} windows of {settings.Window})"));
 
 static double Median(List<double> values)
@@ -119,7 +128,7 @@ static double Median(List<double> values)
 
 
 sealed record Settings(int Hidden, int Layers, int Batch, int Bodies, int Dim, int Threads, string Mode,
-    TrainingPrecision Precision, int Steps, int Window, int Warmup, int CheckpointEvery)
+    TrainingPrecision Precision, string Gradients, int Steps, int Window, int Warmup, int CheckpointEvery)
 {
     public static Settings Parse(string[] args)
     {
@@ -127,7 +136,7 @@ sealed record Settings(int Hidden, int Layers, int Batch, int Bodies, int Dim, i
         {
             ["hidden"] = "128", ["layers"] = "3", ["batch"] = "64", ["bodies"] = "4", ["dim"] = "2", ["threads"] = "1",
             ["mode"] = "step", ["precision"] = "auto", ["steps"] = "400", ["window"] = "20", ["warmup"] = "30",
-            ["checkpoint-every"] = "1000",
+            ["checkpoint-every"] = "1000", ["gradients"] = "handwritten",
         };
         for (int i = 0; i < args.Length; i++)
         {
@@ -144,11 +153,13 @@ sealed record Settings(int Hidden, int Layers, int Batch, int Bodies, int Dim, i
         }
         var mode = values["mode"];
         if (mode is not ("step" or "loop" or "parts" or "peak")) Fail($"--mode must be step, loop, parts or peak, got '{mode}'");
+        var gradients = values["gradients"];
+        if (gradients is not ("handwritten" or "autograd")) Fail($"--gradients must be handwritten or autograd, got '{gradients}'");
         TrainingPrecision precision = default;
         try { precision = TrainingPrecisions.Parse(values["precision"]); }
         catch (ArgumentException) { Fail($"--precision must be auto, fp32 or bf16, got '{values["precision"]}'"); }
         return new Settings(Int("hidden", 1, 4096), Int("layers", 1, 16), Int("batch", 1, 65536), Int("bodies", 2, 100),
-            Int("dim", 2, 3), Int("threads", 1, 256), mode, precision, Int("steps", 1, 10_000_000), Int("window", 1, 100_000),
+            Int("dim", 2, 3), Int("threads", 1, 256), mode, precision, gradients, Int("steps", 1, 10_000_000), Int("window", 1, 100_000),
             Int("warmup", 0, 100_000), Int("checkpoint-every", 0, 10_000_000));
     }
 

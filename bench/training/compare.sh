@@ -3,7 +3,11 @@
 # each round runs Occam's bare step, Occam's whole training loop and the reference once, on the same settings.
 #
 #   bench/training/compare.sh REFERENCE.py [--rounds 5] [--hidden 128] [--threads 1] [--batch 64] [--steps 400]
-#                                          [--precision auto|fp32|bf16]
+#                                          [--warmup 300] [--precision auto|fp32|bf16]
+#
+# Both programs take --warmup steps before timing (the same number): .NET compiles hot code again, optimised, while the
+# first few hundred steps run, so a short warm-up would time Occam's start-up rather than the steady state that a
+# training run of thousands of steps sees.
 #
 # REFERENCE.py: the Cranmer et al. network in plain PyTorch (cranmer_gn_pytorch.py; not part of Occam). Its Python is
 # $PYTHON (default /usr/bin/python3, where Debian's python3-torch lives: apt-get install python3-torch
@@ -13,15 +17,15 @@
 # ratios.
 set -euo pipefail
 if [ $# -lt 1 ] || [ ! -f "$1" ]; then
-  echo "usage: $0 REFERENCE.py [--rounds N] [--hidden H] [--threads T] [--batch B] [--steps S] [--precision P]" >&2
+  echo "usage: $0 REFERENCE.py [--rounds N] [--hidden H] [--threads T] [--batch B] [--steps S] [--warmup W] [--precision P]" >&2
   exit 2
 fi
 reference=$1; shift
-rounds=5 hidden=128 threads=1 batch=64 steps=400 precision=auto
+rounds=5 hidden=128 threads=1 batch=64 steps=400 warmup=300 precision=auto
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2 ;; --hidden) hidden=$2 ;; --threads) threads=$2 ;; --batch) batch=$2 ;;
-    --steps) steps=$2 ;; --precision) precision=$2 ;;
+    --steps) steps=$2 ;; --warmup) warmup=$2 ;; --precision) precision=$2 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift 2
@@ -32,14 +36,14 @@ if [ -z "$peer_core" ] && grep -qw avx512f /proc/cpuinfo; then peer_core=Skylake
 
 cd "$(dirname "$0")/../.."
 dotnet build bench/training -c Release -v q -nologo >/dev/null
-occam="dotnet bench/training/bin/Release/net10.0/Occam.TrainingBench.dll --hidden $hidden --threads $threads --batch $batch --steps $steps --precision $precision"
+occam="dotnet bench/training/bin/Release/net10.0/Occam.TrainingBench.dll --hidden $hidden --threads $threads --batch $batch --steps $steps --warmup $warmup --precision $precision"
 
 rate() { sed -E 's/.*: ([0-9,]+) graphs\/s.*/\1/' | tr -d ,; }
 step=() loop=() torch=()
 for ((r = 1; r <= rounds; r++)); do
   line=$($occam --mode step); echo "$line" >&2; step+=("$(rate <<< "$line")")
   line=$($occam --mode loop); echo "$line" >&2; loop+=("$(rate <<< "$line")")
-  line=$(env ${peer_core:+OPENBLAS_CORETYPE=$peer_core} "$python" "$reference" --threads "$threads" --batch "$batch" --hidden "$hidden" --steps "$steps"); echo "$line" >&2
+  line=$(env ${peer_core:+OPENBLAS_CORETYPE=$peer_core} "$python" "$reference" --threads "$threads" --batch "$batch" --hidden "$hidden" --steps "$steps" --warmup "$warmup"); echo "$line" >&2
   torch+=("$(rate <<< "$line")")
 done
 

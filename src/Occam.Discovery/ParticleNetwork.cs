@@ -73,7 +73,7 @@ public sealed record NetworkOutput(Tensor Accelerations, Tensor Messages, Tensor
 /// The Hamiltonian variant sums a pair energy over edges and a self energy over nodes and returns
 /// a = −∂H/∂q / m by autograd; its MLPs use softplus (smooth energies), the others ReLU.
 /// </summary>
-public sealed class ParticleNetwork : nn.Module
+public sealed partial class ParticleNetwork : nn.Module
 {
     readonly Mlp edgeModel;
     readonly Mlp nodeModel;

@@ -255,18 +255,14 @@ public sealed class Trainer : IDisposable
         optimizer.LearningRate = lr;
         double value;
 
-        optimizer.ZeroGrad();
         network.MatmulType = Precision == TrainingPrecision.BFloat16 ? ScalarType.BFloat16 : null;
         try
         {
-            using var output = network.Forward(nodes, sample: true, generator: noise);
-            var loss = Loss(output, target, options.AlphaAt(Step, network.Options.RegulariserWeight));
-            value = loss.item<float>();
+            value = LossAndGradients(nodes, target, options.AlphaAt(Step, network.Options.RegulariserWeight));
             // a non-finite loss would turn Adam's state and then every weight into NaN for good: stop before the update
             if (!double.IsFinite(value))
                 throw new TrainingDivergedException(
                     $"training diverged at step {Step + 1} of {options.Steps}: the loss is {value} (learning rate {lr:G3}); try a lower learning rate", Step);
-            loss.backward();
             optimizer.Step();
         }
         finally
@@ -285,6 +281,20 @@ public sealed class Trainer : IDisposable
         }
         if (options.CheckpointEvery > 0 && Step % options.CheckpointEvery == 0)
             SaveCheckpoint(options.CheckpointDirectory!);
+        return value;
+    }
+
+    /// <summary>The batch's loss, with its gradients left in the parameters: written out by hand where the variant allows
+    /// (<see cref="ParticleNetwork.LossAndGradients"/>), else through autograd (KL samples its messages with
+    /// <see cref="noise"/>).</summary>
+    double LossAndGradients(Tensor nodes, Tensor target, double alpha)
+    {
+        if (network.HasHandwrittenGradients) return network.LossAndGradients(nodes, target, alpha);
+        optimizer.ZeroGrad();
+        using var output = network.Forward(nodes, sample: true, generator: noise);
+        using var loss = Loss(output, target, alpha);
+        double value = loss.item<float>();
+        if (double.IsFinite(value)) loss.backward();
         return value;
     }
 
