@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Occam.Symbolic.IO;
 using TorchSharp;
@@ -158,8 +159,8 @@ public sealed class Trainer : IDisposable
     readonly ParticleData data;
     readonly TrainingOptions options;
     readonly Occam.Graphs.FusedAdam optimizer;
-    readonly Tensor allNodes;
-    readonly Tensor allAccelerations;
+    readonly Tensor batchNodes;          // (B, n, F): the step's batch, refilled in place every step
+    readonly Tensor batchAccelerations;  // (B, n, dim)
     readonly Generator noise;
     readonly List<LossPoint> curve = new();
     double windowSum;
@@ -195,8 +196,8 @@ public sealed class Trainer : IDisposable
         this.data = data;
         this.options = options;
         Occam.Graphs.NativeHeap.RetainFreedMemory();
-        allNodes = tensor(data.Nodes, new long[] { data.Samples, data.Bodies, data.Features });
-        allAccelerations = tensor(data.Accelerations, new long[] { data.Samples, data.Bodies, data.Dim });
+        batchNodes = zeros(options.BatchSize, data.Bodies, data.Features);
+        batchAccelerations = zeros(options.BatchSize, data.Bodies, data.Dim);
         optimizer = new Occam.Graphs.FusedAdam(network.parameters(), options.LearningRate, weightDecay: options.WeightDecay);
         noise = new Generator((ulong)options.Seed);
         Precision = Resolve(options.Precision, network.Options.Variant);
@@ -248,9 +249,7 @@ public sealed class Trainer : IDisposable
         for (int d = 0; d < data.Dim; d++) shift[d] = (float)(options.TranslationStd * Gaussian(rng));
         noise.manual_seed((long)(Mix(options.Seed + 1, Step) & 0x7FFFFFFFFFFFFFFF));
 
-        var idx = tensor(index);
-        var nodes = allNodes.index_select(0, idx).add_(tensor(shift));
-        var target = allAccelerations.index_select(0, idx);
+        FillBatch(index, shift);
         double lr = OneCycle.LearningRate(Step, options.Steps, options.LearningRate);
         optimizer.LearningRate = lr;
         double value;
@@ -258,7 +257,7 @@ public sealed class Trainer : IDisposable
         network.MatmulType = Precision == TrainingPrecision.BFloat16 ? ScalarType.BFloat16 : null;
         try
         {
-            value = LossAndGradients(nodes, target, options.AlphaAt(Step, network.Options.RegulariserWeight));
+            value = LossAndGradients(batchNodes, batchAccelerations, options.AlphaAt(Step, network.Options.RegulariserWeight));
             // a non-finite loss would turn Adam's state and then every weight into NaN for good: stop before the update
             if (!double.IsFinite(value))
                 throw new TrainingDivergedException(
@@ -282,6 +281,22 @@ public sealed class Trainer : IDisposable
         if (options.CheckpointEvery > 0 && Step % options.CheckpointEvery == 0)
             SaveCheckpoint(options.CheckpointDirectory!);
         return value;
+    }
+
+    /// <summary>Copies the samples <paramref name="index"/> into the batch tensors, every node's features shifted by
+    /// <paramref name="shift"/> (the batch's random translation), on the CPU without a tensor operation.</summary>
+    void FillBatch(long[] index, float[] shift)
+    {
+        int nodeRow = data.Bodies * data.Features, targetRow = data.Bodies * data.Dim;
+        var nodes = MemoryMarshal.Cast<byte, float>(batchNodes.bytes);
+        var targets = MemoryMarshal.Cast<byte, float>(batchAccelerations.bytes);
+        for (int k = 0; k < index.Length; k++)
+        {
+            var sample = data.Nodes.AsSpan((int)index[k] * nodeRow, nodeRow);
+            var batch = nodes.Slice(k * nodeRow, nodeRow);
+            for (int i = 0; i < nodeRow; i++) batch[i] = sample[i] + shift[i % data.Features];
+            data.Accelerations.AsSpan((int)index[k] * targetRow, targetRow).CopyTo(targets.Slice(k * targetRow, targetRow));
+        }
     }
 
     /// <summary>The batch's loss, with its gradients left in the parameters: written out by hand where the variant allows
@@ -452,8 +467,8 @@ public sealed class Trainer : IDisposable
     /// <summary>Releases the data tensors and the noise generator (the network is left to its owner).</summary>
     public void Dispose()
     {
-        allNodes.Dispose();
-        allAccelerations.Dispose();
+        batchNodes.Dispose();
+        batchAccelerations.Dispose();
         noise.Dispose();
     }
 }
