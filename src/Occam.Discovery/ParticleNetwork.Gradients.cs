@@ -129,20 +129,16 @@ public sealed partial class ParticleNetwork
         void GatherFirstLayer<T>(ReadOnlySpan<T> receiver, ReadOnlySpan<T> sender, Span<T> first, int hidden)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
-            int e = 0;
-            for (int graph = 0; graph < b; graph++)
-                for (int i = 0; i < n; i++)
-                    for (int j = 0; j < n; j++)
-                    {
-                        if (i == j) continue;
-                        var r = receiver.Slice((graph * n + i) * hidden, hidden);
-                        var s = sender.Slice((graph * n + j) * hidden, hidden);
-                        var output = first.Slice(e++ * hidden, hidden);
-                        int c = 0;
-                        for (; c <= hidden - Vector<T>.Count; c += Vector<T>.Count)
-                            Vector.Max(new Vector<T>(r[c..]) + new Vector<T>(s[c..]), Vector<T>.Zero).CopyTo(output[c..]);
-                        for (; c < hidden; c++) output[c] = T.Max(r[c] + s[c], T.Zero);
-                    }
+            for (int e = 0; e < b * edges; e++)
+            {
+                var r = receiver.Slice(ReceiverRow(e) * hidden, hidden);
+                var s = sender.Slice(SenderRow(e) * hidden, hidden);
+                var output = first.Slice(e * hidden, hidden);
+                int c = 0;
+                for (; c <= hidden - Vector<T>.Count; c += Vector<T>.Count)
+                    Vector.Max(new Vector<T>(r[c..]) + new Vector<T>(s[c..]), Vector<T>.Zero).CopyTo(output[c..]);
+                for (; c < hidden; c++) output[c] = T.Max(r[c] + s[c], T.Zero);
+            }
         }
 
         /// <summary>The node model's input rows [x_i | Σ_j m_ij] and Σ|m| over every message.</summary>
@@ -224,31 +220,38 @@ public sealed partial class ParticleNetwork
         void ScatterFirstLayer<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> first, Span<T> receiver, Span<T> sender, int hidden)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
-            int e = 0;
-            for (int graph = 0; graph < b; graph++)
-                for (int i = 0; i < n; i++)
-                    for (int j = 0; j < n; j++)
+            for (int e = 0; e < b * edges; e++)
+            {
+                var r = receiver.Slice(ReceiverRow(e) * hidden, hidden);
+                var s = sender.Slice(SenderRow(e) * hidden, hidden);
+                var edgeGradient = g.Slice(e * hidden, hidden);
+                var output = first.Slice(e * hidden, hidden);
+                int c = 0;
+                for (; c <= hidden - Vector<T>.Count; c += Vector<T>.Count)
+                {
+                    var kept = Vector.ConditionalSelect(Vector.GreaterThan(new Vector<T>(output[c..]), Vector<T>.Zero),
+                        new Vector<T>(edgeGradient[c..]), Vector<T>.Zero);
+                    (new Vector<T>(r[c..]) + kept).CopyTo(r[c..]);
+                    (new Vector<T>(s[c..]) + kept).CopyTo(s[c..]);
+                }
+                for (; c < hidden; c++)
+                    if (output[c] > T.Zero)
                     {
-                        if (i == j) continue;
-                        var r = receiver.Slice((graph * n + i) * hidden, hidden);
-                        var s = sender.Slice((graph * n + j) * hidden, hidden);
-                        var edgeGradient = g.Slice(e * hidden, hidden);
-                        var output = first.Slice(e++ * hidden, hidden);
-                        int c = 0;
-                        for (; c <= hidden - Vector<T>.Count; c += Vector<T>.Count)
-                        {
-                            var kept = Vector.ConditionalSelect(Vector.GreaterThan(new Vector<T>(output[c..]), Vector<T>.Zero),
-                                new Vector<T>(edgeGradient[c..]), Vector<T>.Zero);
-                            (new Vector<T>(r[c..]) + kept).CopyTo(r[c..]);
-                            (new Vector<T>(s[c..]) + kept).CopyTo(s[c..]);
-                        }
-                        for (; c < hidden; c++)
-                            if (output[c] > T.Zero)
-                            {
-                                r[c] += edgeGradient[c];
-                                s[c] += edgeGradient[c];
-                            }
+                        r[c] += edgeGradient[c];
+                        s[c] += edgeGradient[c];
                     }
+            }
+        }
+
+        /// <summary>The node row (graph·n + i) of edge <paramref name="e"/>'s receiver i, in the dense edge order: each
+        /// receiver's n − 1 edges in turn.</summary>
+        int ReceiverRow(int e) => e / (n - 1);
+
+        /// <summary>The node row of edge <paramref name="e"/>'s sender: the receiver's graph, the senders j ≠ i ascending.</summary>
+        int SenderRow(int e)
+        {
+            int receiver = e / (n - 1), k = e % (n - 1), i = receiver % n;
+            return receiver - i + (k < i ? k : k + 1);
         }
 
         /// <summary>sgn(v): 1, −1 or 0 (also 0 for NaN, where the loss is NaN and the step is refused; T.Sign throws).</summary>
