@@ -5,8 +5,8 @@
 #   bench/training/compare.sh REFERENCE.py [--rounds 5] [--hidden 128] [--threads 1] [--batch 64] [--steps 400]
 #                                          [--warmup 300] [--precision auto|fp32|bf16]
 #
-# The loop writes a checkpoint every 100 steps, ten times as often as training does, in windows of 100 steps, so that
-# every window's time includes one checkpoint.
+# The loop is timed over 2,000 steps in windows of 1,000, each with the checkpoint that training writes every 1,000
+# steps.
 #
 # Both programs take --warmup steps before timing (the same number): .NET compiles hot code again, optimised, while the
 # first few hundred steps run, so a short warm-up would time Occam's start-up rather than the steady state that a
@@ -45,7 +45,7 @@ rate() { sed -E 's/.*: ([0-9,]+) graphs\/s.*/\1/' | tr -d ,; }
 step=() loop=() torch=()
 for ((r = 1; r <= rounds; r++)); do
   line=$($occam --mode step); echo "$line" >&2; step+=("$(rate <<< "$line")")
-  line=$($occam --mode loop --checkpoint-every 100 --window 100); echo "$line" >&2; loop+=("$(rate <<< "$line")")
+  line=$($occam --mode loop --steps 2000 --window 1000 --checkpoint-every 1000); echo "$line" >&2; loop+=("$(rate <<< "$line")")
   line=$(env ${peer_core:+OPENBLAS_CORETYPE=$peer_core} "$python" "$reference" --threads "$threads" --batch "$batch" --hidden "$hidden" --steps "$steps" --warmup "$warmup"); echo "$line" >&2
   torch+=("$(rate <<< "$line")")
 done

@@ -42,13 +42,24 @@ public sealed partial class ParticleNetwork
             throw new ArgumentException($"targets must be ({b}, {n}, {Options.Dim}), got ({string.Join(", ", targets.shape)})");
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var pass = new Pass(this, (int)b, (int)n, type, MatmulType ?? type);
-        return type == ScalarType.Float64 ? pass.Run<double>(nodes, targets, alpha) : pass.Run<float>(nodes, targets, alpha);
+        // The matrix products run on libtorch's threads; everything else on one (at these sizes an element-wise
+        // operation split over threads costs more in forking and joining than it saves).
+        int threads = get_num_threads();
+        var pass = new Pass(this, (int)b, (int)n, type, MatmulType ?? type, threads);
+        if (threads > 1) set_num_threads(1);
+        try
+        {
+            return type == ScalarType.Float64 ? pass.Run<double>(nodes, targets, alpha) : pass.Run<float>(nodes, targets, alpha);
+        }
+        finally
+        {
+            if (threads > 1) set_num_threads(threads);
+        }
     }
 
     /// <summary>One batch's forward and backward pass (<see cref="LossAndGradients"/>). Names: B graphs of n bodies,
     /// E = n(n−1) edges a graph, f node features, H hidden width; T the parameters' type, C the products' type.</summary>
-    sealed class Pass(ParticleNetwork network, int b, int n, ScalarType type, ScalarType compute)
+    sealed class Pass(ParticleNetwork network, int b, int n, ScalarType type, ScalarType compute, int threads)
     {
         readonly int f = network.Options.NodeFeatures, m = network.Options.Messages, edges = n * (n - 1);
         readonly bool l1 = network.Options.Variant == MessageVariant.L1;
@@ -68,7 +79,7 @@ public sealed partial class ParticleNetwork
             GatherFirstLayer<T>(Values<T>(receiverPart), Values<T>(senderPart), Values<T>(first), hidden);
 
             // The later edge layers in C: inputs[k] is layer k's input.
-            var edge = edgeLayers.Select((layer, k) => k == 0 ? null : new Layer(layer, compute)).ToArray();
+            var edge = edgeLayers.Select((layer, k) => k == 0 ? null : new Layer(layer, compute, threads)).ToArray();
             var edgeInputs = new List<Tensor> { first.to(compute) };
             for (int k = 1; k < edgeLayers.Count; k++)
                 edgeInputs.Add(edge[k]!.Forward(edgeInputs[^1], relu: k < edgeLayers.Count - 1));
@@ -78,7 +89,7 @@ public sealed partial class ParticleNetwork
             // Sum over senders, the node model's input [x | Σ m], the L1 norm of the messages.
             var nodeInput = empty(rows, f + m, dtype: type);
             double messageNorm = SumReceived<T>(Values<T>(x), Values<T>(messages), Values<T>(nodeInput));
-            var node = nodeLayers.Select(layer => new Layer(layer, compute)).ToArray();
+            var node = nodeLayers.Select(layer => new Layer(layer, compute, threads)).ToArray();
             var nodeInputs = new List<Tensor> { nodeInput.to(compute) };
             for (int k = 0; k < nodeLayers.Count; k++)
                 nodeInputs.Add(node[k].Forward(nodeInputs[^1], relu: k < nodeLayers.Count - 1));
@@ -282,16 +293,18 @@ public sealed partial class ParticleNetwork
 
         static Span<TValue> Values<TValue>(Tensor t) where TValue : unmanaged =>
             t.is_contiguous() ? MemoryMarshal.Cast<byte, TValue>(t.bytes) : throw new InvalidOperationException("expected a contiguous tensor");
+    }
 
-    /// <summary>A linear layer of an MLP with its weight and bias cast once to the products' type.</summary>
-    sealed class Layer(TorchSharp.Modules.Linear parameters, ScalarType compute)
+    /// <summary>A linear layer of an MLP with its weight and bias cast once to the products' type; its matrix products
+    /// run on <paramref name="threads"/> libtorch threads.</summary>
+    sealed class Layer(TorchSharp.Modules.Linear parameters, ScalarType compute, int threads)
     {
         readonly Tensor weight = parameters.weight!.to(compute), bias = parameters.bias!.to(compute);
 
         /// <summary>W·x + b, ReLU'd when asked.</summary>
         public Tensor Forward(Tensor input, bool relu)
         {
-            var output = addmm(bias, input, weight.t(), 1, 1);
+            var output = Product(() => addmm(bias, input, weight.t(), 1, 1));
             return relu ? output.relu_() : output;
         }
 
@@ -299,12 +312,26 @@ public sealed partial class ParticleNetwork
         /// of the input (masked by the previous ReLU's output when given).</summary>
         public Tensor Backward(Tensor g, Tensor input, Tensor? maskBy)
         {
-            Pass.GradientOf(parameters.weight!).copy_(g.t().mm(input));
+            Pass.GradientOf(parameters.weight!).copy_(Product(() => g.t().mm(input)));
             Pass.GradientOf(parameters.bias!).copy_(g.sum(dim: 0));
-            var inputGradient = g.mm(weight);
+            var inputGradient = Product(() => g.mm(weight));
             if (maskBy is not null) Pass.KeepWherePositive(inputGradient, maskBy);
             return inputGradient;
         }
-    }
+
+        /// <summary>Runs a matrix product on the layer's threads (the rest of the pass runs on one).</summary>
+        Tensor Product(Func<Tensor> product)
+        {
+            if (threads == 1) return product();
+            set_num_threads(threads);
+            try
+            {
+                return product();
+            }
+            finally
+            {
+                set_num_threads(1);
+            }
+        }
     }
 }
