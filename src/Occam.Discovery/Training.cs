@@ -464,7 +464,7 @@ public sealed class Trainer : IDisposable
         curve.AddRange(s.Curve);
     }
 
-    /// <summary>Releases the data tensors and the noise generator (the network is left to its owner).</summary>
+    /// <summary>Releases the batch tensors and the noise generator (the network is left to its owner).</summary>
     public void Dispose()
     {
         batchNodes.Dispose();
