@@ -80,13 +80,12 @@ public sealed partial class ParticleNetwork
             var first = empty(edgeRows, hidden, dtype: type);        // ReLU(R_i + S_j) for every edge
             GatherFirstLayer<T>(Values<T>(receiverPart), Values<T>(senderPart), Values<T>(first), hidden);
 
-            // The later edge layers in C: inputs[k] is layer k's input.
+            // The later edge layers in C: edgeInputs[k − 1] is layer k's input, its last entry the output (the messages).
             var edge = edgeLayers.Select((layer, k) => k == 0 ? null : new Layer(layer, compute, threads)).ToArray();
             var edgeInputs = new List<Tensor> { first.to(compute) };
             for (int k = 1; k < edgeLayers.Count; k++)
                 edgeInputs.Add(edge[k]!.Forward(edgeInputs[^1], relu: k < edgeLayers.Count - 1));
             var messages = edgeInputs[^1].to(type).contiguous();        // (B·E, M) in T
-            edgeInputs.RemoveAt(edgeInputs.Count - 1);
 
             // Sum over senders, the node model's input [x | Σ m], the L1 norm of the messages.
             var nodeInput = empty(rows, f + m, dtype: type);
@@ -96,7 +95,6 @@ public sealed partial class ParticleNetwork
             for (int k = 0; k < nodeLayers.Count; k++)
                 nodeInputs.Add(node[k].Forward(nodeInputs[^1], relu: k < nodeLayers.Count - 1));
             var predicted = nodeInputs[^1].to(type).contiguous();       // (B·n, dim)
-            nodeInputs.RemoveAt(nodeInputs.Count - 1);
 
             // Loss and its gradient with respect to the predictions: sgn(a_pred − a)/N_v.
             var gradient = empty(rows, network.Options.Dim, dtype: type);

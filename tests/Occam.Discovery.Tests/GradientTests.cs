@@ -130,7 +130,7 @@ public sealed class GradientTests
         Math.Sqrt(a.Select((g, k) => g.Select((v, i) => Math.Pow(v - (b?[k][i] ?? 0), 2)).Sum()).Sum());
 
     [Fact]
-    public void KL_and_Hamiltonian_are_refused()
+    public void KL_is_refused()
     {
         using var kl = new ParticleNetwork(new NetworkOptions(2, MessageVariant.KL, 8, 2));
         using var nodes = randn(2, 3, 6);
