@@ -16,9 +16,10 @@ internal static class AnalyzeCommand
         var rounds = OptionValues.SearchRounds("default: the trained model's options, quick preset 30");
         var seconds = OptionValues.SearchSeconds("default: the trained model's options");
         var operators = OptionValues.SearchOperators("default: the trained model's options");
+        var refine = OptionValues.RefineRounds("default: the trained model's options, quick preset 20");
         var command = new Command("analyze", "Distil a trained network: significant messages, R² against the force, symbolic regression, recovery check, report.")
         {
-            model, data, output, json, rounds, seconds, operators,
+            model, data, output, json, rounds, seconds, operators, refine,
         };
         command.SetAction((parse, cancel) =>
         {
@@ -28,9 +29,10 @@ internal static class AnalyzeCommand
             OutputGuard.CheckFolder(outDir, "--out");
             var (searchRounds, searchLimit) = OptionValues.SearchBudget(parse, rounds, seconds);
             var searchOperators = OptionValues.Operators(parse, operators);
+            var refineRounds = OptionValues.Refine(parse, refine);
             var dataset = parse.GetValue(data) is string path ? DatasetFile.Load(path) : null;
             var result = DiscoverCommand.RunWithProgress(parse, "analyze", p =>
-                SymbolicDistillation.AnalyzeDirectory(dir, dataset, p, cancel, searchRounds, searchLimit, searchOperators));
+                SymbolicDistillation.AnalyzeDirectory(dir, dataset, p, cancel, searchRounds, searchLimit, searchOperators, refineRounds));
             DiscoveryReport.Write(result, outDir);
             if (parse.GetValue(json) is string jsonPath) DiscoveryReport.WriteSummary(result, jsonPath);
             DiscoverCommand.Print(parse.InvocationConfiguration.Output, result, outDir);

@@ -40,6 +40,7 @@ internal static class DiscoverCommand
         };
         public readonly Option<int?> SymbolicRounds = OptionValues.SearchRounds("quick preset 30, paper preset none");
         public readonly Option<double?> SymbolicSeconds = OptionValues.SearchSeconds("quick preset 300 s, paper preset 600 s; the whole budget when no rounds are set");
+        public readonly Option<int?> RefineRounds = OptionValues.RefineRounds("quick preset 20, paper preset 100");
         public readonly Option<string?> SymbolicOperators = OptionValues.SearchOperators("default: four searches, +,-,*,/ (and cond for the discontinuous system) alone and with each of exp, sqrt and log, the acceleration judge choosing among their laws");
 
         /// <param name="symbolic">Also the symbolic-regression options (not for <c>train</c>).</param>
@@ -50,6 +51,7 @@ internal static class DiscoverCommand
             command.Options.Add(SymbolicRounds);
             command.Options.Add(SymbolicSeconds);
             command.Options.Add(SymbolicOperators);
+            command.Options.Add(RefineRounds);
         }
 
         public DiscoveryOptions Resolve(ParseResult parse)
@@ -95,6 +97,7 @@ internal static class DiscoverCommand
             if (rounds is int r) options = options with { SymbolicRounds = r };
             if (limit is TimeSpan t) options = options with { SymbolicTimeLimit = t };
             if (OptionValues.Operators(parse, SymbolicOperators) is { } ops) options = options with { SymbolicOperators = ops };
+            if (OptionValues.Refine(parse, RefineRounds) is int refine) options = options with { RefineRounds = refine };
             return options;
         }
 

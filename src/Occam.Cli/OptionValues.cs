@@ -49,6 +49,18 @@ internal static class OptionValues
     public static Option<int?> SearchRounds(string defaults) =>
         new("--sr-rounds") { Description = $"Rounds of each symbolic regression ({defaults}; a fixed number of rounds keeps the run deterministic)." };
 
+    /// <summary>The <c>--refine-rounds</c> option; <paramref name="defaults"/> says what the command does without it.</summary>
+    public static Option<int?> RefineRounds(string defaults) =>
+        new("--refine-rounds")
+        {
+            Description = "Rounds of the refinement on the accelerations, a search whose loss is the acceleration judge's, run when no law "
+                + $"found on the messages is exact there; 0 switches it off ({defaults}).",
+        };
+
+    /// <summary>The <c>--refine-rounds</c> value given, in range.</summary>
+    public static int? Refine(ParseResult parse, Option<int?> option) =>
+        InRange(parse, option, 0, Occam.Discovery.DiscoveryOptions.MaxRefineRounds);
+
     /// <summary>The <c>--sr-seconds</c> option; <paramref name="defaults"/> says what the command does without it.</summary>
     public static Option<double?> SearchSeconds(string defaults) =>
         new("--sr-seconds") { Description = $"Wall-clock cap of each symbolic regression ({defaults})." };

@@ -41,8 +41,7 @@ public sealed class AccelerationJudge
     readonly double[] rowMass; // per row: the node's mass
     readonly ReceiverScale basis;
     readonly double[,] direction; // per edge: Δx / r, the same for every law judged
-    readonly double[,] design; // per row: s₀'s and s₁'s basis times G and G / m (each row's nonzero columns are fixed by its
-                               // mass), then v and v / m when there are velocities; none for a potential's force
+    readonly double[]? velocity; // per row: the node's velocity component; null without velocities
     readonly bool potential;
 
     AccelerationJudge(MessageRecord record, int[][] incoming, double[] target, double[] rowMass, double[]? velocity, bool potential)
@@ -53,18 +52,11 @@ public sealed class AccelerationJudge
         this.incoming = incoming;
         this.target = target;
         this.rowMass = rowMass;
+        this.velocity = potential ? null : velocity;
         basis = new ReceiverScale(rowMass);
         direction = new double[record.Edges, record.Dim];
         for (int e = 0; e < record.Edges; e++)
             for (int d = 0; d < record.Dim; d++) direction[e, d] = record.Features[e, d] / record.Features[e, record.Dim];
-        int columns = 2 * basis.KnotMasses.Length;
-        design = new double[potential ? 0 : target.Length, columns + (velocity is null ? 0 : 2)];
-        if (velocity is not null && !potential)
-            for (int row = 0; row < target.Length; row++)
-            {
-                design[row, columns] = velocity[row];
-                design[row, columns + 1] = velocity[row] / rowMass[row];
-            }
         Floor = RelativeFloor * target.Average(Math.Abs);
     }
 
@@ -108,32 +100,230 @@ public sealed class AccelerationJudge
     }
 
     /// <summary>The loss of a law (in the pair features, r softened) with its constants as they are (+∞ when not finite).</summary>
-    public double Loss(Expression law)
+    public double Loss(Expression law) => Loss(law.Evaluate(lawFeatures));
+
+    /// <summary>The loss of a law's values <paramref name="g"/>, one per recorded edge (+∞ when not finite).</summary>
+    public double Loss(ReadOnlySpan<double> g)
+    {
+        if (Summed(g) is not { } summed) return double.PositiveInfinity;
+        var prediction = potential ? summed : FitPrediction(summed);
+        double loss = 0;
+        for (int row = 0; row < target.Length; row++) loss += Math.Abs(target[row] - prediction[row]);
+        loss /= target.Length;
+        return double.IsFinite(loss) ? loss : double.PositiveInfinity;
+    }
+
+    /// <summary>
+    /// The least-squares prediction of the accelerations from the summed law G per row: a ≈ s₀(m)·G + s₁(m)·G / m
+    /// [+ β·v + γ·v / m] + c. Each row has at most seven nonzero columns (two knots of each factor's basis, the velocity
+    /// terms and the intercept), so the normal equations are accumulated from those alone, then equilibrated (each column
+    /// scaled to unit diagonal) with a ridge of 10⁻¹² and solved.
+    /// </summary>
+    double[] FitPrediction(double[] summed)
+    {
+        var (w, scale) = FitCoefficients(summed);
+        int n = target.Length;
+        Span<int> column = stackalloc int[7];
+        Span<double> value = stackalloc double[7];
+        var prediction = new double[n];
+        for (int row = 0; row < n; row++)
+        {
+            int nz = Row(row, summed[row], column, value);
+            double sum = 0;
+            for (int u = 0; u < nz; u++) sum += value[u] * w[column[u]] * scale[column[u]];
+            prediction[row] = sum;
+        }
+        return prediction;
+    }
+
+    /// <summary>The least-squares coefficients of <see cref="FitPrediction"/>'s design for the summed law, each column's
+    /// to be multiplied by its scale.</summary>
+    (double[] W, double[] Scale) FitCoefficients(double[] summed)
+    {
+        int knots = basis.KnotMasses.Length, p = 2 * knots + (velocity is null ? 0 : 2) + 1, n = target.Length;
+        Span<double> upper = stackalloc double[p * p]; // the normal equations' upper triangle, row-major
+        upper.Clear();
+        var b = new double[p];
+        Span<int> column = stackalloc int[7];
+        Span<double> value = stackalloc double[7];
+        for (int row = 0; row < n; row++)
+        {
+            int nz = Row(row, summed[row], column, value); // columns ascending
+            for (int u = 0; u < nz; u++)
+            {
+                double vu = value[u];
+                int offset = column[u] * p;
+                b[column[u]] += vu * target[row];
+                for (int v = u; v < nz; v++) upper[offset + column[v]] += vu * value[v];
+            }
+        }
+        var a = new double[p, p];
+        for (int j = 0; j < p; j++)
+            for (int k = j; k < p; k++) a[j, k] = a[k, j] = upper[j * p + k];
+        var scale = new double[p];
+        for (int j = 0; j < p; j++) scale[j] = a[j, j] > 0 ? 1 / Math.Sqrt(a[j, j]) : 1;
+        for (int j = 0; j < p; j++)
+        {
+            b[j] *= scale[j];
+            for (int k = 0; k < p; k++) a[j, k] *= scale[j] * scale[k];
+            a[j, j] += 1e-12;
+        }
+        return (LinearFit.Solve(a, b), scale);
+    }
+
+    /// <summary>
+    /// Per row, the prediction's coefficient φ of the summed law G and the rest ψ, for the coefficients fitted to
+    /// <paramref name="summed"/>: prediction = φ·G + ψ. For a potential's force φ = 1 and ψ = 0 (<see cref="Summed"/> has
+    /// divided by the receiver's mass).
+    /// </summary>
+    (double[] Phi, double[] Psi) Linearise(double[] summed)
+    {
+        int n = target.Length;
+        var (phi, psi) = (new double[n], new double[n]);
+        if (potential)
+        {
+            Array.Fill(phi, 1.0);
+            return (phi, psi);
+        }
+        var (w, scale) = FitCoefficients(summed);
+        Span<int> column = stackalloc int[7];
+        Span<double> value = stackalloc double[7];
+        for (int row = 0; row < n; row++)
+        {
+            // the design's row at G = 1 gives φ; its constant columns (velocity terms, intercept) give ψ
+            int nz = Row(row, 1, column, value), lawColumns = 2 * basis.KnotMasses.Length;
+            for (int u = 0; u < nz; u++)
+            {
+                double term = value[u] * w[column[u]] * scale[column[u]];
+                if (column[u] < lawColumns) phi[row] += term;
+                else psi[row] += term;
+            }
+        }
+        return (phi, psi);
+    }
+
+    /// <summary>Per row (node, axis), the law's values summed over the node's incoming edges along the axis (over the
+    /// receiver's mass for a potential's force); null when one is not finite.</summary>
+    double[]? Summed(ReadOnlySpan<double> g)
     {
         int dim = record.Dim;
-        var g = law.Evaluate(lawFeatures);
-        var x = design; // every call rewrites the same entries of each row
-        var x0 = potential ? new double[target.Length] : [];
+        var summed = new double[target.Length];
         for (int k = 0; k < incoming.Length; k++)
             for (int d = 0; d < dim; d++)
             {
                 double sum = 0;
                 foreach (int e in incoming[k]) sum += g[e] * direction[e, d];
-                if (!double.IsFinite(sum)) return double.PositiveInfinity;
-                int row = k * dim + d;
-                if (potential)
-                {
-                    x0[row] = sum / rowMass[row];
-                    continue;
-                }
-                basis.Fill(row, sum, x, 0);
-                basis.Fill(row, sum / rowMass[row], x, basis.KnotMasses.Length);
+                if (!double.IsFinite(sum)) return null;
+                summed[k * dim + d] = potential ? sum / rowMass[k * dim + d] : sum;
             }
-        var prediction = potential ? x0 : LinearFit.Predict(x, LinearFit.Fit(x, target).Coefficients);
-        double loss = 0;
-        for (int row = 0; row < target.Length; row++) loss += Math.Abs(target[row] - prediction[row]);
-        loss /= target.Length;
-        return double.IsFinite(loss) ? loss : double.PositiveInfinity;
+        return summed;
+    }
+
+    /// <summary>The sum of squared residuals of the least-squares prediction from <paramref name="summed"/> (+∞ when null
+    /// or not finite).</summary>
+    double SquaredError(double[]? summed)
+    {
+        if (summed is null) return double.PositiveInfinity;
+        var prediction = potential ? summed : FitPrediction(summed);
+        double sum = 0;
+        for (int row = 0; row < target.Length; row++) sum += (target[row] - prediction[row]) * (target[row] - prediction[row]);
+        return double.IsFinite(sum) ? sum : double.PositiveInfinity;
+    }
+
+    /// <summary>
+    /// The law's constants fitted to the accelerations by Gauss–Newton with Levenberg–Marquardt damping, the linear
+    /// coefficients solved afresh at every trial (variable projection): for fixed coefficients the prediction is
+    /// φ·G(θ) + ψ per row (<see cref="Linearise"/>), so the Jacobian is φ times the summed law's derivatives in the
+    /// constants, taken by forward differences. Least squares, where <see cref="Loss(Expression)"/> reports the mean absolute
+    /// residual: fast enough for a search's every constant fit (<see cref="SymbolicRegressionOptions.ConstantFit"/>), where
+    /// <see cref="Refit"/>'s compass search is not.
+    /// </summary>
+    /// <param name="law">The law, whose constants start the fit.</param>
+    /// <param name="values">The law's value on every recorded edge (for a law over other variables than the pair
+    /// features, e.g. a search's).</param>
+    /// <param name="iterations">Gauss–Newton steps at most.</param>
+    public Expression FitConstants(Expression law, Func<Expression, double[]> values, int iterations = 10)
+    {
+        var theta = law.Constants;
+        int k = theta.Length;
+        if (k == 0) return law;
+        var summed = Summed(values(law));
+        double error = SquaredError(summed);
+        if (!double.IsFinite(error)) return law;
+        double damping = 1e-3;
+        for (int it = 0; it < iterations; it++)
+        {
+            var (phi, psi) = Linearise(summed!);
+            int n = target.Length, q = k + 1;
+            // the constants' columns, then the law's overall scale (φ·G): a constant that trades against the scale (c in
+            // r − c) moves with it, where alone each step would be undone by the next refit of the coefficients
+            var jacobian = new double[q][];
+            for (int j = 0; j < k; j++)
+            {
+                double h = 1e-6 * Math.Max(1, Math.Abs(theta[j]));
+                var moved = (double[])theta.Clone();
+                moved[j] += h;
+                var shifted = Summed(values(law.WithConstants(moved)));
+                if (shifted is null) return law.WithConstants(theta);
+                jacobian[j] = new double[n];
+                for (int row = 0; row < n; row++) jacobian[j][row] = phi[row] * (shifted[row] - summed![row]) / h;
+            }
+            jacobian[k] = new double[n];
+            for (int row = 0; row < n; row++) jacobian[k][row] = phi[row] * summed![row];
+            var a = new double[q, q];
+            var b = new double[q];
+            for (int row = 0; row < n; row++)
+            {
+                double residual = target[row] - psi[row] - phi[row] * summed![row];
+                for (int j = 0; j < q; j++)
+                {
+                    b[j] += jacobian[j][row] * residual;
+                    for (int l = 0; l <= j; l++) a[j, l] += jacobian[j][row] * jacobian[l][row];
+                }
+            }
+            for (int j = 0; j < q; j++)
+                for (int l = j + 1; l < q; l++) a[j, l] = a[l, j];
+            bool improved = false;
+            for (int attempt = 0; attempt < 6 && !improved; attempt++)
+            {
+                var damped = (double[,])a.Clone();
+                for (int j = 0; j < q; j++) damped[j, j] += damping * a[j, j] + 1e-300;
+                var step = LinearFit.Solve(damped, b);
+                var trial = theta.Zip(step, (t, d) => t + d).ToArray(); // the scale's step is left to the refit
+                if (trial.Any(t => !double.IsFinite(t))) { damping *= 4; continue; }
+                var trialSummed = Summed(values(law.WithConstants(trial)));
+                double trialError = SquaredError(trialSummed);
+                if (trialError < error)
+                {
+                    bool converged = error - trialError <= 1e-12 * error;
+                    (theta, summed, error, improved) = (trial, trialSummed, trialError, true);
+                    damping = Math.Max(damping / 3, 1e-9);
+                    if (converged) return law.WithConstants(theta);
+                }
+                else damping *= 4;
+            }
+            if (!improved) break;
+        }
+        return law.WithConstants(theta);
+    }
+
+    /// <summary>The nonzero columns of a row of the design, ascending, and their values; returns how many.</summary>
+    int Row(int row, double summed, Span<int> column, Span<double> value)
+    {
+        int knots = basis.KnotMasses.Length, nz = 0;
+        var (segment, weight) = basis.Interval(row);
+        foreach (var (offset, g) in (ReadOnlySpan<(int, double)>)[(0, summed), (knots, summed / rowMass[row])])
+        {
+            column[nz] = offset + segment; value[nz++] = (1 - weight) * g;
+            if (knots > 1) { column[nz] = offset + segment + 1; value[nz++] = weight * g; }
+        }
+        if (velocity is not null)
+        {
+            column[nz] = 2 * knots; value[nz++] = velocity[row];
+            column[nz] = 2 * knots + 1; value[nz++] = velocity[row] / rowMass[row];
+        }
+        column[nz] = 2 * knots + (velocity is null ? 0 : 2); value[nz++] = 1;
+        return nz;
     }
 
     /// <summary>The law with its constants refitted to the accelerations, and its loss there.</summary>

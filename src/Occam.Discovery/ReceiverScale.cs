@@ -84,15 +84,9 @@ public sealed class ReceiverScale
         return s;
     }
 
-    /// <summary>Row <paramref name="i"/>'s basis of the factor times <paramref name="value"/>, into columns
-    /// <paramref name="offset"/> onward of <paramref name="x"/> (one per knot; the others are left as they are): a
-    /// least-squares design for s(m1)·value with the factor's knot values as coefficients.</summary>
-    public void Fill(int i, double value, double[,] x, int offset)
-    {
-        int j = segment[i];
-        x[i, offset + j] = (1 - weight[i]) * value;
-        if (KnotMasses.Length > 1) x[i, offset + j + 1] = weight[i] * value;
-    }
+    /// <summary>Row <paramref name="i"/>'s knot interval and the weight of its upper knot: s(m1) at the row is
+    /// (1 − weight)·s[segment] + weight·s[segment + 1], a least-squares design's two columns for s(m1)·value.</summary>
+    internal (int Segment, double Weight) Interval(int i) => (segment[i], weight[i]);
 
     /// <summary>The factor at row <paramref name="i"/>: linear between the knots of its interval.</summary>
     double At(int i, double[] factor) => Interpolate(factor, segment[i], weight[i]);

@@ -41,7 +41,15 @@ public static class DiscoveryReport
                 ["r2_vs_force_per_mass"] = Num(radial.R2VsForcePerMass),
                 ["best"] = Entry(radial.Best with { Expression = radial.Magnitude }),
                 ["selected_by"] = radial.AccelerationLoss is null ? "score on the search loss" : "accelerations",
-                ["pareto"] = Front(radial.Search, radial.AccelerationLoss),
+                ["refinement"] = radial.Refinement is not { } refinement ? null : new JsonObject
+                {
+                    ["rounds"] = refinement.Rounds,
+                    ["evaluations"] = refinement.Evaluations,
+                    ["seconds"] = Num(refinement.Elapsed.TotalSeconds),
+                    ["stop_reason"] = refinement.StopReason,
+                    ["selected"] = refinement.Pareto.Any(e => ReferenceEquals(e, radial.Best)),
+                },
+                ["pareto"] = Front(radial.Search, radial.AccelerationLoss, radial.Refinement),
                 ["receiver_factor"] = radial.ReceiverFactor?.ToInfix(),
                 ["receiver_scale"] = radial.Scale is not { } scale ? null : new JsonObject
                 {
@@ -108,11 +116,15 @@ public static class DiscoveryReport
         ["equation"] = e.Infix, ["sympy"] = e.Sympy, ["latex"] = e.Latex, ["complexity"] = e.Complexity, ["loss"] = Num(e.Loss),
     };
 
-    static JsonArray Front(Occam.Symbolic.SymbolicRegressionResult search, double[]? accelerationLoss = null) =>
+    /// <summary>The front's entries; with a <paramref name="refinement"/>, each says which search found it ("messages" or
+    /// "accelerations").</summary>
+    static JsonArray Front(Occam.Symbolic.SymbolicRegressionResult search, double[]? accelerationLoss = null,
+        Occam.Symbolic.SymbolicRegressionResult? refinement = null) =>
         new(search.Pareto.Select((p, i) =>
         {
             var entry = new JsonObject { ["complexity"] = p.Complexity, ["loss"] = Num(p.Loss), ["equation"] = p.Infix };
             if (accelerationLoss is not null) entry["acceleration_loss"] = Num(accelerationLoss[i]);
+            if (refinement is not null) entry["found_on"] = refinement.Pareto.Any(e => ReferenceEquals(e, p)) ? "accelerations" : "messages";
             return (JsonNode)entry;
         }).ToArray());
 
@@ -205,6 +217,14 @@ public static class DiscoveryReport
                         "The law's constants are those of that fit.");
                     md.AppendLine();
                 }
+                if (radial.Refinement is { } refinement)
+                {
+                    md.AppendLine($"No law the messages' searches found was exact on the accelerations, so a refinement ran: a search whose loss is " +
+                        $"that fit's residual, warm-started from their front ({refinement.Rounds} rounds, {refinement.Evaluations} evaluations, " +
+                        $"{F(refinement.Elapsed.TotalSeconds, "F1")} s, {refinement.StopReason}). Its laws are marked † in the front below; the selected law " +
+                        (refinement.Pareto.Any(e => ReferenceEquals(e, radial.Best)) ? "is one of them." : "is not."));
+                    md.AppendLine();
+                }
                 md.AppendLine(radial.ReceiverFactor is { } factor
                     ? $"Receiver-mass factor `{factor.ToInfix()}`; law `{radial.Law.ToInfix()}`."
                     : "No factor of h that depends on m₁ alone was separated; the law is h.");
@@ -265,7 +285,8 @@ public static class DiscoveryReport
             for (int i = 0; i < search.Pareto.Count; i++)
             {
                 var p = search.Pareto[i];
-                md.AppendLine($"| {p.Complexity} | {F(p.Loss, "G4")} | `{p.Infix}` |" + (judged is null ? "" : $" {F(judged[i], "G4")} |"));
+                bool refined = d.Radial is { Refinement: { } rf } && ReferenceEquals(d.Radial.Search, search) && rf.Pareto.Any(e => ReferenceEquals(e, p));
+                md.AppendLine($"| {p.Complexity} | {F(p.Loss, "G4")} | `{p.Infix}`{(refined ? " †" : "")} |" + (judged is null ? "" : $" {F(judged[i], "G4")} |"));
             }
         }
         AtomicFile.WriteText(Path.Combine(directory, "report.md"), md.ToString());

@@ -40,9 +40,12 @@ public sealed record DistilledComponent(ComponentFit Fit, ParetoEntry Best, Symb
 /// (constants refitted to the accelerations, floored at the data's precision); null when the record has no accelerations.</param>
 /// <param name="SoftenedLaw"><paramref name="Law"/> as the search wrote it, in the softened distance: on the pair features, with
 /// r standing for r + ε (<see cref="MessageRecord.SoftenedFeatures"/> evaluates it); null when not given.</param>
+/// <param name="Refinement">The refinement on the accelerations (<see cref="DiscoveryOptions.RefineRounds"/>), when it ran:
+/// its front's entries, each with its loss on the messages, are among <paramref name="Search"/>'s; null when it did not
+/// run.</param>
 public sealed record RadialDistillation(SymbolicRegressionResult Search, double R2VsForce, double R2VsForcePerMass,
     ParetoEntry Best, Expression Magnitude, Expression? ReceiverFactor, Expression Law, Expression[] Axes, ReceiverScaleFit? Scale,
-    double[]? AccelerationLoss = null, Expression? SoftenedLaw = null);
+    double[]? AccelerationLoss = null, Expression? SoftenedLaw = null, SymbolicRegressionResult? Refinement = null);
 
 /// <summary>The check of the recovered expressions against the known law on fresh edges.</summary>
 /// <param name="Recovered">True when both checks pass.</param>

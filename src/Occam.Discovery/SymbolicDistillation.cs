@@ -40,14 +40,18 @@ public static class SymbolicDistillation
     /// <param name="searchTimeLimit">Wall-clock cap of each symbolic regression in place of the stored options' (null: theirs).</param>
     /// <param name="searchOperators">The searches' operators in place of the stored options' (null: theirs; see
     /// <see cref="DiscoveryOptions.SymbolicOperators"/>).</param>
+    /// <param name="refineRounds">Rounds of the refinement on the accelerations in place of the stored options' (null: theirs;
+    /// see <see cref="DiscoveryOptions.RefineRounds"/>).</param>
     public static DiscoveryResult AnalyzeDirectory(string directory, ParticleDataset? dataset, IProgress<DiscoveryProgress>? progress = null,
-        CancellationToken cancel = default, int? searchRounds = null, TimeSpan? searchTimeLimit = null, IReadOnlyList<string>? searchOperators = null)
+        CancellationToken cancel = default, int? searchRounds = null, TimeSpan? searchTimeLimit = null, IReadOnlyList<string>? searchOperators = null,
+        int? refineRounds = null)
     {
         var clock = Stopwatch.StartNew();
         var options = TrainStage.ReadOptions(directory);
         if (searchRounds is int rounds) options = options with { SymbolicRounds = rounds };
         if (searchTimeLimit is TimeSpan limit) options = options with { SymbolicTimeLimit = limit };
         if (searchOperators is not null) options = options with { SymbolicOperators = searchOperators };
+        if (refineRounds is int refine) options = options with { RefineRounds = refine };
         if (dataset is not null && (dataset.Dim != options.Dim || dataset.Bodies != options.Bodies))
             throw new InvalidDataException($"the data is {dataset.Dim}D with {dataset.Bodies} bodies but the model was trained on {options.Dim}D with {options.Bodies}");
         var data = DataStage.Training(options, dataset, progress, cancel);

@@ -200,6 +200,16 @@ public sealed partial class Expression : IEquatable<Expression>
         return result;
     }
 
+    /// <summary>Evaluates on every row of <paramref name="rows"/>, prepared once for many expressions.</summary>
+    public double[] Evaluate(EvaluationRows rows)
+    {
+        if (MaxVariableIndex >= rows.Data.Features)
+            throw new ArgumentException($"expression uses variable {MaxVariableIndex} but the data has {rows.Data.Features} column(s)");
+        var result = new double[rows.Data.Rows];
+        new Evaluator<double>(operators: operators).Evaluate(nodes, rows.Data, result);
+        return result;
+    }
+
     /// <summary>Symbolic partial derivative with respect to variable <paramref name="variableIndex"/>, simplified.</summary>
     /// <exception cref="ArgumentException">The expression is deeper than <see cref="MaxDepth"/>, or its derivative would have
     /// more than <see cref="MaxDerivativeNodes"/> nodes.</exception>
@@ -441,4 +451,14 @@ internal static class Postfix
         }
         return sp == 0 ? 0 : stack[0];
     }
+}
+
+/// <summary>Rows of variables (rows × variables) laid out once for <see cref="Expression.Evaluate(EvaluationRows)"/>: for
+/// evaluating many expressions on the same data, e.g. in a constant fit's inner loop.</summary>
+public sealed class EvaluationRows(double[,] x)
+{
+    internal Dataset<double> Data { get; } = Dataset<double>.FromRows(x);
+
+    /// <summary>The number of rows.</summary>
+    public int Rows => Data.Rows;
 }

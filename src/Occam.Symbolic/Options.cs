@@ -175,6 +175,14 @@ public sealed record SymbolicRegressionOptions
     public double HuberDelta { get; init; } = 1.0;
     /// <summary>Custom loss; replaces <see cref="Loss"/> when set.</summary>
     public CustomLoss? CustomLoss { get; init; }
+    /// <summary>
+    /// Fits an equation's constants in place of Levenberg–Marquardt on the targets, wherever the search optimises constants:
+    /// given the equation (over <see cref="VariableNames"/>), returns it with its constants changed and nothing else (a
+    /// result of another shape, or an exception, leaves the constants as they were). For a <see cref="CustomLoss"/> whose
+    /// optimum the targets do not give, such as a loss on sums of the predictions. Must be deterministic and thread-safe;
+    /// like a custom loss, it cannot be sent to cluster members.
+    /// </summary>
+    public Func<Expression, Expression>? ConstantFit { get; init; }
     /// <summary>Per-row weights of the loss.</summary>
     public IReadOnlyList<double>? Weights { get; init; }
     /// <summary>Progress reports, once per round.</summary>

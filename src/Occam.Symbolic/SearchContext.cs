@@ -15,12 +15,14 @@ internal sealed class SearchContext
     public readonly double meanLoss; // the loss of the constant mean: the fallback member's
     public readonly Mutator mut;
     public readonly bool allowNeg;
+    readonly IReadOnlyList<string> names; // the variables' names, for ConstantFit's expressions
 
     public SearchContext(Dataset<double> data, SymbolicRegressionOptions options)
     {
         o = options;
         this.data = data;
         cfg = new SearchConfig(options, data.Features);
+        names = options.VariableNames ?? Enumerable.Range(0, data.Features).Select(i => $"x{i}").ToArray();
         mut = new Mutator(cfg);
         allowNeg = cfg.Unary.Any(n => n.Op == OpCode.Neg);
         optData = data.Rows <= o.OptimizerMaxRows ? data : data.Subset(StridedRows(data.Rows, o.OptimizerMaxRows));
@@ -75,8 +77,28 @@ internal sealed class SearchContext
         out long evaluations, Dataset<double>? rows = null)
     {
         var copy = (Node[])nodes.Clone();
-        opt.Optimize(copy, rng, o.OptimizerIterations, restarts, out evaluations);
+        if (o.ConstantFit is { } fit)
+        {
+            copy = FittedBy(fit, copy);
+            evaluations = 1;
+        }
+        else opt.Optimize(copy, rng, o.OptimizerIterations, restarts, out evaluations);
         return Evaluate(copy, ev, birth, out _, rows);
+    }
+
+    /// <summary>The nodes with their constants as <paramref name="fit"/> sets them (<see cref="SymbolicRegressionOptions.ConstantFit"/>);
+    /// unchanged when it fails or changes anything else.</summary>
+    Node[] FittedBy(Func<Expression, Expression> fit, Node[] nodes)
+    {
+        try
+        {
+            var fitted = fit(new Expression(nodes, names, cfg.CustomOperators, trusted: true)).Nodes;
+            if (fitted.Length != nodes.Length) return nodes;
+            for (int i = 0; i < nodes.Length; i++)
+                if (nodes[i].Op == OpCode.Constant ? fitted[i].Op != OpCode.Constant : !fitted[i].Equals(nodes[i])) return nodes;
+            return fitted.ToArray();
+        }
+        catch (Exception) { return nodes; }
     }
 
     /// <summary>Whether islands evaluate on mini-batches (<see cref="SymbolicRegressionOptions.BatchSize"/>).</summary>

@@ -16,6 +16,8 @@ internal static class SearchSession
     {
         if (o.CustomLoss is not null)
             throw new NotSupportedException("a custom loss is a compiled function and cannot be sent to cluster members; use a built-in loss (l2, l1, huber)");
+        if (o.ConstantFit is not null)
+            throw new NotSupportedException("a constant fit is a compiled function and cannot be sent to cluster members");
         var used = o.BinaryOperators.Concat(o.UnaryOperators).ToHashSet();
         using var ms = new MemoryStream();
         using (var w = new BinaryWriter(ms))

@@ -136,6 +136,15 @@ public sealed class ClusterSearchTests
         Assert.Contains("'compiledsquash' was made from a compiled function", e.Message);
     }
 
+    [Fact]
+    public void A_constant_fit_cannot_go_to_the_cluster_and_says_so()
+    {
+        using var cluster = LocalCluster.Start(0);
+        var o = Options(1) with { IslandRunner = cluster.Head.Runner, ConstantFit = e => e };
+        var e = Assert.Throws<NotSupportedException>(() => Fit(o));
+        Assert.Contains("constant fit is a compiled function", e.Message);
+    }
+
     sealed class SyncProgress(Action<SymbolicRegressionProgress> report) : IProgress<SymbolicRegressionProgress>
     {
         public void Report(SymbolicRegressionProgress value) => report(value);

@@ -442,6 +442,39 @@ public sealed class SearchDeterminismAndFeatureTests
     }
 
     [Fact]
+    public void A_constant_fit_replaces_least_squares_on_the_targets()
+    {
+        // The custom loss compares the predictions with 2·y, which least squares on y cannot see: there x0·c + d fits
+        // 3·x0 + 1. A ConstantFit that fits the constants to 2·y (least squares there, SymbolicRegression.FitConstants)
+        // is what the search uses instead, so the front's x0·c + d reaches 6·x0 + 2 without the compass polish (3 passes
+        // at 1e-4, too coarse for 1e-9). A fit that returns another shape, or throws, leaves the constants as they were.
+        var x = new double[41, 1];
+        var y = new double[41];
+        for (int i = 0; i < 41; i++) (x[i, 0], y[i]) = (0.1 * i - 2, 3 * (0.1 * i - 2) + 1);
+        var twice = y.Select(v => 2 * v).ToArray();
+        int calls = 0;
+        var options = new SymbolicRegressionOptions
+        {
+            Seed = 1, Threads = 1, MaxEvaluations = 3_000, BinaryOperators = ["+", "*"], UnaryOperators = [],
+            CustomLoss = (p, _, _) => { double s = 0; for (int i = 0; i < p.Length; i++) s += Math.Abs(p[i] - twice[i]); return s / p.Length; },
+            WarmStart = [Expression.Parse("x0 * 0.5 + 0.5", ["x0"])],
+        };
+        var fitted = SymbolicRegression.Fit(x, y, options with
+        {
+            ConstantFit = e => { Interlocked.Increment(ref calls); return SymbolicRegression.FitConstants(e, x, twice).Expression; },
+        });
+        Assert.True(calls > 10, $"{calls} calls");
+        Assert.True(fitted.Pareto.Min(e => e.Loss) < 1e-9, $"best {fitted.Best.Expression}: loss {fitted.Best.Loss}");
+
+        foreach (Func<Expression, Expression> broken in new Func<Expression, Expression>[] { _ => Expression.Parse("x0", ["x0"]), _ => throw new InvalidOperationException() })
+        {
+            var r = SymbolicRegression.Fit(x, y, options with { ConstantFit = broken });
+            Assert.All(r.Pareto, e => Assert.Equal(e.Loss, options.CustomLoss!(e.Expression.Evaluate(x), y, []), 1e-12));
+            Assert.Contains(r.Pareto, e => e.Expression.Constants.Length > 0);
+        }
+    }
+
+    [Fact]
     public void Cancellation_stops_between_rounds_and_returns_the_front_so_far()
     {
         // Cancelled from the progress report of round 3: the search finishes that round's checks and stops, with the

@@ -1,0 +1,54 @@
+using Occam.Physics;
+using Occam.Symbolic;
+
+namespace Occam.Discovery.Tests;
+
+public sealed class RefinementTests
+{
+    /// <summary>
+    /// Messages that resemble a law without being it, as a network's do, over exact accelerations: the inverse-square
+    /// potential U = m1·m2/r'² pushes with 2·m1·m2/r'³, and the messages carry exp(−2r')/r', which falls off alike over the
+    /// data but leaves out the sender's mass, so no law on the messages' front reaches the judge's floor. The refinement on the accelerations, which runs because no front law
+    /// reaches the judge's floor, finds m2/r'³; without it the selected law is a lookalike.
+    /// </summary>
+    [Fact]
+    public void The_refinement_on_the_accelerations_finds_the_law_the_messages_only_resemble()
+    {
+        var system = ParticleSystem.FromName("custom", "m1*m2/(r*r)");
+        var record = AccelerationJudgeTests.Graphs(system, 150, seed: 11, recordVelocities: false, softening: ParticleSystem.DefaultSoftening);
+        var soft = record.SoftenedFeatures();
+        var messages = new double[record.Edges, 2];
+        for (int e = 0; e < record.Edges; e++)
+        {
+            double h = Math.Exp(-2 * soft[e, 2]) / soft[e, 2];
+            for (int d = 0; d < 2; d++) messages[e, d] = h * record.Features[e, d] / record.Features[e, 2];
+        }
+        record = new MessageRecord
+        {
+            Dim = 2, FeatureNames = record.FeatureNames, Features = record.Features, Messages = messages, Force = record.Force,
+            Potential = record.Potential, ReceiverMass = record.ReceiverMass, Receiver = record.Receiver,
+            Accelerations = record.Accelerations, Softening = record.Softening,
+        };
+        var analysis = MessageAnalysis.Analyze(record);
+        var options = DiscoveryOptions.Quick with { SymbolicRounds = 3, Threads = 1, RefineRounds = 10 };
+        var discovery = DiscoverySystem.Of(system);
+        var truth = Expression.Parse("m2 / (r*r*r)", record.FeatureNames).Evaluate(soft);
+
+        var refined = DistilStage.Run(record, analysis, discovery, hamiltonian: false, options).Radial!;
+        Assert.True(refined.Refinement is not null, $"no refinement; law {refined.SoftenedLaw}, judged {string.Join(", ", refined.AccelerationLoss!.Select(v => v.ToString("G3")))}");
+        Assert.Contains(refined.Best, refined.Refinement!.Pareto);
+        Assert.True(FitR2(refined.SoftenedLaw!.Evaluate(soft), truth) > 1 - 1e-9, $"law {refined.SoftenedLaw}");
+
+        var plain = DistilStage.Run(record, analysis, discovery, hamiltonian: false, options with { RefineRounds = 0 }).Radial!;
+        Assert.Null(plain.Refinement);
+        Assert.True(FitR2(plain.SoftenedLaw!.Evaluate(soft), truth) < 1 - 1e-6, $"law {plain.SoftenedLaw}");
+    }
+
+    /// <summary>R² of the least-squares scale-and-offset fit of <paramref name="values"/> onto <paramref name="truth"/>.</summary>
+    static double FitR2(double[] values, double[] truth)
+    {
+        var x = new double[values.Length, 1];
+        for (int i = 0; i < values.Length; i++) x[i, 0] = double.IsFinite(values[i]) ? values[i] : 0;
+        return LinearFit.Fit(x, truth).R2;
+    }
+}
