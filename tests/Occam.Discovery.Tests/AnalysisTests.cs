@@ -97,6 +97,31 @@ public sealed class AnalysisTests
     }
 
     [Fact]
+    public void The_form_check_fails_a_many_constant_lookalike_that_holds_to_a_millionth()
+    {
+        // morse U = (1 − exp(1 − r'))², force magnitude 2·exp(1 − r')·(exp(1 − r') − 1) (sign aside). The refinement found
+        // (r' − 1.0)/(−0.89 − (0.43 + exp(1.045·r'))·r'), whose five constants refit it to 1 − R² ≈ 10⁻⁷ over the data: it
+        // passed the earlier tolerance 10⁻⁶ and must not pass this one. The law's own form, constants off, passes.
+        var system = ParticleSystem.FromName("custom", "(1-exp(1-r))^2");
+        var fresh = SyntheticRecord(system, 3000, seed: 6, rMin: 0.1, rMax: 3, softening: 0.01);
+        var wide = SyntheticRecord(system, 3000, seed: 7, rMin: 0.1, rMax: 6, softening: 0.01);
+        var names = fresh.FeatureNames;
+        RecoveryCheck Check(string softenedMagnitude)
+        {
+            var law = Expression.Parse(softenedMagnitude, names);
+            var pair = fresh.OnPairFeatures(law);
+            Expression[] axes = [pair * Expression.Variable("dx", names) / Expression.Variable("r", names),
+                pair * Expression.Variable("dy", names) / Expression.Variable("r", names)];
+            return JudgeStage.CheckForm(JudgeStage.CheckRecovery(axes, fresh, DiscoverySystem.Of(system), hamiltonian: false), law, fresh, wide);
+        }
+        var law = Check("exp(1.003 - r) * (exp(0.998 - r) - 1)");
+        Assert.True(law.Recovered, law.Reason);
+        var lookalike = Check("(-0.999951646250251 + r) / (-0.888854696995019 + (-0.43020337147703647 - exp(1.0450002369683014 * r)) * r)");
+        Assert.True(1 - lookalike.FormR2!.Value < 1e-5, $"1 − R² {1 - lookalike.FormR2}: not the close lookalike this test is about");
+        Assert.False(lookalike.Recovered, $"1 − R² {1 - lookalike.FormR2}, {1 - lookalike.FormR2Wide}");
+    }
+
+    [Fact]
     public void Recovery_needs_the_form_to_hold_at_twice_the_spread()
     {
         // Spring: F = −(r' − 1)·Δ/r. Over 0.8 ≤ r ≤ 1.4 the wrong power r² − 1 = (r − 1)(r + 1) passes the in-range fit;
