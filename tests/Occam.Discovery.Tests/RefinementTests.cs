@@ -44,6 +44,30 @@ public sealed class RefinementTests
         Assert.True(FitR2(plain.SoftenedLaw!.Evaluate(soft), truth) < 1 - 1e-6, $"law {plain.SoftenedLaw}");
     }
 
+    [Fact]
+    public void A_selected_law_drops_what_the_accelerations_do_not_need()
+    {
+        // inverse-square: the softened form m2/(c·r³ + m2) refits to the law as c grows (c = 7.2·10⁹ at seed 0) and prunes
+        // to m2/(c·r³); the exact spring law r − 0.99 (damped, with its damping fitted beside it) keeps its offset, and a
+        // law that is not exact is never pruned to something worse.
+        var system = ParticleSystem.FromName("custom", "m1*m2/(r*r)");
+        var record = AccelerationJudgeTests.Graphs(system, 150, seed: 11, recordVelocities: false, softening: ParticleSystem.DefaultSoftening);
+        var judge = AccelerationJudge.Create(record, 0.1)!;
+        var soft = record.SoftenedFeatures();
+        var (softened, loss) = judge.Refit(Expression.Parse("m2 / (7.2e9*r*r*r + m2)", record.FeatureNames));
+        var pruned = DistilStage.Pruned(softened, loss, judge, soft);
+        Assert.DoesNotContain("+", pruned.ToInfix());
+        Assert.True(pruned.Complexity < softened.Complexity, $"{pruned}");
+        Assert.True(FitR2(pruned.Evaluate(soft), Expression.Parse("m2 / (r*r*r)", record.FeatureNames).Evaluate(soft)) > 1 - 1e-12, $"{pruned}");
+
+        var damped = AccelerationJudgeTests.Graphs(ParticleSystem.Damped, 150, seed: 5);
+        var dampedJudge = AccelerationJudge.Create(damped, 0.1)!;
+        var (spring, springLoss) = dampedJudge.Refit(Expression.Parse("r - 0.99", damped.FeatureNames));
+        Assert.Equal(spring.ToInfix(), DistilStage.Pruned(spring, springLoss, dampedJudge, damped.Features).ToInfix());
+        var (off, offLoss) = dampedJudge.Refit(Expression.Parse("r * r - 0.99", damped.FeatureNames));
+        Assert.True(dampedJudge.Loss(DistilStage.Pruned(off, offLoss, dampedJudge, damped.Features)) <= offLoss);
+    }
+
     /// <summary>R² of the least-squares scale-and-offset fit of <paramref name="values"/> onto <paramref name="truth"/>.</summary>
     static double FitR2(double[] values, double[] truth)
     {

@@ -361,8 +361,9 @@ public static class DistilStage
         var (selected, (factor, law)) = splits[best];
         if (refits is not null)
         {
-            // The law keeps the constants it was judged with: fitted to the data, not to the network's flaws.
-            law = refits[best].Law;
+            // The law keeps the constants it was judged with: fitted to the data, not to the network's flaws; and it drops
+            // what the accelerations do not need.
+            law = Pruned(refits[best].Law, refits[best].Loss, judge!, record.SoftenedFeatures());
             selected = factor is null ? law : factor * law;
         }
         ReceiverScaleFit? scaleFit = null;
@@ -387,6 +388,50 @@ public static class DistilStage
 
         static int IndexOf(IReadOnlyList<ParetoEntry> pareto, ParetoEntry entry) =>
             Enumerable.Range(0, pareto.Count).First(i => ReferenceEquals(pareto[i], entry));
+    }
+
+    /// <summary>
+    /// The law with each binary operation in turn replaced by one of its operands, its constants refitted to the
+    /// accelerations (<see cref="AccelerationJudge.FitConstants"/>), wherever that judges no worse, repeated while it
+    /// shrinks. No worse: a loss at most the law's own <paramref name="loss"/>, or at most twice it when that is below the
+    /// floor (exact forms differ there by their constants' rounding; a lookalike within the floor scores 100× and more above
+    /// the law, so the floor itself is no bound). The messages' forms carry the network's softening, which the constants
+    /// can refit away without removing it from the printed law: inverse-square, seed 0, selected m2/(7.2·10⁹·r³ + m2)
+    /// (loss 0.0255 of the floor), m2/r³ once the "+ m2" is dropped (0.0257).
+    /// </summary>
+    internal static Expression Pruned(Expression law, double loss, AccelerationJudge judge, double[,] features)
+    {
+        double limit = loss <= judge.Floor ? 2 * loss : loss;
+        for (bool shrunk = true; shrunk;)
+        {
+            shrunk = false;
+            var nodes = law.Nodes.ToArray();
+            var start = SubtreeStarts(nodes);
+            for (int i = 0; i < nodes.Length && !shrunk; i++)
+            {
+                if (nodes[i].Arity != 2) continue;
+                int right = i - 1, left = start[right] - 1;
+                foreach (var (from, to) in new[] { (start[left], left), (start[right], right) })
+                {
+                    var postfix = nodes[..start[i]].Concat(nodes[from..(to + 1)]).Concat(nodes[(i + 1)..]);
+                    var variant = new Expression(postfix, law.VariableNames, law.CustomOperators);
+                    var fitted = judge.FitConstants(variant, e => e.Evaluate(features));
+                    if (!(judge.Loss(fitted) <= limit)) continue;
+                    (law, shrunk) = (fitted, true);
+                    break;
+                }
+            }
+        }
+        return law;
+
+        // the index of the first node of the subtree that ends at each node
+        static int[] SubtreeStarts(Node[] nodes)
+        {
+            var start = new int[nodes.Length];
+            for (int i = 0; i < nodes.Length; i++)
+                start[i] = nodes[i].Arity switch { 0 => i, 1 => start[i - 1], _ => start[start[i - 1] - 1] };
+            return start;
+        }
     }
 
     /// <summary>
