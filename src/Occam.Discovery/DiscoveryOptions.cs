@@ -106,7 +106,7 @@ public sealed record DiscoveryOptions
     /// <see cref="DistilStage.RefineUnary"/> (or <see cref="SymbolicOperators"/> when set); it stops at the round where a law
     /// reaches the floor. The messages carry the network's flaws, so forms that copy them rank above the law on the
     /// messages, while the accelerations are exact: potential matrix, seed 0, the six laws the message searches missed
-    /// all lie at 0.003–0.014 of the floor on the accelerations against 46× and more for the front's best (docs/discover.md).
+    /// all lie at 0.003–0.03 of the floor on the accelerations against 46× and more for the front's best (docs/discover.md).
     /// </summary>
     public int RefineRounds { get; init; } = 20;
     /// <summary>The most <see cref="RefineRounds"/> allowed.</summary>

@@ -60,6 +60,21 @@ public sealed class AnalysisTests
         Assert.Same(law, SyntheticRecord(ParticleSystem.R1, 50, seed: 1).OnPairFeatures(law));
     }
 
+    /// <summary>The recovery and form checks of a force magnitude (in the softened distance) against a 2D system's law on
+    /// fresh edges with 0.1 ≤ r ≤ 3 and, unless another <paramref name="record"/> is judged, at twice the spread.</summary>
+    static RecoveryCheck FormCheck(ParticleSystem system, string softenedMagnitude, MessageRecord? record = null)
+    {
+        var fresh = record ?? SyntheticRecord(system, 3000, seed: 6, rMin: 0.1, rMax: 3, softening: 0.01);
+        var wide = record is null ? SyntheticRecord(system, 3000, seed: 7, rMin: 0.1, rMax: 6, softening: 0.01) : null;
+        var names = fresh.FeatureNames;
+        var law = Expression.Parse(softenedMagnitude, names);
+        var pair = fresh.OnPairFeatures(law);
+        Expression[] axes = [pair * Expression.Variable("dx", names) / Expression.Variable("r", names),
+            pair * Expression.Variable("dy", names) / Expression.Variable("r", names)];
+        var check = JudgeStage.CheckRecovery(axes, fresh, DiscoverySystem.Of(system), hamiltonian: false);
+        return JudgeStage.CheckForm(check, law, fresh, wide);
+    }
+
     [Fact]
     public void The_form_check_passes_the_law_up_to_constants_and_fails_a_lookalike()
     {
@@ -68,19 +83,7 @@ public sealed class AnalysisTests
         // R² ≥ 0.99 rule; only the law passes the form check, its constants refined by the refit, at twice the range too.
         // The law's form in the plain distance fails it too.
         var system = ParticleSystem.FromName("custom", "exp(-r*r)");
-        var fresh = SyntheticRecord(system, 3000, seed: 6, rMin: 0.1, rMax: 3, softening: 0.01);
-        var wide = SyntheticRecord(system, 3000, seed: 7, rMin: 0.1, rMax: 6, softening: 0.01);
-        var names = fresh.FeatureNames;
-        RecoveryCheck Check(string softenedMagnitude, MessageRecord? record = null)
-        {
-            var judged = record ?? fresh;
-            var law = Expression.Parse(softenedMagnitude, names);
-            var pair = judged.OnPairFeatures(law);
-            Expression[] axes = [pair * Expression.Variable("dx", names) / Expression.Variable("r", names),
-                pair * Expression.Variable("dy", names) / Expression.Variable("r", names)];
-            var check = JudgeStage.CheckRecovery(axes, judged, DiscoverySystem.Of(system), hamiltonian: false);
-            return JudgeStage.CheckForm(check, law, judged, record is null ? wide : null);
-        }
+        RecoveryCheck Check(string softenedMagnitude, MessageRecord? record = null) => FormCheck(system, softenedMagnitude, record);
         // The law with a rate 0.4 % off (the refit may move constants by 1 %), and one 20 % off, which it may not.
         var exact = Check("3.7 * r / exp(1.004 * r * r)");
         Assert.True(exact.Recovered, exact.Reason);
@@ -103,17 +106,7 @@ public sealed class AnalysisTests
         // (r' − 1.0)/(−0.89 − (0.43 + exp(1.045·r'))·r'), whose five constants refit it to 1 − R² ≈ 10⁻⁷ over the data: it
         // passed the earlier tolerance 10⁻⁶ and must not pass this one. The law's own form, constants off, passes.
         var system = ParticleSystem.FromName("custom", "(1-exp(1-r))^2");
-        var fresh = SyntheticRecord(system, 3000, seed: 6, rMin: 0.1, rMax: 3, softening: 0.01);
-        var wide = SyntheticRecord(system, 3000, seed: 7, rMin: 0.1, rMax: 6, softening: 0.01);
-        var names = fresh.FeatureNames;
-        RecoveryCheck Check(string softenedMagnitude)
-        {
-            var law = Expression.Parse(softenedMagnitude, names);
-            var pair = fresh.OnPairFeatures(law);
-            Expression[] axes = [pair * Expression.Variable("dx", names) / Expression.Variable("r", names),
-                pair * Expression.Variable("dy", names) / Expression.Variable("r", names)];
-            return JudgeStage.CheckForm(JudgeStage.CheckRecovery(axes, fresh, DiscoverySystem.Of(system), hamiltonian: false), law, fresh, wide);
-        }
+        RecoveryCheck Check(string softenedMagnitude) => FormCheck(system, softenedMagnitude);
         var law = Check("exp(1.003 - r) * (exp(0.998 - r) - 1)");
         Assert.True(law.Recovered, law.Reason);
         var lookalike = Check("(-0.999951646250251 + r) / (-0.888854696995019 + (-0.43020337147703647 - exp(1.0450002369683014 * r)) * r)");
