@@ -180,7 +180,7 @@ public static class DistilStage
                 double loss = messageLoss?.Invoke(v, y, []) ?? v.Zip(y, (a, b) => Math.Abs(a - b)).Average();
                 return e with { Loss = double.IsFinite(loss) ? loss : double.PositiveInfinity };
             }).OrderBy(e => e.Complexity).ThenBy(e => e.Loss).ToArray();
-            return new SymbolicRegressionResult(pareto, pareto[0], passes.Sum(p => p.Evaluations), passes.Sum(p => p.Rounds),
+            return new SymbolicRegressionResult(pareto, pareto.FirstOrDefault() ?? messages.Best, passes.Sum(p => p.Evaluations), passes.Sum(p => p.Rounds),
                 TimeSpan.FromTicks(passes.Sum(p => p.Elapsed.Ticks)), string.Join("; ", passes.Select(p => p.StopReason)));
         }
 
