@@ -35,7 +35,7 @@ public sealed class AccelerationJudge
     internal const int RefitPasses = 5;
 
     readonly MessageRecord record;
-    readonly double[,] lawFeatures; // the pair features with r softened: a law's inputs
+    readonly EvaluationRows lawRows; // the pair features with r softened: a law's inputs
     readonly int[][] incoming; // per judged node, its incoming edges
     readonly double[] target; // per row (node, axis): the acceleration component
     readonly double[] rowMass; // per row: the node's mass
@@ -48,7 +48,7 @@ public sealed class AccelerationJudge
     {
         this.potential = potential;
         this.record = record;
-        lawFeatures = record.SoftenedFeatures();
+        lawRows = new EvaluationRows(record.SoftenedFeatures());
         this.incoming = incoming;
         this.target = target;
         this.rowMass = rowMass;
@@ -100,7 +100,7 @@ public sealed class AccelerationJudge
     }
 
     /// <summary>The loss of a law (in the pair features, r softened) with its constants as they are (+∞ when not finite).</summary>
-    public double Loss(Expression law) => Loss(law.Evaluate(lawFeatures));
+    public double Loss(Expression law) => Loss(law.Evaluate(lawRows));
 
     /// <summary>The loss of a law's values <paramref name="g"/>, one per recorded edge (+∞ when not finite).</summary>
     public double Loss(ReadOnlySpan<double> g)
@@ -119,9 +119,12 @@ public sealed class AccelerationJudge
     /// terms and the intercept), so the normal equations are accumulated from those alone, then equilibrated (each column
     /// scaled to unit diagonal) with a ridge of 10⁻¹² and solved.
     /// </summary>
-    double[] FitPrediction(double[] summed)
+    double[] FitPrediction(double[] summed) => Predict(summed, FitCoefficients(summed));
+
+    /// <summary>The prediction from the summed law with the coefficients <paramref name="fit"/> (<see cref="FitCoefficients"/>).</summary>
+    double[] Predict(double[] summed, (double[] W, double[] Scale) fit)
     {
-        var (w, scale) = FitCoefficients(summed);
+        var (w, scale) = fit;
         int n = target.Length;
         Span<int> column = stackalloc int[7];
         Span<double> value = stackalloc double[7];
@@ -172,20 +175,19 @@ public sealed class AccelerationJudge
     }
 
     /// <summary>
-    /// Per row, the prediction's coefficient φ of the summed law G and the rest ψ, for the coefficients fitted to
-    /// <paramref name="summed"/>: prediction = φ·G + ψ. For a potential's force φ = 1 and ψ = 0 (<see cref="Summed"/> has
-    /// divided by the receiver's mass).
+    /// Per row, the prediction's coefficient φ of the summed law G and the rest ψ, for the coefficients <paramref name="fit"/> of
+    /// the summed law (<see cref="FitCoefficients"/>; null for a potential): prediction = φ·G + ψ. For a potential's force
+    /// φ = 1 and ψ = 0 (<see cref="Summed"/> has divided by the receiver's mass).
     /// </summary>
-    (double[] Phi, double[] Psi) Linearise(double[] summed)
+    (double[] Phi, double[] Psi) Linearise((double[] W, double[] Scale)? fit)
     {
         int n = target.Length;
         var (phi, psi) = (new double[n], new double[n]);
-        if (potential)
+        if (fit is not var (w, scale))
         {
             Array.Fill(phi, 1.0);
             return (phi, psi);
         }
-        var (w, scale) = FitCoefficients(summed);
         Span<int> column = stackalloc int[7];
         Span<double> value = stackalloc double[7];
         for (int row = 0; row < n; row++)
@@ -220,14 +222,15 @@ public sealed class AccelerationJudge
     }
 
     /// <summary>The sum of squared residuals of the least-squares prediction from <paramref name="summed"/> (+∞ when null
-    /// or not finite).</summary>
-    double SquaredError(double[]? summed)
+    /// or not finite), and the coefficients fitted (null for a potential, or when <paramref name="summed"/> is).</summary>
+    (double Error, (double[] W, double[] Scale)? Fit) SquaredError(double[]? summed)
     {
-        if (summed is null) return double.PositiveInfinity;
-        var prediction = potential ? summed : FitPrediction(summed);
+        if (summed is null) return (double.PositiveInfinity, null);
+        (double[] W, double[] Scale)? fit = potential ? null : FitCoefficients(summed);
+        var prediction = fit is { } f ? Predict(summed, f) : summed;
         double sum = 0;
         for (int row = 0; row < target.Length; row++) sum += (target[row] - prediction[row]) * (target[row] - prediction[row]);
-        return double.IsFinite(sum) ? sum : double.PositiveInfinity;
+        return (double.IsFinite(sum) ? sum : double.PositiveInfinity, fit);
     }
 
     /// <summary>
@@ -248,12 +251,12 @@ public sealed class AccelerationJudge
         int k = theta.Length;
         if (k == 0) return law;
         var summed = Summed(values(law));
-        double error = SquaredError(summed);
+        var (error, fit) = SquaredError(summed); // each trial's coefficients serve the next step's linearisation
         if (!double.IsFinite(error)) return law;
         double damping = 1e-3;
         for (int it = 0; it < iterations; it++)
         {
-            var (phi, psi) = Linearise(summed!);
+            var (phi, psi) = Linearise(fit);
             int n = target.Length, q = k + 1;
             // the constants' columns, then the law's overall scale (φ·G): a constant that trades against the scale (c in
             // r − c) moves with it, where alone each step would be undone by the next refit of the coefficients
@@ -292,11 +295,11 @@ public sealed class AccelerationJudge
                 var trial = theta.Zip(step, (t, d) => t + d).ToArray(); // the scale's step is left to the refit
                 if (trial.Any(t => !double.IsFinite(t))) { damping *= 4; continue; }
                 var trialSummed = Summed(values(law.WithConstants(trial)));
-                double trialError = SquaredError(trialSummed);
+                var (trialError, trialFit) = SquaredError(trialSummed);
                 if (trialError < error)
                 {
                     bool converged = error - trialError <= 1e-12 * error;
-                    (theta, summed, error, improved) = (trial, trialSummed, trialError, true);
+                    (theta, summed, error, fit, improved) = (trial, trialSummed, trialError, trialFit, true);
                     damping = Math.Max(damping / 3, 1e-9);
                     if (converged) return law.WithConstants(theta);
                 }
@@ -325,6 +328,10 @@ public sealed class AccelerationJudge
         column[nz] = 2 * knots + (velocity is null ? 0 : 2); value[nz++] = 1;
         return nz;
     }
+
+    /// <summary><see cref="FitConstants(Expression, Func{Expression, double[]}, int)"/> for a law on the pair features (r
+    /// softened), as <see cref="Loss(Expression)"/> takes it.</summary>
+    public Expression FitConstants(Expression law, int iterations = 10) => FitConstants(law, e => e.Evaluate(lawRows), iterations);
 
     /// <summary>The law with its constants refitted to the accelerations, and its loss there.</summary>
     public (Expression Law, double Loss) Refit(Expression law) => SymbolicRegression.FitConstants(law, Loss, RefitPasses);

@@ -55,7 +55,7 @@ public sealed class RefinementTests
         var judge = AccelerationJudge.Create(record, 0.1)!;
         var soft = record.SoftenedFeatures();
         var (softened, loss) = judge.Refit(Expression.Parse("m2 / (7.2e9*r*r*r + m2)", record.FeatureNames));
-        var pruned = DistilStage.Pruned(softened, loss, judge, soft);
+        var pruned = DistilStage.Pruned(softened, loss, judge);
         Assert.DoesNotContain("+", pruned.ToInfix());
         Assert.True(pruned.Complexity < softened.Complexity, $"{pruned}");
         Assert.True(FitR2(pruned.Evaluate(soft), Expression.Parse("m2 / (r*r*r)", record.FeatureNames).Evaluate(soft)) > 1 - 1e-12, $"{pruned}");
@@ -63,9 +63,9 @@ public sealed class RefinementTests
         var damped = AccelerationJudgeTests.Graphs(ParticleSystem.Damped, 150, seed: 5);
         var dampedJudge = AccelerationJudge.Create(damped, 0.1)!;
         var (spring, springLoss) = dampedJudge.Refit(Expression.Parse("r - 0.99", damped.FeatureNames));
-        Assert.Equal(spring.ToInfix(), DistilStage.Pruned(spring, springLoss, dampedJudge, damped.Features).ToInfix());
+        Assert.Equal(spring.ToInfix(), DistilStage.Pruned(spring, springLoss, dampedJudge).ToInfix());
         var (off, offLoss) = dampedJudge.Refit(Expression.Parse("r * r - 0.99", damped.FeatureNames));
-        Assert.True(dampedJudge.Loss(DistilStage.Pruned(off, offLoss, dampedJudge, damped.Features)) <= offLoss);
+        Assert.True(dampedJudge.Loss(DistilStage.Pruned(off, offLoss, dampedJudge)) <= offLoss);
     }
 
     /// <summary>R² of the least-squares scale-and-offset fit of <paramref name="values"/> onto <paramref name="truth"/>.</summary>

@@ -363,7 +363,7 @@ public static class DistilStage
         {
             // The law keeps the constants it was judged with: fitted to the data, not to the network's flaws; and it drops
             // what the accelerations do not need.
-            law = Pruned(refits[best].Law, refits[best].Loss, judge!, record.SoftenedFeatures());
+            law = Pruned(refits[best].Law, refits[best].Loss, judge!);
             selected = factor is null ? law : factor * law;
         }
         ReceiverScaleFit? scaleFit = null;
@@ -392,14 +392,14 @@ public static class DistilStage
 
     /// <summary>
     /// The law with each binary operation in turn replaced by one of its operands, its constants refitted to the
-    /// accelerations (<see cref="AccelerationJudge.FitConstants"/>), wherever that judges no worse, repeated while it
+    /// accelerations (<see cref="AccelerationJudge.FitConstants(Expression, int)"/>), wherever that judges no worse, repeated while it
     /// shrinks. No worse: a loss at most the law's own <paramref name="loss"/>, or at most twice it when that is below the
     /// floor (exact forms differ there by their constants' rounding; a lookalike within the floor scores 100× and more above
     /// the law, so the floor itself is no bound). The messages' forms carry the network's softening, which the constants
     /// can refit away without removing it from the printed law: inverse-square, seed 0, selected m2/(7.2·10⁹·r³ + m2)
     /// (loss 0.0255 of the floor), m2/r³ once the "+ m2" is dropped (0.0257).
     /// </summary>
-    internal static Expression Pruned(Expression law, double loss, AccelerationJudge judge, double[,] features)
+    internal static Expression Pruned(Expression law, double loss, AccelerationJudge judge)
     {
         double limit = loss <= judge.Floor ? 2 * loss : loss;
         for (bool shrunk = true; shrunk;)
@@ -415,7 +415,7 @@ public static class DistilStage
                 {
                     var postfix = nodes[..start[i]].Concat(nodes[from..(to + 1)]).Concat(nodes[(i + 1)..]);
                     var variant = new Expression(postfix, law.VariableNames, law.CustomOperators);
-                    var fitted = judge.FitConstants(variant, e => e.Evaluate(features));
+                    var fitted = judge.FitConstants(variant);
                     if (!(judge.Loss(fitted) <= limit)) continue;
                     (law, shrunk) = (fitted, true);
                     break;
