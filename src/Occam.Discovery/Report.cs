@@ -49,7 +49,7 @@ public static class DiscoveryReport
                     ["stop_reason"] = refinement.StopReason,
                     ["selected"] = refinement.Pareto.Any(e => ReferenceEquals(e, radial.Best)),
                 },
-                ["pareto"] = Front(radial.Search, radial.AccelerationLoss, radial.Refinement),
+                ["pareto"] = Front(radial.Search, radial.AccelerationLoss, radial.Refinement, radial.Potentials),
                 ["receiver_factor"] = radial.ReceiverFactor?.ToInfix(),
                 ["receiver_scale"] = radial.Scale is not { } scale ? null : new JsonObject
                 {
@@ -57,6 +57,7 @@ public static class DiscoveryReport
                     ["factor"] = new JsonArray(scale.Factor.Select(v => (JsonNode?)Num(v)).ToArray()),
                 },
                 ["law"] = radial.Law.ToInfix(),
+                ["potential"] = SelectedPotential(d)?.ToInfix(),
             },
             ["axes"] = d.Radial is not { } r ? null : new JsonArray(r.Axes.Select(a => (JsonNode)a.ToInfix()).ToArray()),
         };
@@ -116,17 +117,28 @@ public static class DiscoveryReport
         ["equation"] = e.Infix, ["sympy"] = e.Sympy, ["latex"] = e.Latex, ["complexity"] = e.Complexity, ["loss"] = Num(e.Loss),
     };
 
-    /// <summary>The front's entries; with a <paramref name="refinement"/>, each says which search found it ("messages" or
-    /// "accelerations").</summary>
+    /// <summary>The front's entries; with a <paramref name="refinement"/>, each says which search found it ("messages",
+    /// "accelerations", or "potential" with the potential U whose −dU/dr it is).</summary>
     static JsonArray Front(Occam.Symbolic.SymbolicRegressionResult search, double[]? accelerationLoss = null,
-        Occam.Symbolic.SymbolicRegressionResult? refinement = null) =>
+        Occam.Symbolic.SymbolicRegressionResult? refinement = null, Occam.Symbolic.Expression?[]? potentials = null) =>
         new(search.Pareto.Select((p, i) =>
         {
             var entry = new JsonObject { ["complexity"] = p.Complexity, ["loss"] = Num(p.Loss), ["equation"] = p.Infix };
             if (accelerationLoss is not null) entry["acceleration_loss"] = Num(accelerationLoss[i]);
-            if (refinement is not null) entry["found_on"] = refinement.Pareto.Any(e => ReferenceEquals(e, p)) ? "accelerations" : "messages";
+            if (refinement is not null)
+                entry["found_on"] = potentials?[i] is not null ? "potential" : refinement.Pareto.Any(e => ReferenceEquals(e, p)) ? "accelerations" : "messages";
+            if (potentials?[i] is { } u) entry["potential"] = u.ToInfix();
             return (JsonNode)entry;
         }).ToArray());
+
+    /// <summary>The pair potential U whose −dU/dr the selected law is (on the pair features, r + ε written out), when the
+    /// refinement found it so; null otherwise.</summary>
+    static Occam.Symbolic.Expression? SelectedPotential(DistillationResult d)
+    {
+        if (d.Radial is not { Potentials: { } potentials } radial) return null;
+        int best = Enumerable.Range(0, potentials.Length).FirstOrDefault(i => ReferenceEquals(radial.Search.Pareto[i], radial.Best), -1);
+        return best < 0 || potentials[best] is not { } u ? null : d.Record.OnPairFeatures(u.OnVariables(d.Record.FeatureNames));
+    }
 
     /// <summary>The searches that ran: one on the force frame's magnitude, or else one per component (label, file-name key, result).</summary>
     static IEnumerable<(string Label, string Key, Occam.Symbolic.SymbolicRegressionResult Search)> Searches(DistillationResult d) =>
@@ -222,8 +234,15 @@ public static class DiscoveryReport
                     md.AppendLine($"No law the messages' searches found was exact on the accelerations, so a refinement ran: a search whose loss is " +
                         $"that fit's residual, warm-started from their front ({refinement.Rounds} rounds, {refinement.Evaluations} evaluations, " +
                         $"{F(refinement.Elapsed.TotalSeconds, "F1")} s, {refinement.StopReason}). Its laws are marked † in the front below; the selected law " +
-                        (refinement.Pareto.Any(e => ReferenceEquals(e, radial.Best)) ? "is one of them." : "is not."));
+                        (refinement.Pareto.Any(e => ReferenceEquals(e, radial.Best)) ? "is one of them." : "is not.") +
+                        (radial.Potentials?.Any(u => u is not null) == true ? " Those marked ‡ were found as pair potentials U, searched with the " +
+                            "force −dU/dr judged, and are written as that force." : ""));
                     md.AppendLine();
+                    if (SelectedPotential(d) is { } potential)
+                    {
+                        md.AppendLine($"The selected law is −dU/dr of the pair potential U = `{potential.ToInfix()}` (up to scale and an additive constant).");
+                        md.AppendLine();
+                    }
                 }
                 md.AppendLine(radial.ReceiverFactor is { } factor
                     ? $"Receiver-mass factor `{factor.ToInfix()}`; law `{radial.Law.ToInfix()}`."
@@ -286,7 +305,9 @@ public static class DiscoveryReport
             {
                 var p = search.Pareto[i];
                 bool refined = d.Radial is { Refinement: { } rf } && ReferenceEquals(d.Radial.Search, search) && rf.Pareto.Any(e => ReferenceEquals(e, p));
-                md.AppendLine($"| {p.Complexity} | {F(p.Loss, "G4")} | `{p.Infix}`{(refined ? " †" : "")} |" + (judged is null ? "" : $" {F(judged[i], "G4")} |"));
+                var potential = refined ? d.Radial!.Potentials?[i] : null;
+                md.AppendLine($"| {p.Complexity} | {F(p.Loss, "G4")} | `{p.Infix}`{(refined ? potential is null ? " †" : $" ‡ (−dU/dr, U = `{potential.ToInfix()}`)" : "")} |" +
+                    (judged is null ? "" : $" {F(judged[i], "G4")} |"));
             }
         }
         AtomicFile.WriteText(Path.Combine(directory, "report.md"), md.ToString());

@@ -43,9 +43,13 @@ public sealed record DistilledComponent(ComponentFit Fit, ParetoEntry Best, Symb
 /// <param name="Refinement">The refinement on the accelerations (<see cref="DiscoveryOptions.RefineRounds"/>), when it ran:
 /// its front's entries, each with its loss on the messages, are among <paramref name="Search"/>'s; null when it did not
 /// run.</param>
+/// <param name="Potentials">Per entry of <paramref name="Search"/>'s front, the pair potential U whose force −dU/dr is its law,
+/// on the search's variables as its equation is (r the softened distance), for the laws the refinement found as potentials;
+/// null for the others, and null when the refinement did not run.</param>
 public sealed record RadialDistillation(SymbolicRegressionResult Search, double R2VsForce, double R2VsForcePerMass,
     ParetoEntry Best, Expression Magnitude, Expression? ReceiverFactor, Expression Law, Expression[] Axes, ReceiverScaleFit? Scale,
-    double[]? AccelerationLoss = null, Expression? SoftenedLaw = null, SymbolicRegressionResult? Refinement = null);
+    double[]? AccelerationLoss = null, Expression? SoftenedLaw = null, SymbolicRegressionResult? Refinement = null,
+    Expression?[]? Potentials = null);
 
 /// <summary>The check of the recovered expressions against the known law on fresh edges.</summary>
 /// <param name="Recovered">True when both checks pass.</param>
