@@ -53,8 +53,8 @@ internal static class OptionValues
     public static Option<int?> RefineRounds(string defaults) =>
         new("--refine-rounds")
         {
-            Description = "Rounds of the refinement on the accelerations, a search whose loss is the acceleration judge's, run when no law "
-                + $"found on the messages is exact there; 0 switches it off ({defaults}).",
+            Description = "Rounds of the refinement on the accelerations, searches for the force law and for its pair potential whose loss "
+                + $"is the acceleration judge's, run when no law found on the messages is exact there; 0 switches it off ({defaults}).",
         };
 
     /// <summary>The <c>--refine-rounds</c> value given, in range.</summary>

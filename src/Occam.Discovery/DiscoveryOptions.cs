@@ -101,10 +101,12 @@ public sealed record DiscoveryOptions
     public IReadOnlyList<string>? SymbolicOperators { get; init; }
     /// <summary>
     /// Rounds of the refinement on the accelerations (0: none). When no law on the force frame's front reaches the
-    /// <see cref="AccelerationJudge"/>'s floor, one more search runs whose loss is the judge's, warm-started from that
-    /// front, with the message searches' operators, <see cref="DiscoverySystem.UnaryFamilies"/> and
-    /// <see cref="DistilStage.RefineUnary"/> (or <see cref="SymbolicOperators"/> when set); it stops at the round where a law
-    /// reaches the floor. The messages carry the network's flaws, so forms that copy them rank above the law on the
+    /// <see cref="AccelerationJudge"/>'s floor, up to three more searches run whose loss is the judge's, with the message
+    /// searches' operators, <see cref="DiscoverySystem.UnaryFamilies"/> and <see cref="DistilStage.RefineUnary"/> (or
+    /// <see cref="SymbolicOperators"/> when set): the force law warm-started from that front with its constants fitted to
+    /// the accelerations; the pair potential U, judged by its force −dU/dr, warm-started from searches on the best law
+    /// integrated along r (half these rounds each); the force law with constants fitted to the messages. Each runs only
+    /// when those before it found no law at 1 % of the floor, and stops at the round where one does. The messages carry the network's flaws, so forms that copy them rank above the law on the
     /// messages, while the accelerations are exact: potential matrix, seed 0, the six laws the message searches missed
     /// all lie at 0.003–0.03 of the floor on the accelerations against 46× and more for the front's best (docs/discover.md).
     /// </summary>
