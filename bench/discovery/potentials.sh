@@ -5,6 +5,7 @@
 # Usage: bench/discovery/potentials.sh [out-dir]
 #   OPERATORS=""   (the searches' operators; empty, the default: discover's own)
 #   SEED=0  EXTRA="--steps 4000"   (extra options passed to every run)
+#   CASES="morse yukawa"   (only these cases; e.g. two sweeps side by side on disjoint lists)
 # Each run writes <out-dir>/<case>/summary.json; finished runs are skipped, so an interrupted sweep continues.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -34,6 +35,7 @@ cases=(
 printf "%-16s %-4s %-24s %-10s %-10s %-7s %s\n" case dim potential recovered "1-R2 form" seconds law
 for c in "${cases[@]}"; do
   IFS='|' read -r name dim potential <<< "$c"
+  if [ -n "${CASES:-}" ] && [[ " $CASES " != *" $name "* ]]; then continue; fi
   dir="$out/$name"
   if [ ! -f "$dir/summary.json" ]; then
     start=$(date +%s)
