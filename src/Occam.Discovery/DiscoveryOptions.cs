@@ -106,9 +106,10 @@ public sealed record DiscoveryOptions
     /// <see cref="SymbolicOperators"/> when set): the force law warm-started from that front with its constants fitted to
     /// the accelerations; the pair potential U, judged by its force −dU/dr, warm-started from searches on the best law
     /// integrated along r (half these rounds each); the force law with constants fitted to the messages. Each runs only
-    /// when those before it found no law at 1 % of the floor, and stops at the round where one does. The messages carry the network's flaws, so forms that copy them rank above the law on the
-    /// messages, while the accelerations are exact: potential matrix, seed 0, the six laws the message searches missed
-    /// all lie at 0.003–0.03 of the floor on the accelerations against 46× and more for the front's best (docs/discover.md).
+    /// when those before it found no law at 1 % of the floor, and stops at the round where one does. The messages carry
+    /// the network's flaws, so forms that copy them rank above the law on the messages, while the accelerations are exact:
+    /// potential matrix, seed 0, the six laws the message searches missed all lie at 0.003–0.03 of the floor on the
+    /// accelerations against 46× and more for the front's best (docs/discover.md).
     /// </summary>
     public int RefineRounds { get; init; } = 20;
     /// <summary>The most <see cref="RefineRounds"/> allowed.</summary>

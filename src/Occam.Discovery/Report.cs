@@ -231,8 +231,10 @@ public static class DiscoveryReport
                 }
                 if (radial.Refinement is { } refinement)
                 {
-                    md.AppendLine($"No law the messages' searches found was exact on the accelerations, so a refinement ran: a search whose loss is " +
-                        $"that fit's residual, warm-started from their front ({refinement.Rounds} rounds, {refinement.Evaluations} evaluations, " +
+                    md.AppendLine($"No law the messages' searches found was exact on the accelerations, so a refinement ran: searches whose loss is " +
+                        "that fit's residual (the force law warm-started from their front; then the pair potential; then the force law with constants " +
+                        "fitted to the messages; each only when those before it found no law at 1 % of the floor; " +
+                        $"{refinement.Rounds} rounds, {refinement.Evaluations} evaluations, " +
                         $"{F(refinement.Elapsed.TotalSeconds, "F1")} s, {refinement.StopReason}). Its laws are marked † in the front below; the selected law " +
                         (refinement.Pareto.Any(e => ReferenceEquals(e, radial.Best)) ? "is one of them." : "is not.") +
                         (radial.Potentials?.Any(u => u is not null) == true ? " Those marked ‡ were found as pair potentials U, searched with the " +

@@ -241,7 +241,8 @@ public static class DistilStage
                     var law = e.Expression;
                     if (isPotential)
                     {
-                        if (ForceOf(law, r) is not { } force) continue;
+                        // a U without r exerts no force
+                        if (!law.Nodes.Contains(Node.Var(r)) || ForceOf(law, r) is not { } force) continue;
                         law = force;
                     }
                     var v = law.Evaluate(prepared);
