@@ -67,6 +67,7 @@ public static class DistilStage
         DistilledComponent[] components;
         RadialDistillation? radial = null;
         Expression? softenedPotential = null;
+        IReadOnlyList<string> baseOperators = system?.BinaryOperators ?? ["+", "-", "*", "/"];
         var rows = Enumerable.Range(0, record.Edges).Where(i => record.Features[i, record.Dim] >= options.SearchMinDistance).ToArray();
         if (rows.Length < record.Edges / 2) rows = Enumerable.Range(0, record.Edges).ToArray(); // data on another length scale
         if (frame is { Usable: true })
@@ -122,7 +123,6 @@ public static class DistilStage
 
         SymbolicRegressionResult PooledSearch(double[,] features, string[] names, double[] target, CustomLoss? loss, string label)
         {
-            var baseOperators = system?.BinaryOperators ?? ["+", "-", "*", "/"];
             var families = options.SymbolicOperators is not null ? [null]
                 : new IReadOnlyList<string>?[] { baseOperators }.Concat(DiscoverySystem.UnaryFamilies.Select(u => (IReadOnlyList<string>?)[.. baseOperators, u])).ToArray();
             var results = families.Select((ops, k) => Search(features, names, 1, _ => target,
@@ -147,7 +147,7 @@ public static class DistilStage
             AccelerationJudge judge, CustomLoss? messageLoss)
         {
             var operators = options.SymbolicOperators
-                ?? [.. system?.BinaryOperators ?? ["+", "-", "*", "/"], .. DiscoverySystem.UnaryFamilies, .. RefineUnary];
+                ?? [.. baseOperators, .. DiscoverySystem.UnaryFamilies, .. RefineUnary];
             var y = rows.Select(row => target[row]).ToArray();
             var prepared = new EvaluationRows(features);
             int r = Array.IndexOf(names, "r");
@@ -199,7 +199,6 @@ public static class DistilStage
                 var integrands = passes.SelectMany(p => p.Result.Pareto.OrderBy(e => e.Loss)).Concat(messages.Pareto.OrderBy(e => e.Loss))
                     .Select(e => e.Expression);
                 if (r < 0 || IntegratedForce(features, r, integrands) is not { } energy) return null;
-                var baseOperators = system?.BinaryOperators ?? ["+", "-", "*", "/"];
                 var families = options.SymbolicOperators is not null ? [options.SymbolicOperators]
                     : DiscoverySystem.UnaryFamilies.Select(u => (IReadOnlyList<string>)[.. baseOperators, .. RefineUnary, u]).ToArray();
                 // least squares: the integral is smooth, where the messages scatter
@@ -215,9 +214,9 @@ public static class DistilStage
                     }
                 double[] Force(ReadOnlySpan<double> u)
                 {
-                    var g = new double[n];
-                    for (int i = 0; i < n; i++) g[i] = (u[n + i] - u[i]) / (2 * PotentialStep * features[i, r]);
-                    return OnEdges(g);
+                    var g = new double[record.Edges]; // on the edges, as OnEdges lays out values
+                    for (int i = 0; i < n; i++) g[rows[i]] = (u[n + i] - u[i]) / (2 * PotentialStep * features[i, r]);
+                    return g;
                 }
                 var shiftedRows = new EvaluationRows(shifted);
                 var sr = Options(2 + families.Length, operators, rounds, "potential U, its force −dU/dr judged") with
@@ -317,12 +316,7 @@ public static class DistilStage
 
     /// <summary>The signed magnitude −dU/dr of the central force a pair potential U (on the pair features) exerts on the
     /// receiver (Δx = receiver − sender); null when U cannot be differentiated.</summary>
-    internal static Expression? CentralForce(Expression potential, MessageRecord record)
-    {
-        try { return -potential.Differentiate(record.Dim); }
-        catch (ArgumentException) { return null; }
-        catch (NotSupportedException) { return null; }
-    }
+    internal static Expression? CentralForce(Expression potential, MessageRecord record) => ForceOf(potential, record.Dim);
 
     /// <summary>The force law −dU/dr of a potential U, r being variable <paramref name="r"/>; null when U cannot be
     /// differentiated.</summary>
